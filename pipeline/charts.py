@@ -1,0 +1,106 @@
+"""Charts of the bulletin (plotly). Every chart carries a source line saying where its data came
+from, including that bulletin No. 5's microdata is reconstructed.
+
+Charts work offline: `use_offline_renderer()` embeds plotly.js in the notebook instead of loading
+it from a CDN, so executed notebooks open on a machine without network.
+"""
+from __future__ import annotations
+
+import textwrap
+
+import pandas as pd
+import plotly.graph_objects as go
+import plotly.io as pio
+
+from pipeline.periods import Period
+
+GROUP_LABELS = {"ru": {"individuals": "Физические лица", "organizations": "НПО", "all": "Все респонденты"},
+                "en": {"individuals": "Individuals", "organizations": "NGOs", "all": "All respondents"}}
+GROUP_COLOURS = {"individuals": "#1f5f8b", "organizations": "#e07b39", "all": "#5a5a5a"}
+FONT = "PT Sans, DejaVu Sans, Arial, sans-serif"
+
+
+def use_offline_renderer() -> None:
+    """Notebook output that needs no network: plotly.js is embedded once per notebook."""
+    pio.renderers.default = "plotly_mimetype+notebook"
+
+
+def source_line(period: Period, lang: str = "ru") -> str:
+    origin = period.origin_note[lang]
+    if lang == "ru":
+        return f"Источник: мониторинг правозащитников, бюллетень №{period.bulletin_number}. {origin}"
+    return f"Source: monitoring of human rights defenders, bulletin No. {period.bulletin_number}. {origin}"
+
+
+def share_bars(shares: pd.DataFrame, item: str, period: Period, groups=("individuals",), answers=None,
+               title: str | None = None, lang: str = "ru") -> go.Figure:
+    """Horizontal bars: share of each answer to `item`, one colour per respondent group."""
+    rows = shares[(shares["item"] == item) & shares["group"].isin(groups)]
+    if answers is not None:
+        rows = rows[rows["answer"].isin(answers)]
+    if rows.empty:
+        raise ValueError(f"no shares for item {item!r} and groups {groups}")
+    fig = go.Figure()
+    for group in groups:
+        part = rows[rows["group"] == group]
+        fig.add_bar(
+            y=[wrap(a) for a in part[f"answer_{lang}"]], x=part["share_pct"], orientation="h", name=GROUP_LABELS[lang][group],
+            marker_color=GROUP_COLOURS[group], text=[_pct(100 * c / b, lang) for c, b in zip(part["count"], part["base"])],
+            textposition="outside",
+            customdata=part[["count", "base"]],
+            hovertemplate="%{y}: %{x:.1f}% (%{customdata[0]} / %{customdata[1]})<extra></extra>",
+        )
+    label = title or rows[f"item_{lang}"].iloc[0]
+    return _layout(fig, label, period, lang, xaxis_title="%" , legend=len(groups) > 1)
+
+
+def compare_groups(shares: pd.DataFrame, bars: list[tuple[str, str, str]], period: Period, title: str,
+                   lang: str = "ru", groups=("individuals", "organizations", "all")) -> go.Figure:
+    """One bar per (item, answer, label) and group: e.g. the share lacking each means of protection."""
+    fig = go.Figure()
+    for group in groups:
+        labels, values, hover = [], [], []
+        for item, answer, label in bars:
+            row = shares[(shares["item"] == item) & (shares["answer"] == answer) & (shares["group"] == group)]
+            if row.empty:
+                continue
+            r = row.iloc[0]
+            labels.append(wrap(label))
+            values.append(100 * r["count"] / r["base"])
+            hover.append(f"{r['count']} / {r['base']}")
+        fig.add_bar(y=labels, x=values, orientation="h", name=GROUP_LABELS[lang][group],
+                    marker_color=GROUP_COLOURS[group], customdata=hover, text=[_pct(v, lang) for v in values],
+                    textposition="outside",
+                    hovertemplate="%{y}: %{x:.1f}% (%{customdata})<extra></extra>")
+    fig.update_layout(barmode="group")
+    return _layout(fig, title, period, lang, xaxis_title="%", legend=True)
+
+
+def wrap(label: str, width: int = 34) -> str:
+    """Long category labels on several lines, so the bars keep their room."""
+    return "<br>".join(textwrap.wrap(str(label), width)) or str(label)
+
+
+def _pct(value: float, lang: str) -> str:
+    text = f"{value:.1f}%"
+    return text.replace(".", ",") if lang == "ru" else text
+
+
+def _layout(fig: go.Figure, title: str, period: Period, lang: str, xaxis_title: str, legend: bool) -> go.Figure:
+    bars = sum(len(t.y) for t in fig.data)
+    top = max((max(t.x) for t in fig.data if len(t.x)), default=100)
+    height = max(300, 130 + 26 * bars)
+    fig.update_layout(
+        title={"text": title, "x": 0.01, "xanchor": "left"},
+        font={"family": FONT, "size": 13},
+        template="plotly_white",
+        width=820, height=height,
+        margin={"l": 10, "r": 20, "t": 90 if legend else 60, "b": 95},
+        showlegend=legend,
+        legend={"orientation": "h", "x": 0, "y": 1.0, "yanchor": "bottom"},
+        xaxis={"title": xaxis_title, "range": [0, min(100, top * 1.18) if top > 0 else 1]},
+        yaxis={"autorange": "reversed", "automargin": True},
+    )
+    fig.add_annotation(text=wrap(source_line(period, lang), 95), xref="paper", yref="paper", x=0, y=0, yshift=-60,
+                       showarrow=False, font={"size": 10, "color": "#666"}, xanchor="left", yanchor="top", align="left")
+    return fig

@@ -1,0 +1,83 @@
+"""Command line: `hrd-bulletin <command>` (or `python -m pipeline <command>`)."""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from pipeline.errors import InputError
+
+DEFAULT_PERIOD = "2015-08_2016-04"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="hrd-bulletin", description=__doc__)
+    parser.add_argument("--data-root", help="folder holding raw/ and processed/ (default: the repository's data/)")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    run = sub.add_parser("run", help="run a period's notebooks and publish its processed tables")
+    run.add_argument("period", nargs="?", default=DEFAULT_PERIOD, help=f"period id (default {DEFAULT_PERIOD})")
+    run.add_argument("--quiet", action="store_true", help="no per-cell progress bars")
+
+    check = sub.add_parser("validate", help="check a period's raw files against the codebook, run nothing")
+    check.add_argument("period", nargs="?", default=DEFAULT_PERIOD)
+
+    sub.add_parser("periods", help="list the periods in data/raw/")
+
+    rebuild = sub.add_parser("reconstruct", help="rebuild bulletin No. 5's reconstructed raw survey files")
+    rebuild.add_argument("period", nargs="?", default=DEFAULT_PERIOD)
+
+    sub.add_parser("codebook", help="write data/raw/CODEBOOK.md from pipeline/schemas/")
+
+    args = parser.parse_args(argv)
+    try:
+        return _dispatch(args)
+    except InputError as exc:
+        print(exc.report(), file=sys.stderr)
+        return 2
+
+
+def _dispatch(args) -> int:
+    from pipeline import paths
+    from pipeline.periods import list_periods, load_period
+
+    if args.command == "run":
+        from pipeline.run import RunFailed, run_period
+
+        try:
+            run_period(args.period, args.data_root, progress=not args.quiet)
+        except RunFailed:
+            return 1
+        return 0
+    if args.command == "validate":
+        from pipeline.io import load_raw
+
+        tables = load_raw(args.period, args.data_root)
+        print(f"{args.period}: " + ", ".join(f"{name} {len(t)} rows" for name, t in tables.items()) + ": valid")
+        return 0
+    if args.command == "periods":
+        for period_id in list_periods(args.data_root):
+            p = load_period(period_id, args.data_root)
+            print(f"{p.id}\tNo. {p.bulletin_number}\t{p.first_day} - {p.last_day}\t{p.data_origin}")
+        return 0
+    if args.command == "reconstruct":
+        from pipeline.io import load_division
+        from pipeline.reconstruct import survey_bulletin5
+
+        period = load_period(args.period, args.data_root)
+        codes = list(load_division(period)["code"])
+        for path in survey_bulletin5.write(period.raw_dir, codes):
+            print(f"wrote {path}")
+        return 0
+    if args.command == "codebook":
+        from pipeline.codebook import write_markdown
+
+        target = Path(paths.data_root(args.data_root)) / "raw" / "CODEBOOK.md"
+        write_markdown(target)
+        print(f"wrote {target}")
+        return 0
+    raise AssertionError(args.command)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,77 @@
+"""Reading raw and processed data, writing processed tables. I/O lives here, nowhere else.
+
+Processed tables are written twice, as Parquet (typed, for Python) and as UTF-8 CSV (for anyone),
+byte-identical from one run to the next on the same inputs.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pandas as pd
+
+from pipeline.codebook import load_codebook
+from pipeline.errors import InputError
+from pipeline.periods import Period, load_period
+from pipeline.validation import validate_file
+
+
+def load_division(period: Period) -> pd.DataFrame:
+    """The administrative units (oblasts and cities) in force in the period, ISO 3166-2 coded."""
+    path = period.data_root / "raw" / "reference" / "divisions" / f"{period.division}.csv"
+    return pd.read_csv(path, dtype=str, keep_default_na=False)
+
+
+def load_raw(period: str | Period, data_root: str | os.PathLike | None = None) -> dict[str, pd.DataFrame]:
+    """Every raw table of a period, validated against the codebook, personal columns dropped.
+
+    Returns {"individuals": ..., "organizations": ...}. All problems of all files are raised
+    together as one InputError.
+    """
+    if not isinstance(period, Period):
+        period = load_period(period, data_root)
+    book = load_codebook("survey")
+    division_codes = set(load_division(period)["code"])
+    tables, problems = {}, []
+    for key, raw in book.files.items():
+        try:
+            tables[key] = validate_file(period.raw_dir / raw.file, raw, book, division_codes)
+        except InputError as exc:
+            problems += exc.problems
+    if problems:
+        raise InputError(problems)
+    return tables
+
+
+def load_processed(period: str, table: str, data_root: str | os.PathLike | None = None,
+                   folder: str | os.PathLike | None = None) -> pd.DataFrame:
+    """A processed table of a period (from its last successful run, or from `folder`)."""
+    base = Path(folder) if folder else load_period(period, data_root).processed_dir
+    path = base / "tables" / f"{table}.parquet"
+    if not path.exists():
+        available = sorted(p.stem for p in (base / "tables").glob("*.parquet"))
+        raise FileNotFoundError(f"{path}: no such table; available: {', '.join(available) or 'none (run the period first)'}")
+    return pd.read_parquet(path)
+
+
+def write_table(frame: pd.DataFrame, out_dir: str | os.PathLike, name: str) -> list[Path]:
+    """Write `frame` as tables/<name>.parquet and tables/<name>.csv under out_dir."""
+    folder = Path(out_dir) / "tables"
+    folder.mkdir(parents=True, exist_ok=True)
+    frame = frame.reset_index(drop=True)
+    parquet, csv = folder / f"{name}.parquet", folder / f"{name}.csv"
+    frame.to_parquet(parquet, index=False, compression="zstd")
+    frame.to_csv(csv, index=False, encoding="utf-8", lineterminator="\n")
+    return [parquet, csv]
+
+
+def save_tables(output_dir: str | os.PathLike | None, tables: dict[str, pd.DataFrame]) -> list[Path]:
+    """Write a notebook's tables into the run's folder; exploring (output_dir None) writes nothing."""
+    if output_dir is None:
+        print("Exploring: tables not written (a run passes output_dir).")
+        return []
+    written = []
+    for name, frame in tables.items():
+        written += write_table(frame, output_dir, name)
+    print("Written: " + ", ".join(sorted({p.stem for p in written})))
+    return written

@@ -1,0 +1,31 @@
+"""Where things live. One place, so a test or a researcher can point the pipeline elsewhere.
+
+The data root defaults to the repository's data/ folder; the environment variable HRD_DATA_ROOT
+overrides it (tests use this to run on a copy of the raw data).
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOKS_DIR = REPO_ROOT / "notebooks"
+SCHEMAS_DIR = Path(__file__).resolve().parent / "schemas"
+
+
+def data_root(override: str | os.PathLike | None = None) -> Path:
+    if override is not None:
+        return Path(override)
+    return Path(os.environ.get("HRD_DATA_ROOT", REPO_ROOT / "data"))
+
+
+def raw_dir(period_id: str, root: str | os.PathLike | None = None) -> Path:
+    return data_root(root) / "raw" / period_id
+
+
+def reference_dir(root: str | os.PathLike | None = None) -> Path:
+    return data_root(root) / "raw" / "reference"
+
+
+def processed_dir(period_id: str, root: str | os.PathLike | None = None) -> Path:
+    return data_root(root) / "processed" / period_id

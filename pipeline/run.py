@@ -1,0 +1,221 @@
+"""Run a period: validate its raw data, execute its notebooks with papermill, publish the outputs.
+
+    hrd-bulletin run 2015-08_2016-04
+
+The run works in a staging folder (data/processed/.staging/<period>-<pid>) and replaces
+data/processed/<period>/ only when every step succeeded, by renaming folders: the outputs of the
+last good run are never half-overwritten. A failed run leaves its staging folder, with the
+executed notebook that failed, in data/processed/.failed/<period>/ for inspection.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+
+from pipeline import datapackage, paths, reconcile
+from pipeline.io import load_raw
+from pipeline.periods import Period, load_period
+
+# Packages whose versions the run record lists (what shapes the outputs).
+RECORDED_PACKAGES = ("kz-hrd-bulletin", "pandas", "numpy", "pyarrow", "plotly", "geopandas", "papermill",
+                     "nbclient", "ipykernel", "jupyter-client", "pyyaml", "kaleido", "frictionless")
+
+
+class RunFailed(Exception):
+    pass
+
+
+@dataclass
+class Step:
+    notebook: str
+    seconds: float = 0.0
+    status: str = "pending"
+
+
+@dataclass
+class RunResult:
+    period: str
+    output_dir: Path
+    steps: list[Step] = field(default_factory=list)
+    record: dict = field(default_factory=dict)
+
+
+def period_notebooks(notebooks_dir: Path = paths.NOTEBOOKS_DIR) -> list[Path]:
+    """The period's notebooks in the order they run: NN_name.ipynb by number."""
+    return sorted(p for p in notebooks_dir.glob("[0-9][0-9]_*.ipynb"))
+
+
+def _log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def run_period(period_id: str, data_root: str | os.PathLike | None = None, notebooks: list[Path] | None = None,
+               progress: bool = True) -> RunResult:
+    started = dt.datetime.now(dt.timezone.utc)
+    period = load_period(period_id, data_root)
+    processed_root = period.data_root / "processed"
+    recover(processed_root, period.id)
+    _log(f"Period {period.id} (bulletin No. {period.bulletin_number}, data: {period.data_origin})")
+    _log("Checking the raw data against the codebook ...")
+    load_raw(period)  # raises InputError with every problem before any notebook runs
+
+    staging = processed_root / ".staging" / f"{period.id}-{os.getpid()}"
+    if staging.exists():
+        shutil.rmtree(staging)
+    (staging / "notebooks").mkdir(parents=True)
+    notebooks = period_notebooks() if notebooks is None else notebooks
+    result = RunResult(period=period.id, output_dir=period.processed_dir,
+                       steps=[Step(nb.name) for nb in notebooks])
+    parameters = {"period": period.id, "data_root": str(period.data_root), "output_dir": str(staging)}
+    for number, (step, notebook) in enumerate(zip(result.steps, notebooks), start=1):
+        _log(f"[{number}/{len(notebooks)}] {notebook.name}")
+        began = time.perf_counter()
+        try:
+            _execute(notebook, staging / "notebooks" / notebook.name, parameters, progress)
+        except Exception as exc:  # noqa: BLE001 - reported to the person, then re-raised as RunFailed
+            step.status, step.seconds = "failed", time.perf_counter() - began
+            failed_dir = _keep_failed(staging, processed_root, period.id)
+            message = _describe_failure(notebook, exc)
+            _log(f"FAILED: {message}\nThe outputs of the last good run are untouched in {period.processed_dir}.\n"
+                 f"The executed notebook with the error is in {failed_dir / 'notebooks' / notebook.name}.")
+            raise RunFailed(message) from exc
+        step.status, step.seconds = "ran", round(time.perf_counter() - began, 3)
+        _log(f"      done in {step.seconds:.1f} s")
+
+    began = time.perf_counter()
+    reconciliation = reconcile.write_for_run(staging, period)
+    if reconciliation is not None:
+        _log(f"Reconciliation with the published figures: {reconcile.summary(reconciliation)}")
+        result.steps.append(Step("reconciliation", round(time.perf_counter() - began, 3), "ran"))
+    datapackage.write(staging, period)
+    result.record = run_record(period, parameters, result.steps, staging, started)
+    (staging / "run.json").write_text(json.dumps(result.record, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    publish(staging, period.processed_dir)
+    _log(f"Outputs in {period.processed_dir}")
+    return result
+
+
+def _execute(notebook: Path, output: Path, parameters: dict, progress: bool) -> None:
+    import papermill
+
+    papermill.execute_notebook(
+        str(notebook), str(output), parameters=parameters, kernel_name="python3",
+        progress_bar=progress, cwd=str(notebook.parent), log_output=False,
+    )
+
+
+def _describe_failure(notebook: Path, exc: Exception) -> str:
+    try:
+        from papermill.exceptions import PapermillExecutionError
+    except ImportError:  # pragma: no cover
+        PapermillExecutionError = ()  # noqa: N806
+    if isinstance(exc, PapermillExecutionError):
+        return (f"notebook {notebook.name} failed in cell {exc.exec_count} (cell #{exc.cell_index + 1}): "
+                f"{exc.ename}: {exc.evalue}")
+    return f"notebook {notebook.name} failed: {type(exc).__name__}: {exc}"
+
+
+def _keep_failed(staging: Path, processed_root: Path, period_id: str) -> Path:
+    failed = processed_root / ".failed" / period_id
+    if failed.exists():
+        shutil.rmtree(failed)
+    failed.parent.mkdir(parents=True, exist_ok=True)
+    staging.rename(failed)
+    return failed
+
+
+def publish(staging: Path, final: Path) -> None:
+    """Swap the staging folder in place of the period's outputs, by renames only."""
+    backup = final.parent / ".previous" / final.name
+    if backup.exists():
+        shutil.rmtree(backup)
+    backup.parent.mkdir(parents=True, exist_ok=True)
+    if final.exists():
+        final.rename(backup)
+    staging.rename(final)
+    if backup.exists():
+        shutil.rmtree(backup)
+
+
+def recover(processed_root: Path, period_id: str) -> None:
+    """After a run killed between the two renames of publish(): put the last good outputs back."""
+    final, backup = processed_root / period_id, processed_root / ".previous" / period_id
+    if backup.exists() and not final.exists():
+        backup.rename(final)
+    elif backup.exists():
+        shutil.rmtree(backup)
+    staging_root = processed_root / ".staging"
+    for stale in staging_root.glob(f"{period_id}-*") if staging_root.exists() else []:
+        pid = stale.name.rsplit("-", 1)[-1]
+        if not (pid.isdigit() and _alive(int(pid))):
+            shutil.rmtree(stale, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except OSError:
+        return False
+    return pid != os.getpid()
+
+
+def run_record(period: Period, parameters: dict, steps: list[Step], folder: Path, started: dt.datetime) -> dict:
+    root = period.data_root
+    inputs = sorted(p for p in period.raw_dir.rglob("*") if p.is_file())
+    inputs.append(root / "raw" / "reference" / "divisions" / f"{period.division}.csv")
+    code = sorted(p for p in (paths.REPO_ROOT / "pipeline").rglob("*") if p.suffix in (".py", ".yml"))
+    code += period_notebooks()
+    outputs = sorted(p for p in folder.rglob("*") if p.is_file() and p.name != "run.json")
+    finished = dt.datetime.now(dt.timezone.utc)
+    return {
+        "period": period.id,
+        "bulletin_number": period.bulletin_number,
+        "data_origin": period.data_origin,
+        "parameters": {**parameters, "output_dir": str(period.processed_dir)},
+        "started": started.isoformat(timespec="seconds"),
+        "finished": finished.isoformat(timespec="seconds"),
+        "seconds": round((finished - started).total_seconds(), 3),
+        "steps": [{"notebook": s.notebook, "status": s.status, "seconds": s.seconds} for s in steps],
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "packages": {name: _version(name) for name in RECORDED_PACKAGES},
+        "git_commit": _git_commit(),
+        "inputs": {_relative(p, root, paths.REPO_ROOT): datapackage.sha256(p) for p in inputs},
+        "code": {_relative(p, root, paths.REPO_ROOT): datapackage.sha256(p) for p in code},
+        "outputs": {p.relative_to(folder).as_posix(): datapackage.sha256(p) for p in outputs},
+    }
+
+
+def _relative(path: Path, *bases: Path) -> str:
+    for base in bases:
+        try:
+            return path.relative_to(base).as_posix()
+        except ValueError:
+            continue
+    return str(path)
+
+
+def _version(name: str) -> str | None:
+    try:
+        return metadata.version(name)
+    except metadata.PackageNotFoundError:
+        return None
+
+
+def _git_commit() -> str | None:
+    try:
+        out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=paths.REPO_ROOT, capture_output=True, text=True, check=True)
+        dirty = subprocess.run(["git", "status", "--porcelain", "--", "pipeline", "notebooks"], cwd=paths.REPO_ROOT,
+                               capture_output=True, text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    return out.stdout.strip() + ("+uncommitted-changes" if dirty else "")
