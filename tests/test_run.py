@@ -1,0 +1,118 @@
+"""Running a period: outputs, data package, run record, determinism, and failure handling."""
+from __future__ import annotations
+
+import json
+import shutil
+
+import nbformat
+import pytest
+from frictionless import Package
+
+from pipeline import paths
+from pipeline.datapackage import sha256
+from pipeline.run import RunFailed, period_notebooks, run_period
+
+PERIOD = "2015-08_2016-04"
+
+
+def tree_hashes(folder, pattern="**/*"):
+    return {p.relative_to(folder).as_posix(): sha256(p) for p in sorted(folder.glob(pattern)) if p.is_file()}
+
+
+def test_run_produces_the_period_outputs(period_run):
+    out = period_run.output_dir
+    for name in ("survey_respondents_by_oblast", "survey_portrait_shares", "survey_portrait_stats",
+                 "survey_security_shares", "survey_security_stats"):
+        assert (out / "tables" / f"{name}.parquet").exists()
+        assert (out / "tables" / f"{name}.csv").read_bytes().decode("utf-8")
+    assert sorted(p.name for p in (out / "notebooks").glob("*.ipynb")) == [p.name for p in period_notebooks()]
+    for name in ("datapackage.json", "run.json", "reconciliation.csv"):
+        assert (out / name).exists()
+    assert not any((out.parent / ".staging").glob("*")), "staging folders are cleaned up"
+
+
+def test_executed_notebooks_received_the_period_parameters(period_run):
+    nb = nbformat.read(period_run.output_dir / "notebooks" / "01_portrait.ipynb", as_version=4)
+    assert nb.metadata["papermill"]["parameters"]["period"] == PERIOD
+    injected = [c for c in nb.cells if "injected-parameters" in c.metadata.get("tags", [])]
+    assert injected and "output_dir" in injected[0].source
+
+
+def test_data_package_is_valid(period_run):
+    report = Package(str(period_run.output_dir / "datapackage.json")).validate()
+    assert report.valid, report.flatten(["rowNumber", "fieldName", "type", "note"])
+    package = json.loads((period_run.output_dir / "datapackage.json").read_text(encoding="utf-8"))
+    assert "reconstructed" in package["description"]
+    for resource in package["resources"]:
+        assert resource["hash"] == "sha256:" + sha256(period_run.output_dir / resource["path"])
+        if "parquet" in resource:
+            assert resource["parquet"]["hash"] == "sha256:" + sha256(period_run.output_dir / resource["parquet"]["path"])
+
+
+def test_run_record_lists_inputs_outputs_versions_and_times(period_run):
+    out = period_run.output_dir
+    record = json.loads((out / "run.json").read_text(encoding="utf-8"))
+    assert record["parameters"]["period"] == PERIOD
+    assert record["packages"]["pandas"] and record["packages"]["papermill"]
+    assert set(record["outputs"]) == set(tree_hashes(out)) - {"run.json"}
+    assert all(record["outputs"][k] == v for k, v in tree_hashes(out).items() if k != "run.json")
+    raw = f"raw/{PERIOD}/survey_individuals.csv"
+    assert record["inputs"][raw] == sha256(out.parent.parent / raw)
+    assert "raw/reference/divisions/kz_2015.csv" in record["inputs"]
+    assert "notebooks/01_portrait.ipynb" in record["code"]
+    assert [s["notebook"] for s in record["steps"]][:2] == ["01_portrait.ipynb", "02_security.ipynb"]
+    assert all(s["status"] == "ran" and s["seconds"] > 0 for s in record["steps"])
+
+
+def test_two_runs_give_byte_identical_tables(period_run, tmp_path):
+    first = period_run.output_dir
+    root = tmp_path / "data"
+    shutil.copytree(first.parent.parent / "raw", root / "raw")
+    second = run_period(PERIOD, root, progress=False).output_dir
+    for pattern in ("tables/*", "reconciliation.csv", "datapackage.json"):
+        assert tree_hashes(first, pattern) == tree_hashes(second, pattern) != {}
+
+
+def failing_notebook(folder):
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    params = nbformat.v4.new_code_cell('period = None\ndata_root = None\noutput_dir = None')
+    params.metadata["tags"] = ["parameters"]
+    nb.cells = [params, nbformat.v4.new_code_cell("x = 1"), nbformat.v4.new_code_cell("raise ValueError('broken step')")]
+    path = folder / "03_broken.ipynb"
+    nbformat.write(nb, path)
+    return path
+
+
+def test_failed_notebook_stops_the_run_and_keeps_last_good_outputs(period_run, tmp_path, capsys):
+    root = tmp_path / "data"
+    shutil.copytree(period_run.output_dir.parent.parent / "raw", root / "raw")
+    good = run_period(PERIOD, root, progress=False).output_dir
+    before = tree_hashes(good)
+    notebooks = period_notebooks() + [failing_notebook(tmp_path)]
+    with pytest.raises(RunFailed) as failure:
+        run_period(PERIOD, root, notebooks=notebooks, progress=False)
+    message = str(failure.value)
+    assert "03_broken.ipynb" in message and "cell" in message and "ValueError: broken step" in message
+    assert tree_hashes(good) == before, "the last good outputs are untouched"
+    failed = root / "processed" / ".failed" / PERIOD / "notebooks" / "03_broken.ipynb"
+    assert failed.exists()
+    assert "last good run are untouched" in capsys.readouterr().err
+
+
+def test_cli_reports_bad_input_and_exits_non_zero(data_root, capsys):
+    from pipeline.cli import main
+
+    path = data_root / "raw" / PERIOD / "survey_individuals.csv"
+    path.write_text(path.read_text(encoding="utf-8").replace(",female,", ",femal,", 1), encoding="utf-8")
+    assert main(["--data-root", str(data_root), "run", PERIOD]) == 2
+    err = capsys.readouterr().err
+    assert "survey_individuals.csv" in err and "column 'gender'" in err and "'femal'" in err
+    assert not (data_root / "processed" / PERIOD).exists()
+
+
+def test_repository_layout_of_the_design_card():
+    for name in ("notebooks", "pipeline", "data/raw", "data/processed", "report", "tests"):
+        assert (paths.REPO_ROOT / name).is_dir(), name
+    for name in ("_quarto.yml", "environment.yml", "README.md", "requirements.lock", ".ci/run"):
+        assert (paths.REPO_ROOT / name).is_file(), name
