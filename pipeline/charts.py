@@ -104,3 +104,46 @@ def _layout(fig: go.Figure, title: str, period: Period, lang: str, xaxis_title: 
     fig.add_annotation(text=wrap(source_line(period, lang), 95), xref="paper", yref="paper", x=0, y=0, yshift=-60,
                        showarrow=False, font={"size": 10, "color": "#666"}, xanchor="left", yanchor="top", align="left")
     return fig
+
+
+def ranked_bars(table: pd.DataFrame, label: str, value: str, period: Period, title: str, lang: str = "ru",
+                top: int | None = None, colour: str = GROUP_COLOURS["individuals"]) -> go.Figure:
+    """Horizontal bars of one count per label, largest first (e.g. violations by threat type)."""
+    rows = table.sort_values(value, ascending=False, kind="stable")
+    rows = rows.head(top) if top else rows
+    fig = go.Figure(go.Bar(y=[wrap(x, 40) for x in rows[label]], x=rows[value], orientation="h", marker_color=colour,
+                           text=rows[value], textposition="outside", hovertemplate="%{y}: %{x}<extra></extra>"))
+    return _layout(fig, title, period, lang, xaxis_title="", legend=False)
+
+
+def matrix_heatmap(matrix: pd.DataFrame, types: pd.DataFrame, period: Period, title: str, lang: str = "ru") -> go.Figure:
+    """The bulletin's threat-type x city matrix as a heat map (types in the bulletin's order)."""
+    cells = matrix[matrix["in_bulletin_matrix"]]
+    grid = cells.pivot_table(index="threat_type", columns=f"city_{lang}", values="violations", aggfunc="sum", fill_value=0)
+    order = types.dropna(subset=["matrix_order"]).sort_values("matrix_order")
+    grid = grid.reindex(order["threat_type"]).fillna(0).astype(int)
+    labels = dict(zip(order["threat_type"], order[f"name_{lang}"]))
+    fig = go.Figure(go.Heatmap(z=grid.values, x=list(grid.columns), y=[wrap(labels[t], 45) for t in grid.index],
+                               colorscale="Reds", text=grid.values, texttemplate="%{text}",
+                               hovertemplate="%{y}<br>%{x}: %{z}<extra></extra>", showscale=False))
+    fig.update_layout(title={"text": title, "x": 0.01}, font={"family": FONT, "size": 11}, template="plotly_white",
+                      width=1000, height=800, margin={"l": 10, "r": 10, "t": 60, "b": 160},
+                      yaxis={"autorange": "reversed", "automargin": True}, xaxis={"tickangle": -45})
+    fig.add_annotation(text=wrap(source_line(period, lang), 110), xref="paper", yref="paper", x=0, y=0, yshift=-110,
+                       showarrow=False, font={"size": 10, "color": "#666"}, xanchor="left", yanchor="top", align="left")
+    return fig
+
+
+def wave_lines(national: pd.DataFrame, measures: dict[str, str], period: Period, title: str, lang: str = "ru") -> go.Figure:
+    """One line per measure across the waves of the period (e.g. threats, resources, risk)."""
+    fig = go.Figure()
+    for measure, name in measures.items():
+        fig.add_scatter(x=[f"{'Волна' if lang == 'ru' else 'Wave'} {w}" for w in national["wave"]], y=national[measure],
+                        mode="lines+markers+text", name=name, text=[f"{v:.2f}" for v in national[measure]],
+                        textposition="top center")
+    fig.update_layout(title={"text": title, "x": 0.01}, font={"family": FONT, "size": 13}, template="plotly_white",
+                      width=820, height=420, margin={"l": 10, "r": 20, "t": 90, "b": 95},
+                      legend={"orientation": "h", "x": 0, "y": 1.0, "yanchor": "bottom"})
+    fig.add_annotation(text=wrap(source_line(period, lang), 95), xref="paper", yref="paper", x=0, y=0, yshift=-40,
+                       showarrow=False, font={"size": 10, "color": "#666"}, xanchor="left", yanchor="top", align="left")
+    return fig

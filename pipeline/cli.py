@@ -24,7 +24,7 @@ def main(argv: list[str] | None = None) -> int:
 
     sub.add_parser("periods", help="list the periods in data/raw/")
 
-    rebuild = sub.add_parser("reconstruct", help="rebuild bulletin No. 5's reconstructed raw survey files")
+    rebuild = sub.add_parser("reconstruct", help="rebuild bulletin No. 5's reconstructed raw files")
     rebuild.add_argument("period", nargs="?", default=DEFAULT_PERIOD)
 
     sub.add_parser("codebook", help="write data/raw/CODEBOOK.md from pipeline/schemas/")
@@ -61,19 +61,17 @@ def _dispatch(args) -> int:
             print(f"{p.id}\tNo. {p.bulletin_number}\t{p.first_day} - {p.last_day}\t{p.data_origin}")
         return 0
     if args.command == "reconstruct":
-        from pipeline.io import load_division
-        from pipeline.reconstruct import survey_bulletin5
+        from pipeline.reconstruct import rebuild_bulletin5
 
         period = load_period(args.period, args.data_root)
-        codes = list(load_division(period)["code"])
-        for path in survey_bulletin5.write(period.raw_dir, codes):
+        for path in rebuild_bulletin5(period):
             print(f"wrote {path}")
         return 0
     if args.command == "codebook":
-        from pipeline.codebook import write_markdown
+        from pipeline.codebook import render_markdown
 
         target = Path(paths.data_root(args.data_root)) / "raw" / "CODEBOOK.md"
-        write_markdown(target)
+        target.write_text(render_markdown(), encoding="utf-8")
         print(f"wrote {target}")
         return 0
     raise AssertionError(args.command)

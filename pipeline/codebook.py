@@ -1,17 +1,19 @@
-"""The codebook: data contracts of the raw files (pipeline/schemas/*.yml) and their documentation.
+"""The codebooks: data contracts of the raw files (pipeline/schemas/*.yml) and their documentation.
 
-`load_codebook()` gives the contract that pipeline.validation enforces and pipeline.survey reads
-to know which items Parts I and II summarise; `render_markdown()` writes data/raw/CODEBOOK.md.
+`load_codebook(name)` gives the contract that pipeline.validation enforces (and, for the survey,
+which items Parts I and II summarise); `render_markdown()` writes data/raw/CODEBOOK.md.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import lru_cache
-from pathlib import Path
 
 import yaml
 
 from pipeline.paths import SCHEMAS_DIR
+
+# The raw data of a period, in the order files are read (a file's references point backwards).
+CODEBOOKS = ("survey", "incidents", "media", "assessments")
 
 
 @dataclass(frozen=True)
@@ -27,6 +29,8 @@ class Column:
     max: float | None = None
     required: bool = True
     only_when: dict | None = None
+    pattern: str | None = None
+    ref: str | None = None  # "<file>.<column>" for type ref
     part: str | None = None
     summary: str | None = None
     item: str | None = None  # for summary: multi
@@ -36,14 +40,22 @@ class Column:
     def item_name(self) -> str:
         return self.item or self.name
 
+    def applies_when(self) -> tuple[str, tuple[str, ...]] | None:
+        """(other column, values) for which this column is answered, if conditional."""
+        if not self.only_when:
+            return None
+        (other, wanted), = self.only_when.items()
+        return other, tuple(wanted) if isinstance(wanted, list) else (str(wanted),)
+
 
 @dataclass(frozen=True)
 class RawFile:
     key: str
     file: str
-    id_prefix: str
     ru: str
     en: str
+    id_prefix: str | None = None
+    primary_key: tuple[str, ...] = ()
     columns: tuple[Column, ...] = field(default=())
 
     def column(self, name: str) -> Column:
@@ -73,55 +85,74 @@ class Codebook:
 def load_codebook(name: str = "survey") -> Codebook:
     spec = yaml.safe_load((SCHEMAS_DIR / f"{name}.yml").read_text(encoding="utf-8"))
     columns = [Column(**{**c, "files": tuple(c["files"])}) for c in spec["columns"]]
-    files = {
-        key: RawFile(key=key, **meta, columns=tuple(c for c in columns if key in c.files))
-        for key, meta in spec["files"].items()
-    }
+    files = {}
+    for key, meta in spec["files"].items():
+        own = tuple(c for c in columns if key in c.files)
+        ids = [c.name for c in own if c.type == "id"]
+        primary_key = tuple(meta.pop("primary_key", ids))
+        files[key] = RawFile(key=key, **meta, primary_key=primary_key, columns=own)
     return Codebook(
         name=name,
-        codes=spec["codes"],
+        codes=spec.get("codes") or {},
         derived_answers=spec.get("derived_answers", {}),
         files=files,
         personal_columns=tuple(spec.get("personal_columns", [])),
     )
 
 
-def render_markdown(book: Codebook) -> str:
-    """Human-readable codebook: one table per raw file, then the code lists."""
-    out = [
-        f"# Codebook: {book.name}",
-        "",
-        f"Generated from `pipeline/schemas/{book.name}.yml` by `hrd-bulletin codebook`; edit the YAML, not this file.",
-        "Missing answers (item non-response) are empty cells. Codes are case-insensitive on input.",
-        "",
-    ]
-    for raw in book.files.values():
-        out += [f"## `{raw.file}`: {raw.en}", "", f"{raw.ru}. One row per respondent; ids `{raw.id_prefix}-nnn`.", "",
-                "| column | type | allowed values | answer required | meaning (ru) | meaning (en) | question |",
-                "|---|---|---|---|---|---|---|"]
-        for c in raw.columns:
-            if c.type == "code":
-                allowed = "ISO 3166-2 codes of the period's division" if c.codes == "division" else ", ".join(
-                    f"`{k}`" for k in book.codes[c.codes])
-            elif c.type in ("integer", "number"):
-                allowed = f"{c.type} {c.min:g} to {c.max:g}"
-            else:
-                allowed = f"`{raw.id_prefix}-` and digits, unique"
-            required = f"when {', '.join(f'{k} = {v}' for k, v in c.only_when.items())}" if c.only_when else (
-                "yes" if c.required else "no")
-            out.append(f"| `{c.name}` | {c.type} | {allowed} | {required} | {c.ru} | {c.en} | {c.question} |")
-        out.append("")
-    out += ["## Personal data", "",
-            "Raw files may carry these columns. They are personal data: they stay in data/raw/, are dropped "
-            "when a file is read, and nothing published is derived from them.", "",
-            "| column | meaning (ru) | meaning (en) |", "|---|---|---|"]
-    out += [f"| `{c['name']}` | {c['ru']} | {c['en']} |" for c in book.personal_columns]
-    out += ["", "## Code lists", ""]
-    for name, values in book.codes.items():
-        out.append(f"- **{name}**: " + "; ".join(f"`{k}` {v['en']} / {v['ru']}" for k, v in values.items()))
-    out.append("")
+def all_files() -> dict[str, tuple[Codebook, RawFile]]:
+    """Every raw file of a period: key -> (its codebook, its contract), in reading order."""
+    return {key: (book, raw) for name in CODEBOOKS for book in [load_codebook(name)] for key, raw in book.files.items()}
+
+
+def _allowed(book: Codebook, raw: RawFile, c: Column) -> str:
+    if c.type == "code":
+        if c.codes == "division":
+            return "ISO 3166-2 codes of the period's division"
+        if c.codes.startswith("reference/"):
+            return f"ids of `data/raw/{c.codes}.csv`"
+        return ", ".join(f"`{k}`" for k in book.codes[c.codes])
+    if c.type in ("integer", "number"):
+        return f"{c.type} {c.min:g} to {c.max:g}"
+    return {
+        "id": f"`{raw.id_prefix}-` and digits, unique",
+        "date": "a day of the period, YYYY-MM-DD",
+        "place": "a name of `data/raw/reference/gazetteer.csv`",
+        "ref": f"a `{c.ref}` of its file",
+        "label": f"matching `{c.pattern}`",
+        "wave": "a wave number of period.yml",
+    }[c.type]
+
+
+def render_markdown() -> str:
+    """Human-readable codebook of every raw file: one table per file, then personal data and codes."""
+    out = ["# Codebook of the raw data of a period", "",
+           "Generated from `pipeline/schemas/*.yml` by `hrd-bulletin codebook`; edit the YAML, not this file.",
+           "Files are UTF-8 CSV, one header row. Missing answers (item non-response) are empty cells. "
+           "Codes are case-insensitive on input.", ""]
+    for name in CODEBOOKS:
+        book = load_codebook(name)
+        for raw in book.files.values():
+            out += [f"## `{raw.file}`: {raw.en}", "", f"{raw.ru}. Key: {', '.join(f'`{k}`' for k in raw.primary_key)}.", "",
+                    "| column | type | allowed values | answer required | meaning (ru) | meaning (en) | question |",
+                    "|---|---|---|---|---|---|---|"]
+            for c in raw.columns:
+                condition = c.applies_when()
+                required = (f"when {condition[0]} is {' or '.join(condition[1])}" if condition
+                            else "yes" if c.required else "no")
+                out.append(f"| `{c.name}` | {c.type} | {_allowed(book, raw, c)} | {required} | {c.ru} | {c.en} | {c.question} |")
+            out.append("")
+        if book.personal_columns:
+            files = ", ".join(f"`{r.file}`" for r in book.files.values())
+            out += [f"### Personal data that {files} may carry", "",
+                    "These columns are personal data. They may stay in the observers' raw files, are dropped "
+                    "when a file is read, and nothing published is derived from them.", "",
+                    "| column | meaning (ru) | meaning (en) |", "|---|---|---|"]
+            out += [f"| `{c['name']}` | {c['ru']} | {c['en']} |" for c in book.personal_columns]
+            out.append("")
+        if book.codes:
+            out += [f"### Code lists of {name}", ""]
+            for code_list, values in book.codes.items():
+                out.append(f"- **{code_list}**: " + "; ".join(f"`{k}` {v['en']} / {v['ru']}" for k, v in values.items()))
+            out.append("")
     return "\n".join(out)
-
-
-def write_markdown(target: Path, name: str = "survey") -> None:
-    target.write_text(render_markdown(load_codebook(name)), encoding="utf-8")

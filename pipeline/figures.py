@@ -12,7 +12,7 @@ from typing import Any, Iterator
 
 import yaml
 
-ANNOTATIONS = {"note", "scale", "mostly"}  # keys that describe a figure rather than being one
+ANNOTATIONS = {"note", "scale"}  # keys that describe a figure rather than being one
 
 
 def load_published(path: str | Path) -> dict:

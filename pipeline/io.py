@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from pipeline.codebook import load_codebook
+from pipeline.codebook import all_files
 from pipeline.errors import InputError
 from pipeline.periods import Period, load_period
-from pipeline.validation import validate_file
+from pipeline.validation import Context, check_references, validate_file
 
 
 def load_division(period: Period) -> pd.DataFrame:
@@ -22,25 +22,35 @@ def load_division(period: Period) -> pd.DataFrame:
     return pd.read_csv(path, dtype=str, keep_default_na=False)
 
 
-def load_raw(period: str | Period, data_root: str | os.PathLike | None = None) -> dict[str, pd.DataFrame]:
-    """Every raw table of a period, validated against the codebook, personal columns dropped.
+def load_raw(period: str | Period, data_root: str | os.PathLike | None = None,
+             only: tuple[str, ...] | None = None) -> dict[str, pd.DataFrame]:
+    """Every raw table of a period, validated against the codebooks, personal columns dropped.
 
-    Returns {"individuals": ..., "organizations": ...}. All problems of all files are raised
-    together as one InputError.
+    Returns {"individuals": ..., "organizations": ..., "cases": ..., "violations": ..., ...}
+    (`only` limits it to some files). All problems of all files are raised together as one
+    InputError: nothing runs on data with a known defect.
     """
     if not isinstance(period, Period):
         period = load_period(period, data_root)
-    book = load_codebook("survey")
-    division_codes = set(load_division(period)["code"])
+    contracts = all_files()
+    wanted = contracts if only is None else {k: v for k, v in contracts.items() if k in only}
+    context = Context(period=period, reference_dir=period.data_root / "raw" / "reference",
+                      division_codes=set(load_division(period)["code"]))
     tables, problems = {}, []
-    for key, raw in book.files.items():
+    for key, (book, raw) in wanted.items():
         try:
-            tables[key] = validate_file(period.raw_dir / raw.file, raw, book, division_codes)
+            tables[key] = validate_file(period.raw_dir / raw.file, raw, book, context)
         except InputError as exc:
             problems += exc.problems
+    problems += check_references(tables, contracts, period.raw_dir)
     if problems:
         raise InputError(problems)
     return tables
+
+
+def load_reference(period: Period, name: str) -> pd.DataFrame:
+    """A reference table of data/raw/reference/ (threat_types, hrd_categories, cities, ...)."""
+    return pd.read_csv(period.data_root / "raw" / "reference" / f"{name}.csv", dtype=str, keep_default_na=False)
 
 
 def load_processed(period: str, table: str, data_root: str | os.PathLike | None = None,

@@ -23,6 +23,7 @@ PERIOD_FIELDS = {
     "last_day": (dt.date, "last day of the period, YYYY-MM-DD"),
     "division": (str, "administrative division in force, a file name in data/raw/reference/divisions/"),
     "data_origin": (str, "observed | reconstructed | synthetic"),
+    "waves": (list, "the waves (quarters) of the period: a list of {wave, first_day, last_day}"),
 }
 DATA_ORIGINS = ("observed", "reconstructed", "synthetic")
 
@@ -38,6 +39,7 @@ class Period:
     division: str
     data_origin: str
     previous: str | None
+    waves: tuple[dict, ...]
     raw_dir: Path
     data_root: Path
 
@@ -101,6 +103,7 @@ def load_period(period_id: str, data_root: str | os.PathLike | None = None) -> P
             problems.append(Problem(str(path), None, "last_day", meta["last_day"], f"a day after first_day {meta['first_day']}"))
         if meta["data_origin"] not in DATA_ORIGINS:
             problems.append(Problem(str(path), None, "data_origin", meta["data_origin"], " | ".join(DATA_ORIGINS)))
+        problems += _check_waves(path, meta)
         division_file = root / "raw" / "reference" / "divisions" / f"{meta['division']}.csv"
         if not division_file.exists():
             problems.append(Problem(str(path), None, "division", meta["division"],
@@ -111,8 +114,34 @@ def load_period(period_id: str, data_root: str | os.PathLike | None = None) -> P
         id=meta["id"], bulletin_number=meta["bulletin_number"], title_ru=meta["title"]["ru"],
         title_en=meta["title"]["en"], first_day=meta["first_day"], last_day=meta["last_day"],
         division=meta["division"], data_origin=meta["data_origin"], previous=meta.get("previous_period"),
+        waves=tuple(meta["waves"]),
         raw_dir=folder, data_root=root,
     )
+
+
+def _check_waves(path: Path, meta: dict) -> list[Problem]:
+    problems, expected_start = [], meta["first_day"]
+    for n, wave in enumerate(meta["waves"], start=1):
+        where = f"waves[{n}]"
+        if not isinstance(wave, dict) or not all(isinstance(wave.get(k), dt.date) for k in ("first_day", "last_day")) \
+                or wave.get("wave") != n:
+            problems.append(Problem(str(path), None, where, wave, f"{{wave: {n}, first_day: YYYY-MM-DD, last_day: YYYY-MM-DD}}"))
+            continue
+        if wave["first_day"] != expected_start or wave["last_day"] < wave["first_day"]:
+            problems.append(Problem(str(path), None, where, wave, f"a wave starting {expected_start}, the day after the one before"))
+        expected_start = wave["last_day"] + dt.timedelta(days=1)
+    if not problems and meta["waves"] and meta["waves"][-1]["last_day"] != meta["last_day"]:
+        problems.append(Problem(str(path), None, "waves", meta["waves"][-1]["last_day"], f"the last wave to end on last_day {meta['last_day']}"))
+    return problems
+
+
+def wave_of(period: Period, day) -> int:
+    """The wave (quarter) of the period a day falls in."""
+    day = day.date() if hasattr(day, "date") else day
+    for wave in period.waves:
+        if wave["first_day"] <= day <= wave["last_day"]:
+            return wave["wave"]
+    raise ValueError(f"{day} is outside period {period.id}")
 
 
 def list_periods(data_root: str | os.PathLike | None = None) -> list[str]:

@@ -3,10 +3,13 @@ processed tables, whether they agree, and why not when they do not.
 
 The recomputation reads only processed tables (never the raw data), so the reconciliation checks
 what is published. Where each figure comes from is data: pipeline/published_figures.map.yml.
+The published figures are published_figures.yml and, when present, published_matrix.csv (the
+bulletin's threat-type x city matrix, compared cell by cell).
 """
 from __future__ import annotations
 
 import fnmatch
+import importlib
 from pathlib import Path
 
 import pandas as pd
@@ -28,50 +31,67 @@ def load_tables(folder: str | Path) -> dict[str, pd.DataFrame]:
     return {p.stem: pd.read_parquet(p) for p in sorted((Path(folder) / "tables").glob("*.parquet"))}
 
 
-def reconcile(published: dict, tables: dict[str, pd.DataFrame], figure_map: dict | None = None) -> pd.DataFrame:
-    figure_map = load_map() if figure_map is None else figure_map
-    shares = _concat(tables, "_shares")
-    stats = _concat(tables, "_stats")
-    rows = []
-    for path, value, notes in leaves({k: v for k, v in published.items() if k != "period"}):
-        row = {"figure": path, "published": _as_text(value), "recomputed": None, "agrees": pd.NA,
-               "status": "not_recomputed", "basis": "", "note": "; ".join(f"{v}" for v in notes.values())}
-        source, stat = _find(figure_map, path)
-        if source is None:
-            row["basis"] = "no recomputation defined for this figure yet"
-        elif not isinstance(value, (int, float)) or isinstance(value, bool):
-            row["basis"] = "not a number; compared by reading"
-        else:
-            try:
-                recomputed, basis = _recompute(source, stat, tables, shares, stats)
-            except LookupError as exc:
-                row.update(status="missing", basis=str(exc))
-            else:
-                ok = agrees(value, recomputed) if stat in ("pct", "mean") else recomputed == value
-                row.update(recomputed=round(float(recomputed), 4), agrees=bool(ok),
-                           status="agrees" if ok else "disagrees", basis=basis)
-                if stat in ("pct", "mean") and ok:
-                    row["basis"] += f"; rounds to {round(recomputed, decimals_of(value))}"
-        rows.append(row)
-    frame = pd.DataFrame(rows, columns=COLUMNS)
-    frame["agrees"] = frame["agrees"].astype("boolean")
-    frame["recomputed"] = frame["recomputed"].astype("Float64")
-    return frame
+def published_tree(period) -> dict:
+    """The period's published figures: published_figures.yml plus the matrix as incidents_matrix."""
+    tree = load_published(period.published_figures_path)
+    matrix_path = period.raw_dir / "published_matrix.csv"
+    if matrix_path.exists():
+        matrix = pd.read_csv(matrix_path).set_index("threat_type")
+        tree["incidents_matrix"] = {t: {c: int(n) for c, n in row.items()} for t, row in matrix.iterrows()}
+    return tree
 
 
 def write_for_run(folder: Path, period) -> pd.DataFrame | None:
     """reconciliation.csv in a run folder, when the period's raw folder holds published figures."""
     if not period.published_figures_path.exists():
         return None
-    frame = reconcile(load_published(period.published_figures_path), load_tables(folder))
-    path = Path(folder) / "reconciliation.csv"
-    frame.to_csv(path, index=False, encoding="utf-8", lineterminator="\n")
+    frame = reconcile(published_tree(period), load_tables(folder))
+    frame.to_csv(Path(folder) / "reconciliation.csv", index=False, encoding="utf-8", lineterminator="\n")
     return frame
 
 
 def summary(frame: pd.DataFrame) -> str:
     counts = frame["status"].value_counts()
     return ", ".join(f"{status}: {counts.get(status, 0)}" for status in ("agrees", "disagrees", "missing", "not_recomputed"))
+
+
+def reconcile(published: dict, tables: dict[str, pd.DataFrame], figure_map: dict | None = None) -> pd.DataFrame:
+    figure_map = load_map() if figure_map is None else figure_map
+    shares = _concat(tables, "_shares")
+    stats = _concat(tables, "_stats")
+    rows = []
+    for path, value, notes in leaves({k: v for k, v in published.items() if k != "period"}):
+        row = {"figure": path, "published": _as_text(value), "recomputed": "", "agrees": pd.NA,
+               "status": "not_recomputed", "basis": "", "note": "; ".join(f"{v}" for v in notes.values())}
+        source, stat = _find(figure_map, path)
+        if source is None:
+            row["basis"] = "no recomputation defined for this figure"
+            rows.append(row)
+            continue
+        try:
+            if "check" in source:
+                recomputed, ok, basis = _check(source, tables, value)
+            else:
+                if not isinstance(value, (int, float)) and "ranking" not in source:
+                    raise LookupError(f"a {type(value).__name__} cannot be compared with a number")
+                recomputed, basis = _recompute(source, stat, tables, shares, stats)
+                ok = _agrees(value, recomputed)
+        except LookupError as exc:
+            row.update(status="missing", basis=str(exc))
+        else:
+            row.update(recomputed=_as_text(recomputed), agrees=bool(ok), status="agrees" if ok else "disagrees", basis=basis)
+            if not ok and source.get("why"):
+                row["note"] = "; ".join(n for n in (source["why"], row["note"]) if n)
+        rows.append(row)
+    frame = pd.DataFrame(rows, columns=COLUMNS)
+    frame["agrees"] = frame["agrees"].astype("boolean")
+    return frame
+
+
+def _agrees(published, recomputed) -> bool:
+    if isinstance(published, list):
+        return list(published) == list(recomputed)
+    return agrees(published, recomputed)
 
 
 def _concat(tables: dict[str, pd.DataFrame], suffix: str) -> pd.DataFrame:
@@ -84,28 +104,78 @@ def _find(figure_map: dict, path: str) -> tuple[dict | None, str]:
     parent, _, last = path.rpartition(".")
     for candidate, stat in ((path, None), (parent, last)):
         for pattern, source in figure_map.items():
-            if _matches(pattern, candidate):
-                star = _star(pattern, candidate)
-                source = {k: (v.replace("*", star) if isinstance(v, str) and star else v) for k, v in source.items()}
-                return source, source.get("stat", stat)
+            captured = _match(pattern, candidate)
+            if captured is None:
+                continue
+            keys = source.get("keys", {})
+            captured = [keys.get(c, c.lower() if keys.get("lower") else c) for c in captured]
+            return _fill(source, captured), source.get("stat", stat)
     return None, last
 
 
-def _matches(pattern: str, path: str) -> bool:
+def _match(pattern: str, path: str) -> list[str] | None:
     a, b = pattern.split("."), path.split(".")
-    return len(a) == len(b) and all(fnmatch.fnmatchcase(y, x) for x, y in zip(a, b))
+    if len(a) != len(b) or not all(fnmatch.fnmatchcase(y, x) for x, y in zip(a, b)):
+        return None
+    return [y for x, y in zip(a, b) if x == "*"]
 
 
-def _star(pattern: str, path: str) -> str:
-    return next((y for x, y in zip(pattern.split("."), path.split(".")) if x == "*"), "")
+def _fill(source, captured: list[str]):
+    if isinstance(source, dict):
+        return {k: _fill(v, captured) for k, v in source.items()}
+    if isinstance(source, str):
+        for n, value in enumerate(captured, start=1):
+            source = source.replace(f"{{{n}}}", value)
+    return source
 
 
-def _recompute(source: dict, stat: str, tables, shares: pd.DataFrame, stats: pd.DataFrame) -> tuple[float, str]:
-    if "total" in source:
-        table, column = source["total"].split("/")
-        if table not in tables:
-            raise LookupError(f"table {table} was not produced")
-        return float(tables[table][column].sum()), f"sum of {table}.{column}"
+def _table(tables, name: str) -> pd.DataFrame:
+    if name not in tables:
+        raise LookupError(f"table {name} was not produced")
+    return tables[name]
+
+
+def _where(frame: pd.DataFrame, where: dict) -> pd.DataFrame:
+    mask = pd.Series(True, index=frame.index)
+    for column, value in where.items():
+        if column not in frame.columns:
+            raise LookupError(f"no column {column}")
+        mask &= frame[column] == value
+    return frame[mask]
+
+
+def _check(source: dict, tables, value):
+    module, function = source["check"].split(":")
+    check = getattr(importlib.import_module(module), function)
+    try:
+        recomputed, ok, basis = check(tables, value, **source.get("args", {}))
+    except KeyError as exc:
+        raise LookupError(f"{source['check']}: table {exc} was not produced") from exc
+    return recomputed, bool(ok), basis
+
+
+def _recompute(source: dict, stat: str, tables, shares: pd.DataFrame, stats: pd.DataFrame):
+    where = source.get("where", {})
+    for kind in ("total", "min", "max"):
+        if kind in source:
+            table, column = source[kind].split("/")
+            rows = _where(_table(tables, table), where)
+            value = {"total": rows[column].sum, "min": rows[column].min, "max": rows[column].max}[kind]()
+            described = ", ".join(f"{k} = {v}" for k, v in where.items())
+            return float(value), f"{kind} of {table}.{column}" + (f" where {described}" if described else f" over {len(rows)} rows")
+    if "value" in source:
+        rows = _where(_table(tables, source["value"]), where)
+        if len(rows) != 1:
+            raise LookupError(f"{source['value']} where {where}: {len(rows)} rows, expected 1")
+        column = source["columns"][stat] if "columns" in source else source["column"]
+        return float(rows[column].iloc[0]), f"{source['value']}.{column} where " + ", ".join(f"{k} = {v}" for k, v in where.items())
+    if "ranking" in source:
+        table, column = source["ranking"].split("/")
+        ranked = _table(tables, table).sort_values(["rank", column])
+        aliases = source.get("aliases", {})
+        top = [aliases.get(x, x) for x in ranked[column].head(source["top"])]
+        counts = ranked.select_dtypes("number").drop(columns="rank").iloc[:, 0].head(source["top"] + 1)
+        return top, f"{table} by rank: " + ", ".join(f"{x} {n}" for x, n in zip(ranked[column], counts))
     if "shares" in source:
         group, item, answer = source["shares"].split("/")
         row = _one(shares, f"shares row {group}/{item}/{answer}", group=group, item=item, answer=answer)
@@ -126,10 +196,7 @@ def _recompute(source: dict, stat: str, tables, shares: pd.DataFrame, stats: pd.
 def _one(frame: pd.DataFrame, what: str, **where) -> pd.Series:
     if frame.empty:
         raise LookupError(f"{what}: no such table was produced")
-    mask = pd.Series(True, index=frame.index)
-    for column, value in where.items():
-        mask &= frame[column] == value
-    found = frame[mask]
+    found = _where(frame, where)
     if len(found) != 1:
         raise LookupError(f"{what}: {len(found)} rows found, expected 1")
     return found.iloc[0]
@@ -138,4 +205,6 @@ def _one(frame: pd.DataFrame, what: str, **where) -> pd.Series:
 def _as_text(value) -> str:
     if isinstance(value, list):
         return ", ".join(str(v) for v in value)
+    if isinstance(value, float):
+        return f"{round(value, 4):g}"
     return str(value)

@@ -62,7 +62,7 @@ def _groups_of(raw, columns: list[Column]):
 
 
 def _conditions(columns: list[Column]) -> list[str]:
-    return [other for c in columns if c.only_when for other in c.only_when]
+    return [c.applies_when()[0] for c in columns if c.only_when]
 
 
 def _summarised(book: Codebook, part: str, kinds: tuple[str, ...]) -> list[list[Column]]:
@@ -103,8 +103,8 @@ def item_shares(raw: dict[str, pd.DataFrame], part: str) -> pd.DataFrame:
 def _code_shares(book: Codebook, column: Column, frame: pd.DataFrame, common: dict) -> list[dict]:
     eligible = frame
     if column.only_when:
-        (other, wanted), = column.only_when.items()
-        eligible = frame[(frame[other] == wanted).fillna(False)]
+        other, wanted = column.applies_when()
+        eligible = frame[frame[other].isin(wanted).fillna(False)]
     values = eligible[column.name].dropna()
     counts = values.value_counts()
     rows = []

@@ -1,22 +1,55 @@
-"""Check a raw file against its contract in the codebook and return it typed.
+"""Check raw files against their contracts in the codebooks and return them typed.
 
-Every problem of a file is collected and raised together (pipeline.errors.InputError), each naming
-file, row, column, value and what was expected: an observer fixes the file in one pass.
-Row numbers are those a spreadsheet shows: the header is row 1, the first respondent row 2.
+Every problem is collected and raised together (pipeline.errors.InputError), each naming file,
+row, column, value and what was expected: an observer fixes a file in one pass.
+Row numbers are those a spreadsheet shows: the header is row 1, the first data row 2.
 """
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 import io
 import re
+from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 import pandas as pd
 
 from pipeline.codebook import Codebook, Column, RawFile
 from pipeline.errors import InputError, Problem
+from pipeline.gazetteer import Gazetteer
+from pipeline.periods import Period
 
 INTEGER = re.compile(r"^[+-]?\d+$")
+DAY_FORMATS = ("%Y-%m-%d", "%d.%m.%Y")
+
+
+@dataclass
+class Context:
+    """What a raw file is checked against besides its codebook: the period and the reference data."""
+
+    period: Period
+    reference_dir: Path
+    division_codes: set[str]
+    _reference: dict[str, set[str]] = field(default_factory=dict)
+
+    @cached_property
+    def gazetteer(self) -> Gazetteer:
+        return Gazetteer.load(self.reference_dir, self.period.division)
+
+    def reference_codes(self, name: str) -> set[str]:
+        if name not in self._reference:
+            table = pd.read_csv(self.reference_dir / f"{name}.csv", dtype=str, keep_default_na=False)
+            self._reference[name] = set(table["id"])
+        return self._reference[name]
+
+    def codes(self, book: Codebook, column: Column) -> set[str]:
+        if column.codes == "division":
+            return self.division_codes
+        if column.codes.startswith("reference/"):
+            return self.reference_codes(column.codes.split("/", 1)[1])
+        return set(book.codes[column.codes])
 
 
 def read_text(path: Path) -> str:
@@ -42,8 +75,11 @@ def read_csv_strings(path: Path) -> pd.DataFrame:
     return frame.apply(lambda col: col.str.strip())
 
 
-def validate_file(path: Path, raw: RawFile, book: Codebook, division_codes: set[str]) -> pd.DataFrame:
-    """Typed, validated contents of one raw survey file, personal columns dropped."""
+def validate_file(path: Path, raw: RawFile, book: Codebook, context: Context) -> pd.DataFrame:
+    """Typed, validated contents of one raw file, personal columns dropped.
+
+    A place column adds the columns `city` and `oblast` (from the gazetteer and the division).
+    """
     frame = read_csv_strings(path)
     name = str(path)
     problems: list[Problem] = []
@@ -65,58 +101,143 @@ def validate_file(path: Path, raw: RawFile, book: Codebook, division_codes: set[
     for column in raw.columns:
         if column.name in missing:
             continue
-        values, column_problems = _check_column(frame, column, raw, book, division_codes, name)
+        values, column_problems = _check_column(frame, column, raw, book, context, name)
         problems += column_problems
-        typed[column.name] = values
+        if isinstance(values, dict):
+            typed.update(values)
+        else:
+            typed[column.name] = values
     if not missing:
         problems += _check_conditions(frame, raw, name)
+        problems += _check_key(frame, raw, name)
     if problems:
         raise InputError(problems)
     return pd.DataFrame(typed)
+
+
+def check_references(tables: dict[str, pd.DataFrame], contracts: dict[str, tuple[Codebook, RawFile]],
+                     folder: Path) -> list[Problem]:
+    """Every `ref` column's values exist in the file it points at (e.g. a violation's case)."""
+    problems = []
+    for key, (_, raw) in contracts.items():
+        if key not in tables:
+            continue
+        for column in raw.columns:
+            if column.type != "ref":
+                continue
+            target_file, target_column = column.ref.split(".")
+            if target_file not in tables:
+                continue
+            known = set(tables[target_file][target_column].dropna())
+            target_name = contracts[target_file][1].file
+            for i, value in tables[key][column.name].items():
+                if pd.notna(value) and value not in known:
+                    problems.append(Problem(str(folder / raw.file), _row(i), column.name, value,
+                                            f"a {target_column} listed in {target_name}"))
+    return problems
 
 
 def _row(index: int) -> int:
     return index + 2  # header is row 1
 
 
-def _check_column(frame, column: Column, raw: RawFile, book: Codebook, division_codes, name):
+def _check_key(frame: pd.DataFrame, raw: RawFile, name: str) -> list[Problem]:
+    key = list(raw.primary_key)
+    if not key or any(k not in frame.columns for k in key):
+        return []
+    normal = frame[key].apply(lambda col: col.str.upper() if col.name == "oblast" else col)
+    dupes = normal[normal.duplicated(keep=False)]
+    problems = []
+    for values, rows in dupes.groupby(key[0] if len(key) == 1 else key, sort=False).groups.items():
+        first, *others = list(rows)
+        shown = values if isinstance(values, str) else ", ".join(map(str, values))
+        for i in others:
+            problems.append(Problem(name, _row(i), ", ".join(key), shown,
+                                    f"a unique {' + '.join(key)} (already used in row {_row(first)})"))
+    return problems
+
+
+def _check_column(frame, column: Column, raw: RawFile, book: Codebook, context: Context, name: str):
     cells = frame[column.name]
     problems = []
-    required = column.required and not column.only_when
     empty = cells == ""
-    if required:
+    if column.required and not column.only_when:
         for i in cells.index[empty]:
-            problems.append(Problem(name, _row(i), column.name, "", "an answer (the item is required)"))
+            problems.append(Problem(name, _row(i), column.name, "", "a value (the column is required)"))
 
     if column.type == "id":
         pattern = re.compile(rf"^{raw.id_prefix}-\d{{3,}}$")
         for i, v in cells[~empty].items():
             if not pattern.match(v):
                 problems.append(Problem(name, _row(i), column.name, v, f"an id like {raw.id_prefix}-001"))
-        dupes = cells[cells.duplicated(keep="first") & ~empty]
-        for i, v in dupes.items():
-            first = _row(cells[cells == v].index[0])
-            problems.append(Problem(name, _row(i), column.name, v, f"a unique id (already used in row {first})"))
+        return cells.astype("string").where(~empty, pd.NA), problems
+
+    if column.type in ("ref", "label"):
+        if column.pattern:
+            for i, v in cells[~empty].items():
+                if not re.match(column.pattern, v):
+                    problems.append(Problem(name, _row(i), column.name, v, f"a code matching {column.pattern}"))
         return cells.astype("string").where(~empty, pd.NA), problems
 
     if column.type == "code":
-        codes = division_codes if column.codes == "division" else set(book.codes[column.codes])
+        codes = context.codes(book, column)
         # codes are matched case-insensitively; division codes are upper case, the rest lower case
         normal = cells.str.upper() if column.codes == "division" else cells.str.lower()
         for i, v in normal[~empty].items():
             if v not in codes:
                 close = difflib.get_close_matches(v, sorted(codes), n=3, cutoff=0.5)
                 hint = f" (closest: {', '.join(close)})" if close else ""
-                problems.append(Problem(name, _row(i), column.name, cells[i],
-                                        f"one of {', '.join(sorted(codes))}{hint}"))
+                listed = ", ".join(sorted(codes)) if len(codes) <= 20 else f"a code of {column.codes}"
+                problems.append(Problem(name, _row(i), column.name, cells[i], f"one of {listed}{hint}"))
         return normal.astype("string").where(~empty, pd.NA), problems
+
+    if column.type == "date":
+        days = pd.Series(pd.NaT, index=cells.index, dtype="datetime64[s]")
+        first, last = context.period.first_day, context.period.last_day
+        for i, v in cells[~empty].items():
+            day = _parse_day(v)
+            if day is None:
+                problems.append(Problem(name, _row(i), column.name, v, "a day as YYYY-MM-DD (or DD.MM.YYYY)"))
+            elif not first <= day <= last:
+                problems.append(Problem(name, _row(i), column.name, v, f"a day of the period, {first} to {last}"))
+            else:
+                days[i] = pd.Timestamp(day)
+        return days, problems
+
+    if column.type == "place":
+        gazetteer = context.gazetteer
+        city = pd.Series(pd.NA, index=cells.index, dtype="string")
+        oblast = pd.Series(pd.NA, index=cells.index, dtype="string")
+        for i, v in cells[~empty].items():
+            found = gazetteer.city(v)
+            if found is None:
+                close = gazetteer.closest(v)
+                hint = f"; closest known: {', '.join(close)}" if close else ""
+                problems.append(Problem(name, _row(i), column.name, v,
+                                        f"a place of data/raw/reference/gazetteer.csv{hint}"))
+                continue
+            region = gazetteer.oblast(found)
+            if region is None:
+                problems.append(Problem(name, _row(i), column.name, v,
+                                        f"a city placed in division {context.period.division} "
+                                        f"(add '{found}' to divisions/{context.period.division}_cities.csv)"))
+                continue
+            city[i], oblast[i] = found, region
+        return {column.name: cells.astype("string").where(~empty, pd.NA), "city": city, "oblast": oblast}, problems
+
+    if column.type == "wave":
+        waves = {str(w["wave"]) for w in context.period.waves}
+        for i, v in cells[~empty].items():
+            if v not in waves:
+                problems.append(Problem(name, _row(i), column.name, v, f"a wave of period.yml: {', '.join(sorted(waves))}"))
+        return pd.to_numeric(cells.where(~empty & cells.isin(waves), None), errors="coerce").astype("Int64"), problems
 
     # integer / number
     for i, v in cells[~empty].items():
         ok = bool(INTEGER.match(v)) if column.type == "integer" else _is_number(v)
         if not ok:
             problems.append(Problem(name, _row(i), column.name, v, f"a whole number from {column.min:g} to {column.max:g}"
-                                    if column.type == "integer" else "a number"))
+                                    if column.type == "integer" else f"a number from {column.min:g} to {column.max:g}"))
             continue
         x = float(v)
         if (column.min is not None and x < column.min) or (column.max is not None and x > column.max):
@@ -129,17 +250,28 @@ def _check_column(frame, column: Column, raw: RawFile, book: Codebook, division_
 def _check_conditions(frame, raw: RawFile, name: str) -> list[Problem]:
     problems = []
     for column in raw.columns:
-        if not column.only_when:
+        condition = column.applies_when()
+        if not condition:
             continue
-        (other, wanted), = column.only_when.items()
-        applies = frame[other].str.lower() == str(wanted)
+        other, wanted = condition
+        said = " or ".join(wanted)
+        applies = frame[other].str.lower().isin(wanted)
         filled = frame[column.name] != ""
         for i in frame.index[applies & ~filled]:
-            problems.append(Problem(name, _row(i), column.name, "", f"an answer, because {other} is {wanted}"))
+            problems.append(Problem(name, _row(i), column.name, "", f"a value, because {other} is {frame.at[i, other]}"))
         for i in frame.index[~applies & filled]:
             problems.append(Problem(name, _row(i), column.name, frame.at[i, column.name],
-                                    f"an empty cell, because {other} is not {wanted}"))
+                                    f"an empty cell, because {other} is not {said}"))
     return problems
+
+
+def _parse_day(text: str) -> dt.date | None:
+    for fmt in DAY_FORMATS:
+        try:
+            return dt.datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    return None
 
 
 def _is_number(text: str) -> bool:

@@ -9,10 +9,10 @@ import pandas as pd
 import pytest
 
 from pipeline import reconcile
-from pipeline.figures import agrees, leaves, load_published
-from pipeline.paths import REPO_ROOT
+from pipeline.figures import agrees, leaves
+from pipeline.periods import load_period
 
-PUBLISHED = load_published(REPO_ROOT / "data" / "raw" / "2015-08_2016-04" / "published_figures.yml")
+PUBLISHED = reconcile.published_tree(load_period("2015-08_2016-04"))  # published_figures.yml + matrix
 SURVEY_SECTIONS = ("sample", "survey_individuals", "survey_organizations", "survey_all")
 
 
@@ -93,7 +93,75 @@ def test_a_missing_table_is_reported_not_skipped(tables):
     assert result.loc["survey_all.self_rated_security.mean", "status"] == "missing"
 
 
-def test_figures_not_yet_recomputed_say_so(reconciliation):
-    rest = reconciliation[~reconciliation["figure"].str.split(".").str[0].isin(SURVEY_SECTIONS)]
-    assert set(rest["status"]) <= {"not_recomputed", "agrees"}
-    assert (rest.loc[rest["status"] == "not_recomputed", "basis"] != "").all()
+# Figures the bulletin contradicts itself on: the data follows its most detailed table (the matrix).
+CONTRADICTED = {
+    "incidents.top_types.refusal_of_information.count",  # text 60, matrix row 59
+    "incidents.top_types.court_proceedings.count",  # text 48, matrix row and its own split 47
+    "incidents.top_types.demand_to_remove_publication.count",  # text 27, matrix row 26
+    "incidents.top_types.demand_to_remove_publication.rank",  # 4th, but police detention (28) ranks above
+    "media.demand_to_remove_rank",  # the same rank, repeated in Part IV
+    "incidents.riskiest_cities.Almaty",  # text 70, matrix column alone 90
+}
+
+
+def test_every_figure_is_recomputed_and_only_contradictions_disagree(reconciliation):
+    assert (reconciliation["status"] != "not_recomputed").all()
+    assert (reconciliation["status"] != "missing").all()
+    disagreeing = set(reconciliation.loc[reconciliation["status"] == "disagrees", "figure"])
+    assert disagreeing == CONTRADICTED
+
+
+def test_each_disagreement_says_why(reconciliation):
+    rows = reconciliation[reconciliation["status"] == "disagrees"]
+    assert (rows["note"].str.len() > 40).all(), rows[["figure", "note"]]
+    assert rows["note"].str.contains("matrix").all()
+
+
+@pytest.mark.parametrize("figure,published", [(p, v) for p, v, _ in leaves({k: v for k, v in PUBLISHED.items()
+                                                                             if k in ("incidents", "media", "dynamics", "incidents_matrix")})])
+def test_part_three_to_five_figure(reconciliation, figure, published):
+    row = reconciliation.set_index("figure").loc[figure]
+    expected = "disagrees" if figure in CONTRADICTED else "agrees"
+    assert row["status"] == expected, f"{figure}: published {published}, recomputed {row['recomputed']} ({row['basis']})"
+
+
+def test_matrix_cell_by_cell_from_the_violations(tables):
+    """The bulletin's matrix against the processed matrix table, every cell (zeros included)."""
+    matrix = tables["incidents_matrix"]
+    for threat_type, row in PUBLISHED["incidents_matrix"].items():
+        for city, published in row.items():
+            cell = matrix[(matrix["threat_type"] == threat_type) & (matrix["city"] == city)]["violations"]
+            assert int(cell.sum()) == published, (threat_type, city)
+
+
+def test_court_and_state_figures_from_tables(tables):
+    summary = tables["incidents_summary"].set_index("measure")["value"]
+    incidents = PUBLISHED["incidents"]
+    assert summary["proceedings_against_hrds"] == incidents["proceedings_against_hrds"]
+    assert summary["lawsuits_by_hrds_against_state"] == incidents["lawsuits_by_hrds_against_state"]
+    court = tables["incidents_court"]
+    convictions = court.loc[court["court_outcome"] == "conviction", "proceedings"].sum()
+    acquittals = court.loc[court["court_outcome"] == "acquittal", "proceedings"].sum()
+    assert convictions == 10 * acquittals > 0
+    response = tables["incidents_state_response"].set_index("response")
+    assert agrees(incidents["state_ignored_pct"], response.loc["ignored", "share_pct"])
+    assert agrees(incidents["state_reaction_useful_share"],
+                  response.loc["useful", "violations"] / response.loc[["useful", "formal"], "violations"].sum())
+
+
+def test_sources_ranked_as_published(tables):
+    ranked = tables["incidents_by_source"].sort_values("violations", ascending=False)["source"].head(3).tolist()
+    assert ranked == ["police", "akimat", "court"]
+    plaintiffs = tables["incidents_plaintiffs"].sort_values("proceedings", ascending=False)["source"].head(3).tolist()
+    assert plaintiffs == ["police", "akimat", "private_person"]
+
+
+def test_media_figures_from_tables(tables):
+    media = PUBLISHED["media"]
+    by_wave = tables["media_by_wave"]
+    assert by_wave["materials"].sum() == media["materials"]
+    assert (by_wave["cases_covered"].min(), by_wave["cases_covered"].max()) == (30, 33)
+    per_city_wave = tables["media_by_city_wave"].pivot(index="city", columns="wave", values="materials")
+    most = {"Aktobe": "aktobe", "Almaty": "almaty", "Pavlodar": "pavlodar", "Astana": "astana"}
+    assert ((per_city_wave.loc[[most[c] for c in media["most_covered"]]] >= 10) &
+            (per_city_wave.loc[[most[c] for c in media["most_covered"]]] <= 20)).all().all()

@@ -21,8 +21,9 @@ def tree_hashes(folder, pattern="**/*"):
 
 def test_run_produces_the_period_outputs(period_run):
     out = period_run.output_dir
-    for name in ("survey_respondents_by_oblast", "survey_portrait_shares", "survey_portrait_stats",
-                 "survey_security_shares", "survey_security_stats"):
+    for name in ("period_headlines", "survey_respondents_by_oblast", "survey_portrait_shares", "survey_portrait_stats",
+                 "survey_security_shares", "survey_security_stats", "incidents_summary", "incidents_matrix",
+                 "incidents_by_oblast", "media_summary", "media_by_oblast", "dynamics_regions", "dynamics_national"):
         assert (out / "tables" / f"{name}.parquet").exists()
         assert (out / "tables" / f"{name}.csv").read_bytes().decode("utf-8")
     assert sorted(p.name for p in (out / "notebooks").glob("*.ipynb")) == [p.name for p in period_notebooks()]
@@ -32,7 +33,7 @@ def test_run_produces_the_period_outputs(period_run):
 
 
 def test_executed_notebooks_received_the_period_parameters(period_run):
-    nb = nbformat.read(period_run.output_dir / "notebooks" / "01_portrait.ipynb", as_version=4)
+    nb = nbformat.read(period_run.output_dir / "notebooks" / "03_incidents.ipynb", as_version=4)
     assert nb.metadata["papermill"]["parameters"]["period"] == PERIOD
     injected = [c for c in nb.cells if "injected-parameters" in c.metadata.get("tags", [])]
     assert injected and "output_dir" in injected[0].source
@@ -60,7 +61,7 @@ def test_run_record_lists_inputs_outputs_versions_and_times(period_run):
     assert record["inputs"][raw] == sha256(out.parent.parent / raw)
     assert "raw/reference/divisions/kz_2015.csv" in record["inputs"]
     assert "notebooks/01_portrait.ipynb" in record["code"]
-    assert [s["notebook"] for s in record["steps"]][:2] == ["01_portrait.ipynb", "02_security.ipynb"]
+    assert [s["notebook"] for s in record["steps"]] == [p.name for p in period_notebooks()] + ["reconciliation"]
     assert all(s["status"] == "ran" and s["seconds"] > 0 for s in record["steps"])
 
 
@@ -105,7 +106,7 @@ def test_cli_reports_bad_input_and_exits_non_zero(data_root, capsys):
 
     path = data_root / "raw" / PERIOD / "survey_individuals.csv"
     path.write_text(path.read_text(encoding="utf-8").replace(",female,", ",femal,", 1), encoding="utf-8")
-    assert main(["--data-root", str(data_root), "run", PERIOD]) == 2
+    assert main(["--data-root", str(data_root), "run", PERIOD, "--quiet"]) == 2
     err = capsys.readouterr().err
     assert "survey_individuals.csv" in err and "column 'gender'" in err and "'femal'" in err
     assert not (data_root / "processed" / PERIOD).exists()

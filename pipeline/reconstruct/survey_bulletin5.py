@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from pipeline.figures import base_and_count, counts_fitting, load_published, sum_for_mean
+from pipeline.reconstruct.common import largest_remainder
 
 SEED = 20160430  # last day of the period
 
@@ -267,16 +268,6 @@ class Reconstruction:
         n = len(next(iter(columns.values())))
         frame = pd.DataFrame({"respondent_id": [f"{prefix}-{i:03d}" for i in range(1, n + 1)], **columns})
         return frame.astype(str)
-
-
-def largest_remainder(weights: dict[str, float], n: int) -> dict[str, int]:
-    """Whole numbers summing to n in proportion to weights (Hamilton's method, ties by order)."""
-    total = sum(weights.values())
-    raw = {k: n * w / total for k, w in weights.items()}
-    out = {k: int(v) for k, v in raw.items()}
-    for k in sorted(raw, key=lambda k: raw[k] - out[k], reverse=True)[: n - sum(out.values())]:
-        out[k] += 1
-    return out
 
 
 def write(period_dir: Path, division_codes: list[str], seed: int = SEED) -> list[Path]:
