@@ -6,9 +6,17 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 PERIOD ?= 2015-08_2016-04
 
-.PHONY: setup run test codebook clean-processed
+.PHONY: setup system run test codebook clean-processed
 
-setup: $(VENV)/.installed
+setup: system $(VENV)/.installed
+
+# Debian's Chromium: kaleido renders the static maps with it, the browser tests drive it.
+system:
+	@if ! command -v chromium >/dev/null 2>&1; then \
+	  echo "Installing Chromium and fonts with apt-get (kaleido and the browser tests need them)"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium fonts-dejavu-core >/dev/null; \
+	fi
 
 $(VENV)/.installed: pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)

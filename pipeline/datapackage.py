@@ -67,6 +67,7 @@ def build(folder: Path, period: Period) -> dict:
             resource["parquet"] = {"path": parquet.relative_to(folder).as_posix(), "bytes": parquet.stat().st_size,
                                    "hash": f"sha256:{sha256(parquet)}"}
         resources.append(resource)
+    resources += map_resources(folder)
     return {
         "$schema": "https://datapackage.org/profiles/2.0/datapackage.json",
         "name": f"hrd-kz-{period.id.replace('_', '-').lower()}",
@@ -78,6 +79,25 @@ def build(folder: Path, period: Period) -> dict:
         "keywords": ["human rights defenders", "Kazakhstan", "monitoring", f"data origin: {period.data_origin}"],
         "resources": resources,
     }
+
+
+MAP_FORMATS = {".html": ("html", "text/html"), ".png": ("png", "image/png"), ".svg": ("svg", "image/svg+xml"),
+               ".js": ("js", "text/javascript")}
+
+
+def map_resources(folder: Path) -> list[dict]:
+    """The maps (interactive HTML, PNG, SVG, and the plotly.js their HTML loads) as file resources."""
+    resources = []
+    for path in sorted((folder / "maps").glob("*")):
+        fmt, mediatype = MAP_FORMATS[path.suffix]
+        name = path.name.lower().replace("_", "-").replace(".", "-")
+        resources.append({
+            "name": f"map-{name}" if path.suffix != ".js" else f"maps-{name}", "path": path.relative_to(folder).as_posix(),
+            "type": "file", "scheme": "file", "format": fmt, "mediatype": mediatype,
+            "title": "plotly.js, loaded by the interactive maps" if path.suffix == ".js" else f"Map {path.stem} ({fmt})",
+            "bytes": path.stat().st_size, "hash": f"sha256:{sha256(path)}",
+        })
+    return resources
 
 
 def write(folder: Path, period: Period) -> Path:

@@ -1,0 +1,164 @@
+"""Maps: the values drawn equal the processed tables; the HTML works with the network off; static
+files exist; a second administrative division is mapped from data alone."""
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+
+from pipeline import incidents, maps
+from pipeline.errors import InputError
+from pipeline.io import load_division, load_raw, load_reference
+from pipeline.periods import load_period
+from pipeline.reconcile import load_tables
+
+PERIOD = "2015-08_2016-04"
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+
+
+def map_names(out: Path) -> list[str]:
+    return sorted(p.stem for p in (out / "maps").glob("*.html"))
+
+
+def test_every_map_in_both_forms(period_run):
+    out = period_run.output_dir
+    names = map_names(out)
+    expected = {"respondents", "violations_all", "violations_journalists_media", "media", "risk", "threats",
+                "vulnerability", "resources", "security"}
+    assert {n.rsplit("_", 1)[0] for n in names} >= expected
+    assert {n.rsplit("_", 1)[1] for n in names} == {"ru", "en"}
+    for name in names:
+        png, svg = out / "maps" / f"{name}.png", out / "maps" / f"{name}.svg"
+        assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 20_000
+        assert "<svg" in svg.read_text(encoding="utf-8")[:500]
+    package = json.loads((out / "datapackage.json").read_text(encoding="utf-8"))
+    listed = {r["path"] for r in package["resources"]}
+    assert {f"maps/{n}.{ext}" for n in names for ext in ("html", "png", "svg")} <= listed
+
+
+def figure_data(html: Path) -> dict:
+    """The figure a map's HTML draws, read from the HTML itself."""
+    text = html.read_text(encoding="utf-8")
+    start = text.index("Plotly.newPlot(")
+    args = text[start + len("Plotly.newPlot("):]
+    decoder = json.JSONDecoder()
+    args = args[args.index(",") + 1:].lstrip()
+    data, end = decoder.raw_decode(args)
+    layout, _ = decoder.raw_decode(args[end:].lstrip().lstrip(",").lstrip())
+    return {"data": data, "layout": layout}
+
+
+@pytest.mark.parametrize("name,table,column,where,total", [
+    ("violations_all_ru", "incidents_by_oblast", "violations", {"hrd_category": "all"}, 407),
+    ("violations_journalists_media_en", "incidents_by_oblast", "violations", {"hrd_category": "journalists_media"}, None),
+    ("media_ru", "media_by_oblast", "materials", {}, 175),
+    ("respondents_ru", "survey_respondents_by_oblast", "respondents", {}, 131),
+    ("risk_ru", "dynamics_regions", "risk", {}, None),
+])
+def test_map_values_equal_the_processed_table(period_run, name, table, column, where, total):
+    tables = load_tables(period_run.output_dir)
+    rows = tables[table]
+    for key, value in where.items():
+        rows = rows[rows[key] == value]
+    expected = rows.set_index("oblast")[column].astype(float).to_dict()
+    figure = figure_data(period_run.output_dir / "maps" / f"{name}.html")
+    drawn = {trace["customdata"][0][0]: trace["customdata"][0][1] for trace in figure["data"]
+             if trace.get("fill") == "toself"}
+    assert len(drawn) == 16
+    assert drawn == pytest.approx(expected)
+    assert figure["layout"]["meta"]["values"] == pytest.approx(expected)
+    if total is not None:
+        assert sum(drawn.values()) == total == figure["layout"]["meta"]["total"]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    playwright = pytest.importorskip("playwright.sync_api")
+    if not Path(CHROMIUM).exists():
+        pytest.fail("Chromium is needed for the browser tests: make setup installs it (apt-get install chromium)")
+    with playwright.sync_playwright() as pw:
+        launched = pw.chromium.launch(executable_path=CHROMIUM, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+            "--no-first-run", "--disable-sync"])
+        yield launched
+        launched.close()
+
+
+def test_html_maps_work_offline_without_errors_or_outside_requests(period_run, browser):
+    names = map_names(period_run.output_dir)
+    assert names
+    context = browser.new_context(offline=True)
+    for name in names:
+        page = context.new_page()
+        errors, outside = [], []
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.on("request", lambda r: outside.append(r.url) if not r.url.startswith(("file:", "data:")) else None)
+        page.goto((period_run.output_dir / "maps" / f"{name}.html").as_uri())
+        page.wait_for_selector(".main-svg", timeout=15_000)
+        assert page.locator("path.js-fill").count() == 16, name
+        assert page.evaluate(f"document.getElementById('map-{name}').layout.meta.map") == name
+        assert errors == [] and outside == [], (name, errors, outside)
+        page.close()
+    context.close()
+
+
+def test_boundaries_must_match_the_division(data_root):
+    path = data_root / "raw" / "reference" / "boundaries" / "kz_2015.geojson"
+    shapes = gpd.read_file(path)
+    shapes[shapes["code"] != "KZ-AST"].to_file(path, driver="GeoJSON")
+    with pytest.raises(InputError) as error:
+        maps.load_geography(load_period(PERIOD, data_root))
+    assert "KZ-AST" in str(error.value) and "kz_2015.geojson" in str(error.value)
+
+
+def add_division_2018(root: Path) -> None:
+    """The 2018 division as data only: Shymkent, a city of republican significance, separated from
+    South Kazakhstan, which became Turkistan Region. The test draws Shymkent's boundary as a
+    disc around the city (the real boundary is not needed to prove the mechanism)."""
+    reference = root / "raw" / "reference"
+    division = pd.read_csv(reference / "divisions" / "kz_2015.csv", dtype=str, keep_default_na=False)
+    division.loc[division["code"] == "KZ-YUZ", ["name_ru", "name_kk", "name_en", "centre_city"]] = [
+        "Туркестанская область", "Түркістан облысы", "Turkistan Region", "turkestan"]
+    shymkent = {"code": "KZ-SHY", "kind": "city", "name_ru": "Шымкент", "name_kk": "Шымкент қаласы",
+                "name_en": "Shymkent", "centre_city": "shymkent", "macro_region": "south"}
+    division = pd.concat([division, pd.DataFrame([shymkent])]).sort_values("code")
+    division.to_csv(reference / "divisions" / "kz_2018.csv", index=False)
+    crosswalk = pd.read_csv(reference / "divisions" / "kz_2015_cities.csv", dtype=str)
+    crosswalk.loc[crosswalk["city"] == "shymkent", "oblast"] = "KZ-SHY"
+    crosswalk.to_csv(reference / "divisions" / "kz_2018_cities.csv", index=False)
+    shapes = gpd.read_file(reference / "boundaries" / "kz_2015.geojson").to_crs(maps.PROJECTION)
+    centre = gpd.GeoSeries(gpd.points_from_xy([69.6], [42.3]), crs="EPSG:4326").to_crs(maps.PROJECTION).iloc[0]
+    disc = centre.buffer(15)  # km
+    shapes.loc[shapes["code"] == "KZ-YUZ", "geometry"] = shapes.loc[shapes["code"] == "KZ-YUZ", "geometry"].difference(disc)
+    shapes = pd.concat([shapes, gpd.GeoDataFrame({"code": ["KZ-SHY"]}, geometry=[disc], crs=shapes.crs)])
+    shapes.to_crs("EPSG:4326").to_file(reference / "boundaries" / "kz_2018.geojson", driver="GeoJSON")
+    period_yml = root / "raw" / PERIOD / "period.yml"
+    period_yml.write_text(period_yml.read_text(encoding="utf-8").replace("division: kz_2015", "division: kz_2018"),
+                          encoding="utf-8")
+
+
+def test_a_second_division_is_mapped_from_data_alone(data_root):
+    add_division_2018(data_root)
+    period = load_period(PERIOD, data_root)
+    raw = load_raw(period)
+    violations = raw["violations"]
+    assert set(violations.loc[violations["city"] == "shymkent", "oblast"]) == {"KZ-SHY"}
+    assert set(violations.loc[violations["city"] == "turkestan", "oblast"]) == {"KZ-YUZ"}
+    reference = {n: load_reference(period, n) for n in ("threat_types", "threat_categories", "hrd_categories", "threat_sources", "cities")}
+    by_oblast = incidents.tables(raw, reference, load_division(period))["incidents_by_oblast"]
+    geo = maps.load_geography(period)
+    assert len(geo) == 17
+    figures = maps.violations_maps(by_oblast, reference["hrd_categories"], geo, period)
+    figure = figures["violations_all_ru"]
+    drawn = {t.customdata[0][0]: t.customdata[0][1] for t in figure.data if t.fill == "toself"}
+    totals = by_oblast[by_oblast["hrd_category"] == "all"].set_index("oblast")["violations"]
+    assert drawn == totals.astype(float).to_dict()
+    assert drawn["KZ-SHY"] == (violations["city"] == "shymkent").sum() > 0
+    assert sum(drawn.values()) == len(violations)
+    city_markers = next(t for t in figure.data if t.uid == "violations_all_ru-cities")
+    assert any(text.startswith("Шымкент") for text in city_markers.text)
