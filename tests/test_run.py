@@ -70,7 +70,7 @@ def test_two_runs_give_byte_identical_tables(period_run, tmp_path):
     root = tmp_path / "data"
     shutil.copytree(first.parent.parent / "raw", root / "raw")
     second = run_period(PERIOD, root, progress=False).output_dir
-    for pattern in ("tables/*", "reconciliation.csv", "datapackage.json"):
+    for pattern in ("tables/*", "maps/*", "reconciliation.csv", "datapackage.json"):
         assert tree_hashes(first, pattern) == tree_hashes(second, pattern) != {}
 
 
