@@ -6,9 +6,11 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 PERIOD ?= 2015-08_2016-04
 
-.PHONY: setup system run test codebook clean-processed
+QUARTO_KIT ?= ../shared/quarto-kit
 
-setup: system $(VENV)/.installed
+.PHONY: setup system quarto run test codebook clean-processed
+
+setup: system quarto $(VENV)/.installed
 
 # Debian's Chromium: kaleido renders the static maps with it, the browser tests drive it.
 system:
@@ -16,6 +18,20 @@ system:
 	  echo "Installing Chromium and fonts with apt-get (kaleido and the browser tests need them)"; \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium fonts-dejavu-core >/dev/null; \
+	fi
+
+# Quarto: one on PATH (or QUARTO_PATH) if there is one; else build it offline from the quarto-kit
+# beside the project (machines that reach only the package registries); see README.md.
+quarto:
+	@if command -v quarto >/dev/null 2>&1 || [ -n "$$QUARTO_PATH" ] || [ -x .tools/quarto/bin/quarto ]; then :; \
+	elif [ -f "$(QUARTO_KIT)/build.sh" ]; then \
+	  echo "Building Quarto offline from $(QUARTO_KIT) into .tools/quarto (about 15 s)"; \
+	  mkdir -p .tools; \
+	  JUPYTER_PKGS="" PREFIX="$(CURDIR)/.tools/quarto" bash "$(QUARTO_KIT)/build.sh" > .tools/quarto-build.log 2>&1 \
+	    || { tail -30 .tools/quarto-build.log; exit 1; }; \
+	else \
+	  echo "Quarto is needed for the bulletin: install it (quarto.org, pip install quarto-cli, conda-forge quarto)"; \
+	  echo "or put the offline quarto-kit at $(QUARTO_KIT) (make QUARTO_KIT=/path/to/quarto-kit)"; exit 1; \
 	fi
 
 $(VENV)/.installed: pyproject.toml requirements.lock

@@ -90,16 +90,18 @@ def _layout(fig: go.Figure, title: str, period: Period, lang: str, xaxis_title: 
     bars = sum(len(t.y) for t in fig.data)
     top = max((max(t.x) for t in fig.data if len(t.x)), default=100)
     height = max(300, 130 + 26 * bars)
+    # room for the longest line of the category labels (plotly's automargin clips them in static export)
+    longest = max((len(line) for t in fig.data for label in t.y for line in str(label).split("<br>")), default=10)
     fig.update_layout(
         title={"text": title, "x": 0.01, "xanchor": "left"},
         font={"family": FONT, "size": 13},
         template="plotly_white",
         width=820, height=height,
-        margin={"l": 10, "r": 20, "t": 90 if legend else 60, "b": 95},
+        margin={"l": min(320, 12 + 7 * longest), "r": 20, "t": 90 if legend else 60, "b": 95},
         showlegend=legend,
         legend={"orientation": "h", "x": 0, "y": 1.0, "yanchor": "bottom"},
         xaxis={"title": xaxis_title, "range": [0, min(100, top * 1.18) if top > 0 else 1]},
-        yaxis={"autorange": "reversed", "automargin": True},
+        yaxis={"autorange": "reversed", "automargin": False},
     )
     fig.add_annotation(text=wrap(source_line(period, lang), 95), xref="paper", yref="paper", x=0, y=0, yshift=-60,
                        showarrow=False, font={"size": 10, "color": "#666"}, xanchor="left", yanchor="top", align="left")

@@ -18,6 +18,12 @@ def main(argv: list[str] | None = None) -> int:
     run = sub.add_parser("run", help="run a period's notebooks and publish its processed tables")
     run.add_argument("period", nargs="?", default=DEFAULT_PERIOD, help=f"period id (default {DEFAULT_PERIOD})")
     run.add_argument("--quiet", action="store_true", help="no per-cell progress bars")
+    run.add_argument("--no-bulletin", action="store_true", help="stop after the tables and maps (no Quarto render)")
+
+    rendering = sub.add_parser("render", help="render the bulletin of a period from its processed outputs (HTML and PDF)")
+    rendering.add_argument("period", nargs="?", default=DEFAULT_PERIOD)
+    rendering.add_argument("--lang", nargs="+", choices=("ru", "en"), default=["ru", "en"], help="editions (default: both)")
+    rendering.add_argument("--format", nargs="+", choices=("html", "pdf"), default=["html", "pdf"], dest="formats")
 
     check = sub.add_parser("validate", help="check a period's raw files against the codebook, run nothing")
     check.add_argument("period", nargs="?", default=DEFAULT_PERIOD)
@@ -45,8 +51,21 @@ def _dispatch(args) -> int:
         from pipeline.run import RunFailed, run_period
 
         try:
-            run_period(args.period, args.data_root, progress=not args.quiet)
+            run_period(args.period, args.data_root, progress=not args.quiet, bulletin=not args.no_bulletin)
         except RunFailed:
+            return 1
+        return 0
+    if args.command == "render":
+        from pipeline.render import RenderFailed, render
+
+        period = load_period(args.period, args.data_root)
+        if not (period.processed_dir / "run.json").exists():
+            print(f"{period.processed_dir}: no run yet; run `hrd-bulletin run {period.id}` first", file=sys.stderr)
+            return 1
+        try:
+            render(period, period.processed_dir, editions=[(lang, fmt) for lang in args.lang for fmt in args.formats])
+        except RenderFailed as exc:
+            print(exc, file=sys.stderr)
             return 1
         return 0
     if args.command == "validate":

@@ -81,7 +81,7 @@ def build(folder: Path, period: Period) -> dict:
     }
 
 
-MAP_FORMATS = {".html": ("html", "text/html"), ".png": ("png", "image/png"), ".svg": ("svg", "image/svg+xml"),
+MAP_FORMATS = {".html": ("html", "text/html"), ".json": ("json", "application/json"), ".png": ("png", "image/png"), ".svg": ("svg", "image/svg+xml"),
                ".js": ("js", "text/javascript")}
 
 

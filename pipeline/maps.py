@@ -159,7 +159,8 @@ def _browser() -> None:
 
 
 def save(output_dir: str | os.PathLike | None, figures: dict[str, go.Figure], static: bool = True) -> list[Path]:
-    """Write each map as maps/<name>.html (plotly.js beside it, no network needed), .png and .svg."""
+    """Write each map as maps/<name>.html (plotly.js beside it, no network needed), .png and .svg,
+    and its plotly figure as .json (what the bulletin and other tools re-draw it from)."""
     if output_dir is None:
         print("Exploring: maps not written (a run passes output_dir).")
         return []
@@ -170,7 +171,8 @@ def save(output_dir: str | os.PathLike | None, figures: dict[str, go.Figure], st
         path = folder / f"{name}.html"
         fig.write_html(path, include_plotlyjs="directory", full_html=True, div_id=f"map-{name}",
                        config={"displaylogo": False, "responsive": True}, auto_open=False)
-        written.append(path)
+        fig.write_json(folder / f"{name}.json")
+        written += [path, folder / f"{name}.json"]
     if static:
         import plotly.io as pio
 

@@ -2,6 +2,7 @@
 
     hrd-bulletin run 2015-08_2016-04
 
+The bulletin (HTML and PDF, Russian and English) is rendered by Quarto as the last step.
 The run works in a staging folder (data/processed/.staging/<period>-<pid>) and replaces
 data/processed/<period>/ only when every step succeeded, by renaming folders: the outputs of the
 last good run are never half-overwritten. A failed run leaves its staging folder, with the
@@ -21,7 +22,7 @@ from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
 
-from pipeline import datapackage, paths, reconcile
+from pipeline import datapackage, paths, reconcile, render
 from pipeline.io import load_raw
 from pipeline.periods import Period, load_period
 
@@ -59,7 +60,7 @@ def _log(message: str) -> None:
 
 
 def run_period(period_id: str, data_root: str | os.PathLike | None = None, notebooks: list[Path] | None = None,
-               progress: bool = True) -> RunResult:
+               progress: bool = True, bulletin: bool = True) -> RunResult:
     started = dt.datetime.now(dt.timezone.utc)
     period = load_period(period_id, data_root)
     processed_root = period.data_root / "processed"
@@ -97,11 +98,27 @@ def run_period(period_id: str, data_root: str | os.PathLike | None = None, noteb
         _log(f"Reconciliation with the published figures: {reconcile.summary(reconciliation)}")
         result.steps.append(Step("reconciliation", round(time.perf_counter() - began, 3), "ran"))
     datapackage.write(staging, period)
-    result.record = run_record(period, parameters, result.steps, staging, started)
-    (staging / "run.json").write_text(json.dumps(result.record, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    _write_record(result, period, parameters, staging, started)
+    if bulletin:  # last step: the bulletin reads the tables, maps and run record written above
+        _log("Rendering the bulletin with Quarto ...")
+        began = time.perf_counter()
+        try:
+            render.render(period, staging, log=_log)
+        except render.RenderFailed as exc:
+            failed_dir = _keep_failed(staging, processed_root, period.id)
+            _log(f"FAILED: {exc}\nThe outputs of the last good run are untouched in {period.processed_dir}; "
+                 f"this run's outputs are in {failed_dir}.")
+            raise RunFailed(str(exc).splitlines()[0]) from exc
+        result.steps.append(Step("bulletin", round(time.perf_counter() - began, 3), "ran"))
+        _write_record(result, period, parameters, staging, started)
     publish(staging, period.processed_dir)
     _log(f"Outputs in {period.processed_dir}")
     return result
+
+
+def _write_record(result: RunResult, period: Period, parameters: dict, staging: Path, started) -> None:
+    result.record = run_record(period, parameters, result.steps, staging, started)
+    (staging / "run.json").write_text(json.dumps(result.record, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
 
 
 def _execute(notebook: Path, output: Path, parameters: dict, progress: bool) -> None:

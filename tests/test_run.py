@@ -61,7 +61,7 @@ def test_run_record_lists_inputs_outputs_versions_and_times(period_run):
     assert record["inputs"][raw] == sha256(out.parent.parent / raw)
     assert "raw/reference/divisions/kz_2015.csv" in record["inputs"]
     assert "notebooks/01_portrait.ipynb" in record["code"]
-    assert [s["notebook"] for s in record["steps"]] == [p.name for p in period_notebooks()] + ["reconciliation"]
+    assert [s["notebook"] for s in record["steps"]] == [p.name for p in period_notebooks()] + ["reconciliation", "bulletin"]
     assert all(s["status"] == "ran" and s["seconds"] > 0 for s in record["steps"])
 
 
@@ -69,7 +69,7 @@ def test_two_runs_give_byte_identical_tables(period_run, tmp_path):
     first = period_run.output_dir
     root = tmp_path / "data"
     shutil.copytree(first.parent.parent / "raw", root / "raw")
-    second = run_period(PERIOD, root, progress=False).output_dir
+    second = run_period(PERIOD, root, progress=False, bulletin=False).output_dir  # the bulletin is not compared
     for pattern in ("tables/*", "maps/*", "reconciliation.csv", "datapackage.json"):
         assert tree_hashes(first, pattern) == tree_hashes(second, pattern) != {}
 
@@ -89,11 +89,11 @@ def test_failed_notebook_stops_the_run_and_keeps_last_good_outputs(period_run, t
     root = tmp_path / "data"
     shutil.copytree(period_run.output_dir.parent.parent / "raw", root / "raw")
     quick = period_notebooks()[:1]  # the overview alone: the failure handling does not depend on which steps ran
-    good = run_period(PERIOD, root, notebooks=quick, progress=False).output_dir
+    good = run_period(PERIOD, root, notebooks=quick, progress=False, bulletin=False).output_dir
     before = tree_hashes(good)
     notebooks = quick + [failing_notebook(tmp_path)]
     with pytest.raises(RunFailed) as failure:
-        run_period(PERIOD, root, notebooks=notebooks, progress=False)
+        run_period(PERIOD, root, notebooks=notebooks, progress=False, bulletin=False)
     message = str(failure.value)
     assert "03_broken.ipynb" in message and "cell" in message and "ValueError: broken step" in message
     assert tree_hashes(good) == before, "the last good outputs are untouched"

@@ -1,0 +1,117 @@
+"""The bulletin: HTML offline in Chromium (no errors, no outside requests, every map and table),
+PDF text with the headline figures, pages that render to images, and the English edition."""
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from pipeline.report import Bulletin
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+HEADLINES = {"respondents": "131", "cases": "391", "violations": "407", "media_materials": "175"}
+
+
+@pytest.fixture(scope="module")
+def bulletin_dir(period_run) -> Path:
+    folder = period_run.output_dir / "bulletin"
+    assert folder.is_dir(), "the run renders the bulletin as its last step"
+    return folder
+
+
+def test_the_run_leaves_html_and_pdf_in_both_languages(bulletin_dir, period_run):
+    for lang in ("ru", "en"):
+        assert (bulletin_dir / f"bulletin_{lang}.html").stat().st_size > 1_000_000  # plotly.js is inside
+        assert (bulletin_dir / f"bulletin_{lang}.pdf").read_bytes()[:5] == b"%PDF-"
+    record = json.loads((period_run.output_dir / "run.json").read_text(encoding="utf-8"))
+    assert record["steps"][-1]["notebook"] == "bulletin"
+    assert "bulletin/bulletin_ru.pdf" in record["outputs"]
+
+
+def pdf_text(path: Path) -> str:
+    from pypdf import PdfReader
+
+    return "\n".join(page.extract_text() for page in PdfReader(path).pages)
+
+
+@pytest.mark.parametrize("lang", ["ru", "en"])
+def test_pdf_text_has_the_headline_figures(bulletin_dir, lang):
+    text = pdf_text(bulletin_dir / f"bulletin_{lang}.pdf")
+    for figure, value in HEADLINES.items():
+        assert value in text, figure
+    heading = {"ru": "Мониторинг происшествий и судебных дел", "en": "Incidents and court cases"}[lang]
+    assert heading in text
+    assert ("Содержание" if lang == "ru" else "Table of contents") in text
+    assert ("Таблица" if lang == "ru" else "Table") in text and ("Рисунок" if lang == "ru" else "Figure") in text
+    assert "\\xa0" not in text
+
+
+def test_pdf_uses_a_cyrillic_font_and_numbers_its_pages(bulletin_dir):
+    from pypdf import PdfReader
+
+    reader = PdfReader(bulletin_dir / "bulletin_ru.pdf")
+    fonts = {f.get_object()["/BaseFont"] for page in reader.pages for f in page["/Resources"].get("/Font", {}).values()}
+    assert any("DejaVu" in str(f) for f in fonts), fonts
+    assert len(reader.pages) >= 8
+    last_lines = [page.extract_text().strip().splitlines()[-1].strip() for page in reader.pages[1:6]]
+    assert last_lines == [str(n) for n in range(2, 7)], last_lines
+
+
+def test_pdf_pages_render_to_images(bulletin_dir, tmp_path):
+    import pypdfium2 as pdfium
+
+    pdf = pdfium.PdfDocument(bulletin_dir / "bulletin_ru.pdf")
+    for index in range(len(pdf)):
+        bitmap = pdf[index].render(scale=0.5).to_numpy()
+        assert bitmap.size > 0 and bitmap.std() > 5, f"page {index + 1} is blank"
+    pdf[2].render(scale=1).to_pil().save(tmp_path / "page3.png")
+    assert (tmp_path / "page3.png").stat().st_size > 10_000
+
+
+@pytest.fixture(scope="module")
+def browser():
+    playwright = pytest.importorskip("playwright.sync_api")
+    with playwright.sync_playwright() as pw:
+        launched = pw.chromium.launch(executable_path=CHROMIUM, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+            "--no-first-run", "--disable-sync"])
+        yield launched
+        launched.close()
+
+
+@pytest.mark.parametrize("lang", ["ru", "en"])
+def test_html_works_offline_with_every_map_and_table(bulletin_dir, period_run, browser, lang):
+    context = browser.new_context(offline=True, viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    errors, outside = [], []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("request", lambda r: outside.append(r.url) if not r.url.startswith(("file:", "data:")) else None)
+    page.goto((bulletin_dir / f"bulletin_{lang}.html").as_uri(), wait_until="load")
+    page.wait_for_function("document.querySelectorAll('.plotly-graph-div .main-svg').length > 0")
+    maps_in_report = 5  # respondents, violations, media, risk, security
+    charts_in_report = 4  # activity, protection, threat types, matrix
+    assert page.locator(".plotly-graph-div").count() == maps_in_report + charts_in_report
+    rendered = page.evaluate("[...document.querySelectorAll('.plotly-graph-div')].filter(d => d.querySelector('.main-svg')).length")
+    assert rendered == maps_in_report + charts_in_report
+    reconciliation = page.locator("#tbl-reconciliation table")
+    assert reconciliation.count() == 1
+    assert page.locator("table").count() >= 10
+    assert errors == [] and outside == [], (errors, outside)
+    text = page.inner_text("body")
+    for value in HEADLINES.values():
+        assert value in text
+    assert ("реконструированы" if lang == "ru" else "reconstructed") in text
+    context.close()
+
+
+def test_numbers_in_the_prose_come_from_the_tables(period_run):
+    """Change a processed table and the bulletin's helpers report the new number (nothing is typed in)."""
+    b = Bulletin.open("2015-08_2016-04", str(period_run.output_dir.parent.parent), str(period_run.output_dir), "ru", "html")
+    assert b.num(b.headline("respondents")) == "131"
+    b.tables["period_headlines"].loc[b.tables["period_headlines"]["figure"] == "respondents", "value"] = 132
+    assert b.num(b.headline("respondents")) == "132"
+    assert b.share("individuals", "gender", "female") == "54,4%"
+    assert Bulletin.open("2015-08_2016-04", str(period_run.output_dir.parent.parent), str(period_run.output_dir), "en", "pdf").num(27867) == "27,867"
