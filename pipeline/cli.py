@@ -36,6 +36,12 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("codebook", help="write data/raw/CODEBOOK.md from pipeline/schemas/")
 
     args = parser.parse_args(argv)
+    import warnings
+
+    from pipeline.validation import InputWarning
+
+    warnings.simplefilter("always", InputWarning)
+    warnings.formatwarning = lambda message, category, *rest: f"WARNING: {message}\n"
     try:
         return _dispatch(args)
     except InputError as exc:
@@ -69,9 +75,9 @@ def _dispatch(args) -> int:
             return 1
         return 0
     if args.command == "validate":
-        from pipeline.io import load_raw
+        from pipeline.io import validate_period
 
-        tables = load_raw(args.period, args.data_root)
+        tables = validate_period(load_period(args.period, args.data_root))
         print(f"{args.period}: " + ", ".join(f"{name} {len(t)} rows" for name, t in tables.items()) + ": valid")
         return 0
     if args.command == "periods":

@@ -77,3 +77,33 @@ def leaves(tree: dict, prefix: str = "") -> Iterator[tuple[str, Any, dict]]:
             yield from leaves(value, path)
         else:
             yield path, value, notes
+
+
+CHECKS_PATH = Path(__file__).with_name("published_figures.checks.yml")
+
+
+def check_published(tree: dict, source: str = "published_figures.yml") -> list:
+    """Shares that must add up to 100 (one answer per respondent) do, within their printed rounding."""
+    from pipeline.errors import Problem
+
+    checks = yaml.safe_load(CHECKS_PATH.read_text(encoding="utf-8"))
+    problems = []
+    for path in checks["sum_to_100"]:
+        node = tree
+        for key in path.split("."):
+            node = node.get(key, {}) if isinstance(node, dict) else {}
+        if not node:
+            continue
+        groups = {None: node}
+        first = next(iter(node.values()))
+        if isinstance(first, dict) and "pct" not in first:  # answer -> group -> {pct}
+            groups = {g: {a: v[g] for a, v in node.items() if g in v} for g in first}
+        for group, answers in groups.items():
+            pcts = [v["pct"] for v in answers.values() if isinstance(v, dict) and "pct" in v]
+            total = sum(pcts)
+            slack = sum(tolerance(p) for p in pcts)
+            if abs(total - 100) > slack:
+                where = path + (f" ({group})" if group else "")
+                problems.append(Problem(source, None, where, round(total, 2),
+                                        f"shares adding up to 100 within their rounding (±{slack:.2f})"))
+    return problems

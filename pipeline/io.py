@@ -48,6 +48,22 @@ def load_raw(period: str | Period, data_root: str | os.PathLike | None = None,
     return tables
 
 
+def validate_period(period: Period) -> dict[str, pd.DataFrame]:
+    """Everything a run checks before it starts: every raw file, and the published figures' sums."""
+    from pipeline.figures import check_published, load_published
+
+    problems = []
+    try:
+        tables = load_raw(period)
+    except InputError as exc:
+        tables, problems = {}, exc.problems
+    if period.published_figures_path.exists():
+        problems += check_published(load_published(period.published_figures_path), str(period.published_figures_path))
+    if problems:
+        raise InputError(problems)
+    return tables
+
+
 def load_reference(period: Period, name: str) -> pd.DataFrame:
     """A reference table of data/raw/reference/ (threat_types, hrd_categories, cities, ...)."""
     return pd.read_csv(period.data_root / "raw" / "reference" / f"{name}.csv", dtype=str, keep_default_na=False)
@@ -56,7 +72,14 @@ def load_reference(period: Period, name: str) -> pd.DataFrame:
 def load_processed(period: str, table: str, data_root: str | os.PathLike | None = None,
                    folder: str | os.PathLike | None = None) -> pd.DataFrame:
     """A processed table of a period (from its last successful run, or from `folder`)."""
-    base = Path(folder) if folder else load_period(period, data_root).processed_dir
+    if folder is None:
+        from pipeline.run import settle
+
+        info = load_period(period, data_root)
+        settle(info.processed_dir.parent, info.id)  # undo the swap of a run killed mid-publish
+        base = info.processed_dir
+    else:
+        base = Path(folder)
     path = base / "tables" / f"{table}.parquet"
     if not path.exists():
         available = sorted(p.stem for p in (base / "tables").glob("*.parquet"))

@@ -42,6 +42,7 @@ class Period:
     waves: tuple[dict, ...]
     raw_dir: Path
     data_root: Path
+    min_cell_respondents: int | None = None  # overrides pipeline/privacy.yml for this period
 
     @property
     def processed_dir(self) -> Path:
@@ -115,7 +116,7 @@ def load_period(period_id: str, data_root: str | os.PathLike | None = None) -> P
         title_en=meta["title"]["en"], first_day=meta["first_day"], last_day=meta["last_day"],
         division=meta["division"], data_origin=meta["data_origin"], previous=meta.get("previous_period"),
         waves=tuple(meta["waves"]),
-        raw_dir=folder, data_root=root,
+        raw_dir=folder, data_root=root, min_cell_respondents=meta.get("min_cell_respondents"),
     )
 
 

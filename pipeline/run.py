@@ -3,14 +3,17 @@
     hrd-bulletin run 2015-08_2016-04
 
 The bulletin (HTML and PDF, Russian and English) is rendered by Quarto as the last step.
-The run works in a staging folder (data/processed/.staging/<period>-<pid>) and replaces
+The run works in a staging folder (data/processed/.staging/<period>) and replaces
 data/processed/<period>/ only when every step succeeded, by renaming folders: the outputs of the
-last good run are never half-overwritten. A failed run leaves its staging folder, with the
-executed notebook that failed, in data/processed/.failed/<period>/ for inspection.
+last good run are never half-overwritten, even if the run is killed at any moment (the next run,
+or the next read of the outputs, finishes or undoes an interrupted swap). A failed run leaves its
+staging folder, with the executed notebook that failed, in data/processed/.failed/<period>/.
+A lock file keeps two runs of one period from sharing the staging folder.
 """
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
 import json
 import os
 import platform
@@ -23,7 +26,7 @@ from importlib import metadata
 from pathlib import Path
 
 from pipeline import datapackage, paths, reconcile, render
-from pipeline.io import load_raw
+from pipeline.io import validate_period
 from pipeline.periods import Period, load_period
 
 # Packages whose versions the run record lists (what shapes the outputs).
@@ -64,15 +67,18 @@ def run_period(period_id: str, data_root: str | os.PathLike | None = None, noteb
     started = dt.datetime.now(dt.timezone.utc)
     period = load_period(period_id, data_root)
     processed_root = period.data_root / "processed"
-    recover(processed_root, period.id)
     _log(f"Period {period.id} (bulletin No. {period.bulletin_number}, data: {period.data_origin})")
     _log("Checking the raw data against the codebook ...")
-    load_raw(period)  # raises InputError with every problem before any notebook runs
+    validate_period(period)  # raises InputError with every problem before any notebook runs
 
-    staging = processed_root / ".staging" / f"{period.id}-{os.getpid()}"
+    # a fixed staging path keeps the notebooks' parameters the same from run to run
+    staging = processed_root / ".staging" / period.id
+    lock = _lock(processed_root, period.id)
+    recover(processed_root, period.id)
     if staging.exists():
-        shutil.rmtree(staging)
+        shutil.rmtree(staging)  # left by a killed run: we hold the lock, so no run is using it
     (staging / "notebooks").mkdir(parents=True)
+    checkpoint("staging-ready")
     notebooks = period_notebooks() if notebooks is None else notebooks
     result = RunResult(period=period.id, output_dir=period.processed_dir,
                        steps=[Step(nb.name) for nb in notebooks])
@@ -85,12 +91,14 @@ def run_period(period_id: str, data_root: str | os.PathLike | None = None, noteb
         except Exception as exc:  # noqa: BLE001 - reported to the person, then re-raised as RunFailed
             step.status, step.seconds = "failed", time.perf_counter() - began
             failed_dir = _keep_failed(staging, processed_root, period.id)
+            lock.close()
             message = _describe_failure(notebook, exc)
             _log(f"FAILED: {message}\nThe outputs of the last good run are untouched in {period.processed_dir}.\n"
                  f"The executed notebook with the error is in {failed_dir / 'notebooks' / notebook.name}.")
             raise RunFailed(message) from exc
         step.status, step.seconds = "ran", round(time.perf_counter() - began, 3)
         _log(f"      done in {step.seconds:.1f} s")
+        checkpoint(f"after-{notebook.stem}")
 
     began = time.perf_counter()
     reconciliation = reconcile.write_for_run(staging, period)
@@ -106,14 +114,38 @@ def run_period(period_id: str, data_root: str | os.PathLike | None = None, noteb
             render.render(period, staging, log=_log)
         except render.RenderFailed as exc:
             failed_dir = _keep_failed(staging, processed_root, period.id)
+            lock.close()
             _log(f"FAILED: {exc}\nThe outputs of the last good run are untouched in {period.processed_dir}; "
                  f"this run's outputs are in {failed_dir}.")
             raise RunFailed(str(exc).splitlines()[0]) from exc
         result.steps.append(Step("bulletin", round(time.perf_counter() - began, 3), "ran"))
         _write_record(result, period, parameters, staging, started)
+    checkpoint("before-publish")
     publish(staging, period.processed_dir)
+    lock.close()
     _log(f"Outputs in {period.processed_dir}")
     return result
+
+
+def checkpoint(name: str) -> None:
+    """A named point of the run. HRD_PAUSE_AT=<name> makes the run announce it on stderr and wait
+    there, so a test can kill the run at that exact moment (tests/test_atomic.py)."""
+    if os.environ.get("HRD_PAUSE_AT") == name:
+        _log(f"PAUSED AT {name}")
+        time.sleep(float(os.environ.get("HRD_PAUSE_SECONDS", "60")))
+
+
+def _lock(processed_root: Path, period_id: str):
+    """Hold an exclusive lock on the period for the run's life (released by the OS if killed)."""
+    locks = processed_root / ".locks"
+    locks.mkdir(parents=True, exist_ok=True)
+    handle = open(locks / f"{period_id}.lock", "w")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.close()
+        raise RunFailed(f"another run of {period_id} is in progress (lock {locks / (period_id + '.lock')})") from None
+    return handle
 
 
 def _write_record(result: RunResult, period: Period, parameters: dict, staging: Path, started) -> None:
@@ -151,16 +183,32 @@ def _keep_failed(staging: Path, processed_root: Path, period_id: str) -> Path:
 
 
 def publish(staging: Path, final: Path) -> None:
-    """Swap the staging folder in place of the period's outputs, by renames only."""
+    """Swap the staging folder in place of the period's outputs, by renames only.
+
+    Killed between the two renames, the last good outputs wait in .previous/ and recover() puts
+    them back; killed after, the new outputs are in place and .previous/ is stale."""
     backup = final.parent / ".previous" / final.name
     if backup.exists():
         shutil.rmtree(backup)
     backup.parent.mkdir(parents=True, exist_ok=True)
     if final.exists():
         final.rename(backup)
+    checkpoint("between-renames")
     staging.rename(final)
     if backup.exists():
         shutil.rmtree(backup)
+
+
+def settle(processed_root: Path, period_id: str) -> None:
+    """recover() when no run of the period is in progress (a running one finishes its own swap)."""
+    try:
+        lock = _lock(processed_root, period_id)
+    except RunFailed:
+        return
+    try:
+        recover(processed_root, period_id)
+    finally:
+        lock.close()
 
 
 def recover(processed_root: Path, period_id: str) -> None:
@@ -170,19 +218,6 @@ def recover(processed_root: Path, period_id: str) -> None:
         backup.rename(final)
     elif backup.exists():
         shutil.rmtree(backup)
-    staging_root = processed_root / ".staging"
-    for stale in staging_root.glob(f"{period_id}-*") if staging_root.exists() else []:
-        pid = stale.name.rsplit("-", 1)[-1]
-        if not (pid.isdigit() and _alive(int(pid))):
-            shutil.rmtree(stale, ignore_errors=True)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except OSError:
-        return False
-    return pid != os.getpid()
 
 
 def run_record(period: Period, parameters: dict, steps: list[Step], folder: Path, started: dt.datetime) -> dict:

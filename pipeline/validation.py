@@ -10,6 +10,7 @@ import datetime as dt
 import difflib
 import io
 import re
+import warnings
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -52,25 +53,62 @@ class Context:
         return set(book.codes[column.codes])
 
 
+class InputWarning(UserWarning):
+    """Input that was accepted, but that a person should fix (shown on stderr)."""
+
+
+EXCEL_SIGNATURES = {b"PK\x03\x04": "an Excel workbook (.xlsx)", b"\xd0\xcf\x11\xe0": "an Excel 97-2003 workbook (.xls)"}
+
+
 def read_text(path: Path) -> str:
-    """UTF-8 text of a raw file (a byte-order mark is accepted and dropped)."""
+    """Text of a raw CSV file: UTF-8 (a byte-order mark is dropped) or, failing that, Windows-1251,
+    the encoding of Excel's Russian "CSV" exports (accepted with a warning)."""
     if not path.exists():
-        raise InputError([Problem(str(path), None, None, None, "this file to exist")])
+        siblings = sorted(p.name for p in path.parent.glob(f"{path.stem}.*") if p.suffix.lower() in (".xlsx", ".xls", ".ods"))
+        hint = f"; found {', '.join(siblings)}: save it as 'CSV UTF-8' under the name {path.name}" if siblings else ""
+        raise InputError([Problem(str(path), None, None, None, f"this file to exist{hint}")])
     data = path.read_bytes()
+    for signature, kind in EXCEL_SIGNATURES.items():
+        if data.startswith(signature):
+            raise InputError([Problem(str(path), None, None, kind,
+                                      "a CSV text file: open it in Excel and save it as 'CSV UTF-8 (comma delimited)'")])
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
+        try:
+            text = data.decode("cp1251")
+        except UnicodeDecodeError:
+            text = None
+        if text is not None and re.search("[А-Яа-яЁё]", text) and not re.search("[\x00-\x08\x0e-\x1f]", text):
+            warnings.warn(f"{path}: not UTF-8; read as Windows-1251 (cp1251). Save it as 'CSV UTF-8' to be sure.",
+                          InputWarning, stacklevel=2)
+            return text
         line = data[: exc.start].count(b"\n") + 1
         raise InputError([Problem(str(path), line, None, data[exc.start: exc.start + 8],
                                   "UTF-8 text (save the file as 'CSV UTF-8')")]) from exc
 
 
 def read_csv_strings(path: Path) -> pd.DataFrame:
-    """All cells as stripped strings, empty cells as ''; no type guessing."""
+    """All cells as stripped strings, empty cells as ''; no type guessing. Comma or semicolon
+    separated (Excel's Russian locale writes semicolons)."""
     text = read_text(path)
     if not text.strip():
         raise InputError([Problem(str(path), None, None, None, "a header row and at least one data row; the file is empty")])
-    frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
+    header = text.splitlines()[0]
+    separator = ";" if header.count(";") > header.count(",") else ","
+    names = [h.strip().strip('"') for h in header.split(separator)]
+    repeated = sorted({n for n in names if names.count(n) > 1})
+    if repeated:
+        raise InputError([Problem(str(path), 1, n, None, "each column once in the header") for n in repeated])
+    try:
+        frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, sep=separator)
+    except pd.errors.ParserError as exc:
+        found = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", str(exc))
+        if not found:
+            raise InputError([Problem(str(path), None, None, None, f"a well-formed CSV file ({exc})")]) from exc
+        expected, line, saw = (int(x) for x in found.groups())
+        raise InputError([Problem(str(path), line, None, f"{saw} cells",
+                                  f"{expected} cells, as many as the header has columns (a stray '{separator}'?)")]) from exc
     frame.columns = [str(c).strip() for c in frame.columns]
     return frame.apply(lambda col: col.str.strip())
 
@@ -243,8 +281,9 @@ def _check_column(frame, column: Column, raw: RawFile, book: Codebook, context: 
         if (column.min is not None and x < column.min) or (column.max is not None and x > column.max):
             problems.append(Problem(name, _row(i), column.name, v, f"a value from {column.min:g} to {column.max:g}"))
     numeric = pd.to_numeric(cells.where(~empty, None), errors="coerce")
-    dtype = "Int64" if column.type == "integer" else "Float64"
-    return numeric.astype(dtype), problems
+    if column.type == "integer":  # cells refused above become empty, so the column stays whole numbers
+        return numeric.where(cells.str.match(INTEGER.pattern)).astype("Int64"), problems
+    return numeric.astype("Float64"), problems
 
 
 def _check_conditions(frame, raw: RawFile, name: str) -> list[Problem]:

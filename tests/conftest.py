@@ -27,11 +27,44 @@ def data_root(tmp_path) -> Path:
     return copy_raw(tmp_path / "data")
 
 
+# Recognisable FAKE personal data, planted in the raw files of the shared run: no output may carry
+# any of it (tests/test_privacy.py). None of it is about a real person.
+PLANTED = {
+    "full_name": "Плантов Тестолай Фейкович",
+    "phone": "+7 701 555 01 23",
+    "email": "planted.defender@example.org",
+    "iin": "880229400517",
+}
+
+
+def plant_personal_data(raw_dir: Path) -> dict[str, str]:
+    """Add the personal columns observers' files may carry, filled with PLANTED values."""
+    plan = {
+        "survey_individuals.csv": {"full_name": PLANTED["full_name"], "phone": PLANTED["phone"],
+                                   "email": PLANTED["email"], "iin": PLANTED["iin"]},
+        "survey_organizations.csv": {"organization_name": "ОО Плантовая защита", "email": PLANTED["email"]},
+        "incidents_violations.csv": {"victim_name": PLANTED["full_name"], "victim_phone": PLANTED["phone"],
+                                     "victim_iin": PLANTED["iin"],
+                                     "description": f"Задержан {PLANTED['full_name']}, тел. {PLANTED['phone']}"},
+        "media_materials.csv": {"author": PLANTED["full_name"], "url": "https://example.org/planted-defender",
+                                "headline": f"Дело {PLANTED['full_name']}"},
+    }
+    for name, columns in plan.items():
+        path = raw_dir / name
+        lines = path.read_text(encoding="utf-8").splitlines()
+        header = lines[0] + "," + ",".join(columns)
+        cells = ",".join(f'"{v}"' for v in columns.values())
+        path.write_text("\n".join([header] + [f"{line},{cells}" for line in lines[1:]]) + "\n", encoding="utf-8")
+    return {**PLANTED, "organization": "ОО Плантовая защита", "url": "example.org/planted-defender"}
+
+
 @pytest.fixture(scope="session")
 def period_run(tmp_path_factory):
-    """One full run of bulletin No. 5's period in a temporary data root, shared by the tests."""
+    """One full run of bulletin No. 5's period (bulletin included) in a temporary data root, shared
+    by the tests, on raw data into which fake personal data was planted."""
     from pipeline.run import run_period
 
     root = copy_raw(tmp_path_factory.mktemp("run") / "data")
+    plant_personal_data(root / "raw" / PERIOD)
     result = run_period(PERIOD, root, progress=False)
     return result

@@ -87,9 +87,10 @@ def test_period_yml_missing_field(data_root):
     assert "period.yml" in str(error.value)
 
 
-def test_non_utf8_file_is_refused_clearly(data_root):
+def test_file_in_an_unknown_encoding_is_refused_clearly(data_root):
+    """UTF-16 (Excel's "Unicode text") is neither UTF-8 nor Windows-1251: refused, not guessed."""
     path = data_root / "raw" / PERIOD / "survey_individuals.csv"
-    path.write_bytes(path.read_text(encoding="utf-8").replace("IND-001", "ИНД-001").encode("cp1251"))
+    path.write_bytes(path.read_text(encoding="utf-8").encode("utf-16"))
     found = problems(data_root)
     assert any("UTF-8" in p.expected for p in found)
 

@@ -1,0 +1,76 @@
+"""A run killed at any moment (SIGKILL) leaves the last good outputs intact, and the next run succeeds."""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from pipeline.datapackage import sha256
+from pipeline.io import load_processed
+from pipeline.run import period_notebooks, run_period
+
+PERIOD = "2015-08_2016-04"
+SCRIPT = """
+import sys
+from pipeline.run import period_notebooks, run_period
+run_period(sys.argv[1], sys.argv[2], notebooks=period_notebooks()[:2], progress=False, bulletin=False)
+"""
+
+
+def hashes(folder):
+    return {p.relative_to(folder).as_posix(): sha256(p) for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def start_run(root, pause_at=None):
+    env = {**os.environ, "HRD_PAUSE_AT": pause_at or "", "HRD_PAUSE_SECONDS": "120"}
+    return subprocess.Popen([sys.executable, "-c", SCRIPT, PERIOD, str(root)], env=env, stderr=subprocess.PIPE,
+                            text=True, start_new_session=True)
+
+
+def kill_when(process, marker: str | None, after: float | None = None) -> None:
+    """SIGKILL the run's whole process group at a checkpoint, or after some seconds."""
+    if marker:
+        deadline = time.time() + 300
+        for line in process.stderr:
+            if marker in line:
+                break
+            assert time.time() < deadline, f"never reached {marker}"
+        else:
+            pytest.fail(f"the run ended before {marker}")
+    else:
+        time.sleep(after)
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait(timeout=30)
+
+
+@pytest.fixture(scope="module")
+def good_run(tmp_path_factory):
+    from tests.conftest import copy_raw
+
+    root = copy_raw(tmp_path_factory.mktemp("atomic") / "data")
+    output = run_period(PERIOD, root, notebooks=period_notebooks()[:2], progress=False, bulletin=False).output_dir
+    return root, output, hashes(output)
+
+
+@pytest.mark.parametrize("moment", ["staging-ready", "after-00_overview", "before-publish", "between-renames", 4.0])
+def test_killed_run_leaves_last_good_outputs(good_run, moment):
+    root, output, before = good_run
+    process = start_run(root, pause_at=moment if isinstance(moment, str) else None)
+    kill_when(process, f"PAUSED AT {moment}" if isinstance(moment, str) else None, after=moment if not isinstance(moment, str) else None)
+    # reading the outputs settles an interrupted swap first; then they are exactly the last good ones
+    assert len(load_processed(PERIOD, "survey_portrait_shares", root)) > 0
+    assert hashes(output) == before, f"outputs changed after a kill at {moment}"
+
+
+def test_next_run_after_kills_succeeds(good_run):
+    root, output, _ = good_run
+    process = start_run(root, pause_at="between-renames")
+    kill_when(process, "PAUSED AT between-renames")
+    result = run_period(PERIOD, root, notebooks=period_notebooks()[:2], progress=False, bulletin=False)
+    assert result.output_dir == output and (output / "run.json").exists()
+    assert not (root / "processed" / ".previous" / PERIOD).exists()
+    assert not (root / "processed" / ".staging" / PERIOD).exists()
