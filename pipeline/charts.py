@@ -103,7 +103,12 @@ def _layout(fig: go.Figure, title: str, period: Period, lang: str, xaxis_title: 
         xaxis={"title": xaxis_title, "range": [0, min(100, top * 1.18) if top > 0 else 1]},
         yaxis={"autorange": "reversed", "automargin": False},
     )
-    fig.add_annotation(text=wrap(source_line(period, lang), 95), xref="paper", yref="paper", x=0, y=0, yshift=-60,
+    return add_source(fig, period, lang, width=95, yshift=-60)
+
+
+def add_source(fig: go.Figure, period: Period, lang: str, width: int, yshift: int) -> go.Figure:
+    """The source line under a chart or map (it says when the data is reconstructed)."""
+    fig.add_annotation(text=wrap(source_line(period, lang), width), xref="paper", yref="paper", x=0, y=0, yshift=yshift,
                        showarrow=False, font={"size": 10, "color": "#666"}, xanchor="left", yanchor="top", align="left")
     return fig
 
@@ -131,9 +136,7 @@ def matrix_heatmap(matrix: pd.DataFrame, types: pd.DataFrame, period: Period, ti
     fig.update_layout(title={"text": title, "x": 0.01}, font={"family": FONT, "size": 11}, template="plotly_white",
                       width=1000, height=800, margin={"l": 10, "r": 10, "t": 60, "b": 160},
                       yaxis={"autorange": "reversed", "automargin": True}, xaxis={"tickangle": -45})
-    fig.add_annotation(text=wrap(source_line(period, lang), 110), xref="paper", yref="paper", x=0, y=0, yshift=-110,
-                       showarrow=False, font={"size": 10, "color": "#666"}, xanchor="left", yanchor="top", align="left")
-    return fig
+    return add_source(fig, period, lang, width=110, yshift=-110)
 
 
 def wave_lines(national: pd.DataFrame, measures: dict[str, str], period: Period, title: str, lang: str = "ru") -> go.Figure:
@@ -146,6 +149,4 @@ def wave_lines(national: pd.DataFrame, measures: dict[str, str], period: Period,
     fig.update_layout(title={"text": title, "x": 0.01}, font={"family": FONT, "size": 13}, template="plotly_white",
                       width=820, height=420, margin={"l": 10, "r": 20, "t": 90, "b": 95},
                       legend={"orientation": "h", "x": 0, "y": 1.0, "yanchor": "bottom"})
-    fig.add_annotation(text=wrap(source_line(period, lang), 95), xref="paper", yref="paper", x=0, y=0, yshift=-40,
-                       showarrow=False, font={"size": 10, "color": "#666"}, xanchor="left", yanchor="top", align="left")
-    return fig
+    return add_source(fig, period, lang, width=95, yshift=-40)

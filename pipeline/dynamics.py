@@ -105,8 +105,12 @@ def direction(national_table: pd.DataFrame) -> dict[str, str]:
 
 
 # --- checks of the bulletin's statements (used by the reconciliation) -------------------------
-def _plain(name: str) -> str:
+def plain_region_name(name: str) -> str:
+    """'Zhambyl oblast', 'Zhambyl Region' and 'Zhambyl' name one region."""
     return " ".join(w for w in str(name).lower().replace("-", " ").split() if w not in ("oblast", "region", "city"))
+
+
+_plain = plain_region_name
 
 
 def highest_risk_region(tables, published):

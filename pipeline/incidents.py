@@ -90,21 +90,23 @@ def by_oblast(v: pd.DataFrame, division: pd.DataFrame, categories: pd.DataFrame)
     return grid
 
 
-def by_hrd_category(v: pd.DataFrame, categories: pd.DataFrame) -> pd.DataFrame:
-    table = _names(categories, "hrd_category")
-    counts = v["hrd_category"].value_counts()
-    table["violations"] = table["hrd_category"].map(counts).fillna(0).astype("int64")
-    table["share_pct"] = (100 * table["violations"] / len(v)).round(4)
+def _counted(reference: pd.DataFrame, key: str, values: pd.Series, total: int) -> pd.DataFrame:
+    """Every id of a reference list with its count in `values`, share of `total` and rank."""
+    table = _names(reference, key)
+    table["violations"] = table[key].map(values.value_counts()).fillna(0).astype("int64")
+    table["share_pct"] = (100 * table["violations"] / total).round(4)
     table["rank"] = _rank(table["violations"])
+    return table
+
+
+def by_hrd_category(v: pd.DataFrame, categories: pd.DataFrame) -> pd.DataFrame:
+    table = _counted(categories, "hrd_category", v["hrd_category"], len(v))
     return table.sort_values(["rank", "hrd_category"]).reset_index(drop=True)
 
 
 def by_source(v: pd.DataFrame, sources: pd.DataFrame) -> pd.DataFrame:
-    table = _names(sources, "source").assign(state=sources["state"] == "yes")
-    counts = v["source"].value_counts()
-    table["violations"] = table["source"].map(counts).fillna(0).astype("int64")
-    table["share_pct"] = (100 * table["violations"] / len(v)).round(4)
-    table["rank"] = _rank(table["violations"])
+    table = _counted(sources, "source", v["source"], len(v))
+    table.insert(3, "state", (sources["state"] == "yes").to_numpy())
     return table.sort_values(["rank", "source"]).reset_index(drop=True)
 
 

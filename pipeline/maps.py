@@ -17,12 +17,11 @@ import re
 from pathlib import Path
 
 import geopandas as gpd
-import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 from plotly.colors import sample_colorscale
 
-from pipeline.charts import FONT, source_line, wrap
+from pipeline.charts import FONT, add_source, wrap
 from pipeline.errors import InputError, Problem
 from pipeline.periods import Period
 
@@ -124,9 +123,7 @@ def choropleth(values: pd.Series, geo: gpd.GeoDataFrame, period: Period, title: 
               "values": {c: (None if pd.isna(v) else float(v)) for c, v in values.items()},
               "total": float(observed.sum())},
     )
-    fig.add_annotation(text=wrap(source_line(period, lang), 115), xref="paper", yref="paper", x=0, y=0, yshift=-8,
-                       showarrow=False, font={"size": 10, "color": "#666"}, xanchor="left", yanchor="top", align="left")
-    return fig
+    return add_source(fig, period, lang, width=115, yshift=-8)
 
 
 def _ink(colour: str) -> str:

@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from pipeline.figures import agrees, decimals_of, leaves, load_published
+from pipeline.figures import agrees, leaves, load_published
 
 MAP_PATH = Path(__file__).with_name("published_figures.map.yml")
 COLUMNS = ["figure", "published", "recomputed", "agrees", "status", "basis", "note"]

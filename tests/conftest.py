@@ -68,3 +68,18 @@ def period_run(tmp_path_factory):
     plant_personal_data(root / "raw" / PERIOD)
     result = run_period(PERIOD, root, progress=False)
     return result
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Headless Debian Chromium driven by Playwright, for the offline HTML tests."""
+    playwright = pytest.importorskip("playwright.sync_api")
+    chromium = shutil.which("chromium") or "/usr/bin/chromium"
+    if not Path(chromium).exists():
+        pytest.fail("Chromium is needed for the browser tests: make setup installs it (apt-get install chromium)")
+    with playwright.sync_playwright() as pw:
+        launched = pw.chromium.launch(executable_path=chromium, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+            "--no-first-run", "--disable-sync"])
+        yield launched
+        launched.close()

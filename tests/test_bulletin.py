@@ -3,14 +3,12 @@ PDF text with the headline figures, pages that render to images, and the English
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
 
 from pipeline.report import Bulletin
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 HEADLINES = {"respondents": "131", "cases": "391", "violations": "407", "media_materials": "175"}
 
 
@@ -68,17 +66,6 @@ def test_pdf_pages_render_to_images(bulletin_dir, tmp_path):
         assert bitmap.size > 0 and bitmap.std() > 5, f"page {index + 1} is blank"
     pdf[2].render(scale=1).to_pil().save(tmp_path / "page3.png")
     assert (tmp_path / "page3.png").stat().st_size > 10_000
-
-
-@pytest.fixture(scope="module")
-def browser():
-    playwright = pytest.importorskip("playwright.sync_api")
-    with playwright.sync_playwright() as pw:
-        launched = pw.chromium.launch(executable_path=CHROMIUM, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-            "--no-first-run", "--disable-sync"])
-        yield launched
-        launched.close()
 
 
 @pytest.mark.parametrize("lang", ["ru", "en"])

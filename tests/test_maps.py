@@ -3,7 +3,6 @@ files exist; a second administrative division is mapped from data alone."""
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import geopandas as gpd
@@ -17,7 +16,6 @@ from pipeline.periods import load_period
 from pipeline.reconcile import load_tables
 
 PERIOD = "2015-08_2016-04"
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
 
 def map_names(out: Path) -> list[str]:
@@ -73,19 +71,6 @@ def test_map_values_equal_the_processed_table(period_run, name, table, column, w
     assert figure["layout"]["meta"]["values"] == pytest.approx(expected)
     if total is not None:
         assert sum(drawn.values()) == total == figure["layout"]["meta"]["total"]
-
-
-@pytest.fixture(scope="module")
-def browser():
-    playwright = pytest.importorskip("playwright.sync_api")
-    if not Path(CHROMIUM).exists():
-        pytest.fail("Chromium is needed for the browser tests: make setup installs it (apt-get install chromium)")
-    with playwright.sync_playwright() as pw:
-        launched = pw.chromium.launch(executable_path=CHROMIUM, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-            "--no-first-run", "--disable-sync"])
-        yield launched
-        launched.close()
 
 
 def test_html_maps_work_offline_without_errors_or_outside_requests(period_run, browser):

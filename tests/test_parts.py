@@ -11,7 +11,6 @@ from pipeline import dynamics, incidents, media
 from pipeline.gazetteer import Gazetteer, normalise
 from pipeline.io import load_division, load_raw, load_reference
 from pipeline.periods import load_period
-from pipeline.run import run_period
 
 PERIOD = "2015-08_2016-04"
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from pipeline.dynamics import plain_region_name as _plain
 from pipeline.reconstruct.common import write_csv
 
 SEED = 20160502
@@ -45,12 +46,6 @@ def build(published: dict, division: pd.DataFrame, period, seed: int = SEED) -> 
                 row[s] = f"{min(5.0, max(1.0, value)):.1f}"
             rows.append(row)
     return pd.DataFrame(rows)
-
-
-def _plain(name: str) -> str:
-    """'Zhambyl oblast', 'Zhambyl Region' and 'Zhambyl' name one region."""
-    words = [w for w in name.lower().replace("-", " ").split() if w not in ("oblast", "region", "city")]
-    return " ".join(words)
 
 
 def write(period, division: pd.DataFrame, seed: int = SEED) -> pd.DataFrame:
