@@ -35,6 +35,11 @@ def main(argv: list[str] | None = None) -> int:
 
     sub.add_parser("codebook", help="write data/raw/CODEBOOK.md from pipeline/schemas/")
 
+    synth = sub.add_parser("synthesize", help="write a synthetic period (random, valid, labelled synthetic)")
+    synth.add_argument("period", help="id of the new period, e.g. 2030-01_2030-09")
+    synth.add_argument("--scale", type=float, default=1.0, help="volume relative to bulletin No. 5 (default 1)")
+    synth.add_argument("--seed", type=int, default=0)
+
     args = parser.parse_args(argv)
     import warnings
 
@@ -91,6 +96,12 @@ def _dispatch(args) -> int:
         period = load_period(args.period, args.data_root)
         for path in rebuild_bulletin5(period):
             print(f"wrote {path}")
+        return 0
+    if args.command == "synthesize":
+        from pipeline.synthetic import write_period
+
+        folder = write_period(paths.data_root(args.data_root), args.period, scale=args.scale, seed=args.seed)
+        print(f"wrote synthetic period {args.period} (scale {args.scale:g}) in {folder}")
         return 0
     if args.command == "codebook":
         from pipeline.codebook import render_markdown
