@@ -19,6 +19,7 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("period", nargs="?", default=DEFAULT_PERIOD, help=f"period id (default {DEFAULT_PERIOD})")
     run.add_argument("--quiet", action="store_true", help="no per-cell progress bars")
     run.add_argument("--no-bulletin", action="store_true", help="stop after the tables and maps (no Quarto render)")
+    run.add_argument("--force", action="store_true", help="execute every step, even those whose inputs are unchanged")
 
     rendering = sub.add_parser("render", help="render the bulletin of a period from its processed outputs (HTML and PDF)")
     rendering.add_argument("period", nargs="?", default=DEFAULT_PERIOD)
@@ -62,7 +63,7 @@ def _dispatch(args) -> int:
         from pipeline.run import RunFailed, run_period
 
         try:
-            run_period(args.period, args.data_root, progress=not args.quiet, bulletin=not args.no_bulletin)
+            run_period(args.period, args.data_root, progress=not args.quiet, bulletin=not args.no_bulletin, force=args.force)
         except RunFailed:
             return 1
         return 0

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
 
-from pipeline import datapackage, paths, reconcile, render
+from pipeline import datapackage, paths, reconcile, render, steps
 from pipeline.io import validate_period
 from pipeline.periods import Period, load_period
 
@@ -42,7 +42,10 @@ class RunFailed(Exception):
 class Step:
     notebook: str
     seconds: float = 0.0
-    status: str = "pending"
+    status: str = "pending"  # ran | skipped | failed
+    reason: str = ""  # why it ran (what changed) or why it was skipped
+    fingerprint: dict = field(default_factory=dict)
+    outputs: list = field(default_factory=list)  # files the step wrote, relative to the run folder
 
 
 @dataclass
@@ -63,7 +66,9 @@ def _log(message: str) -> None:
 
 
 def run_period(period_id: str, data_root: str | os.PathLike | None = None, notebooks: list[Path] | None = None,
-               progress: bool = True, bulletin: bool = True) -> RunResult:
+               progress: bool = True, bulletin: bool = True, force: bool = False) -> RunResult:
+    """Run a period. A step whose inputs are unchanged since the last good run is not executed
+    again: its outputs are copied from that run (pipeline.steps); force=True executes every step."""
     started = dt.datetime.now(dt.timezone.utc)
     period = load_period(period_id, data_root)
     processed_root = period.data_root / "processed"
@@ -83,9 +88,17 @@ def run_period(period_id: str, data_root: str | os.PathLike | None = None, noteb
     result = RunResult(period=period.id, output_dir=period.processed_dir,
                        steps=[Step(nb.name) for nb in notebooks])
     parameters = {"period": period.id, "data_root": str(period.data_root), "output_dir": str(staging)}
+    last = _last_record(period.processed_dir)
     for number, (step, notebook) in enumerate(zip(result.steps, notebooks), start=1):
-        _log(f"[{number}/{len(notebooks)}] {notebook.name}")
         began = time.perf_counter()
+        step.fingerprint = steps.notebook_fingerprint(period, notebook, parameters)
+        if _reuse(step, last, period.processed_dir, staging, force):
+            step.seconds = round(time.perf_counter() - began, 3)
+            _log(f"[{number}/{len(notebooks)}] {notebook.name}: skipped ({step.reason})")
+            checkpoint(f"after-{notebook.stem}")
+            continue
+        _log(f"[{number}/{len(notebooks)}] {notebook.name} ({step.reason})")
+        before = _files(staging)
         try:
             _execute(notebook, staging / "notebooks" / notebook.name, parameters, progress)
         except Exception as exc:  # noqa: BLE001 - reported to the person, then re-raised as RunFailed
@@ -97,6 +110,7 @@ def run_period(period_id: str, data_root: str | os.PathLike | None = None, noteb
                  f"The executed notebook with the error is in {failed_dir / 'notebooks' / notebook.name}.")
             raise RunFailed(message) from exc
         step.status, step.seconds = "ran", round(time.perf_counter() - began, 3)
+        step.outputs = sorted(_files(staging) - before)
         _log(f"      done in {step.seconds:.1f} s")
         checkpoint(f"after-{notebook.stem}")
 
@@ -108,23 +122,69 @@ def run_period(period_id: str, data_root: str | os.PathLike | None = None, noteb
     datapackage.write(staging, period)
     _write_record(result, period, parameters, staging, started)
     if bulletin:  # last step: the bulletin reads the tables, maps and run record written above
-        _log("Rendering the bulletin with Quarto ...")
         began = time.perf_counter()
+        step = Step("bulletin", fingerprint=steps.bulletin_fingerprint(staging))
+        result.steps.append(step)
+        if _reuse(step, last, period.processed_dir, staging, force):
+            _log(f"Bulletin: skipped ({step.reason})")
+        else:
+            _log(f"Rendering the bulletin with Quarto ({step.reason}) ...")
         try:
-            render.render(period, staging, log=_log)
+            if step.status != "skipped":
+                before = _files(staging)
+                render.render(period, staging, log=_log)
+                step.outputs = sorted(_files(staging) - before)
         except render.RenderFailed as exc:
             failed_dir = _keep_failed(staging, processed_root, period.id)
             lock.close()
             _log(f"FAILED: {exc}\nThe outputs of the last good run are untouched in {period.processed_dir}; "
                  f"this run's outputs are in {failed_dir}.")
             raise RunFailed(str(exc).splitlines()[0]) from exc
-        result.steps.append(Step("bulletin", round(time.perf_counter() - began, 3), "ran"))
+        if step.status != "skipped":
+            step.status = "ran"
+        step.seconds = round(time.perf_counter() - began, 3)
         _write_record(result, period, parameters, staging, started)
     checkpoint("before-publish")
     publish(staging, period.processed_dir)
     lock.close()
     _log(f"Outputs in {period.processed_dir}")
     return result
+
+
+def _files(folder: Path) -> set[str]:
+    return {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()}
+
+
+def _last_record(final: Path) -> dict | None:
+    try:
+        return json.loads((final / "run.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def _reuse(step: Step, last: dict | None, final: Path, staging: Path, force: bool) -> bool:
+    """Copy a step's outputs from the last good run when its inputs are unchanged; else say why it runs."""
+    if force:
+        step.reason = "forced (--force)"
+        return False
+    prior = next((s for s in (last or {}).get("steps", []) if s.get("notebook") == step.notebook
+                  and s.get("status") in ("ran", "skipped")), None)
+    changes = steps.changed(prior.get("fingerprint") if prior else None, step.fingerprint)
+    if changes:
+        step.reason = ("changed: " + ", ".join(changes)) if prior else changes[0]
+        return False
+    recorded = last.get("outputs", {})
+    for relative in prior.get("outputs", []):
+        source = final / relative
+        if not source.exists() or datapackage.sha256(source) != recorded.get(relative):
+            step.reason = f"outputs of the last run missing or altered ({relative})"
+            return False
+    for relative in prior["outputs"]:
+        (staging / relative).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(final / relative, staging / relative)
+    step.status, step.outputs = "skipped", list(prior["outputs"])
+    step.reason = f"inputs unchanged since the run of {last.get('started', '?')}"
+    return True
 
 
 def checkpoint(name: str) -> None:
@@ -236,7 +296,8 @@ def run_record(period: Period, parameters: dict, steps: list[Step], folder: Path
         "started": started.isoformat(timespec="seconds"),
         "finished": finished.isoformat(timespec="seconds"),
         "seconds": round((finished - started).total_seconds(), 3),
-        "steps": [{"notebook": s.notebook, "status": s.status, "seconds": s.seconds} for s in steps],
+        "steps": [{"notebook": s.notebook, "status": s.status, "seconds": s.seconds, "reason": s.reason,
+                   "fingerprint": s.fingerprint, "outputs": s.outputs} for s in steps],
         "python": platform.python_version(),
         "platform": platform.platform(),
         "packages": {name: _version(name) for name in RECORDED_PACKAGES},

@@ -1,0 +1,73 @@
+"""Incremental runs: a re-run executes exactly the steps whose inputs changed, copies the rest, and
+the run record says what was skipped and why."""
+from __future__ import annotations
+
+import json
+import shutil
+
+from pipeline.datapackage import sha256
+from pipeline.run import period_notebooks, run_period
+from tests.conftest import PERIOD
+
+
+def subset():
+    return [p for p in period_notebooks() if p.stem in ("00_overview", "01_portrait", "05_dynamics")]
+
+
+def statuses(result):
+    return {s.notebook: s.status for s in result.steps}
+
+
+def test_rerun_skips_unchanged_and_reruns_what_depends_on_a_change(data_root):
+    first = run_period(PERIOD, data_root, notebooks=subset(), progress=False, bulletin=False)
+    assert set(statuses(first).values()) == {"ran"}
+    tables = {p.name: sha256(p) for p in (first.output_dir / "tables").glob("*")}
+
+    again = run_period(PERIOD, data_root, notebooks=subset(), progress=False, bulletin=False)
+    assert statuses(again) == {"00_overview.ipynb": "skipped", "01_portrait.ipynb": "skipped",
+                               "05_dynamics.ipynb": "skipped", "reconciliation": "ran"}
+    assert {p.name: sha256(p) for p in (again.output_dir / "tables").glob("*")} == tables
+    record = json.loads((again.output_dir / "run.json").read_text(encoding="utf-8"))
+    assert all("inputs unchanged" in s["reason"] for s in record["steps"] if s["status"] == "skipped")
+
+    # the regional assessments are read by Part V and the overview only
+    path = data_root / "raw" / PERIOD / "regional_assessments.csv"
+    path.write_text(path.read_text(encoding="utf-8").replace("KZ-AKM,1,4,3.3", "KZ-AKM,1,4,3.4", 1), encoding="utf-8")
+    changed = run_period(PERIOD, data_root, notebooks=subset(), progress=False, bulletin=False)
+    assert statuses(changed) == {"00_overview.ipynb": "ran", "01_portrait.ipynb": "skipped",
+                                 "05_dynamics.ipynb": "ran", "reconciliation": "ran"}
+    reasons = {s.notebook: s.reason for s in changed.steps}
+    assert "raw data" in reasons["05_dynamics.ipynb"]
+    assert sha256(changed.output_dir / "tables" / "survey_portrait_shares.parquet") == tables["survey_portrait_shares.parquet"]
+
+    forced = run_period(PERIOD, data_root, notebooks=subset(), progress=False, bulletin=False, force=True)
+    assert set(statuses(forced).values()) == {"ran"}
+    assert all(s.reason == "forced (--force)" for s in forced.steps if s.notebook.endswith(".ipynb"))
+
+
+def test_a_changed_notebook_reruns_only_itself(data_root, tmp_path):
+    notebooks = subset()
+    run_period(PERIOD, data_root, notebooks=notebooks, progress=False, bulletin=False)
+    edited = tmp_path / "01_portrait.ipynb"
+    shutil.copy(notebooks[1], edited)
+    edited.write_text(edited.read_text(encoding="utf-8").replace("Кто такие правозащитники", "Кто они, правозащитники"),
+                      encoding="utf-8")
+    result = run_period(PERIOD, data_root, notebooks=[notebooks[0], edited, notebooks[2]], progress=False, bulletin=False)
+    assert statuses(result)["01_portrait.ipynb"] == "ran" and "notebook" in result.steps[1].reason
+    assert statuses(result)["00_overview.ipynb"] == statuses(result)["05_dynamics.ipynb"] == "skipped"
+
+
+def test_altered_outputs_are_not_reused(data_root):
+    first = run_period(PERIOD, data_root, notebooks=subset()[:1], progress=False, bulletin=False)
+    (first.output_dir / "tables" / "period_headlines.csv").write_text("tampered", encoding="utf-8")
+    again = run_period(PERIOD, data_root, notebooks=subset()[:1], progress=False, bulletin=False)
+    assert again.steps[0].status == "ran" and "altered" in again.steps[0].reason
+
+
+def test_noop_rerun_of_a_full_period_skips_the_bulletin_too(period_run, tmp_path):
+    root = tmp_path / "data"
+    shutil.copytree(period_run.output_dir.parent.parent, root, ignore=shutil.ignore_patterns(".staging", ".failed", ".locks"))
+    result = run_period(PERIOD, root, progress=False)
+    assert {s.notebook: s.status for s in result.steps}["bulletin"] == "skipped"
+    assert all(s.status == "skipped" for s in result.steps if s.notebook.endswith(".ipynb"))
+    assert (result.output_dir / "bulletin" / "bulletin_ru.pdf").exists()
