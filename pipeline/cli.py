@@ -15,8 +15,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data-root", help="folder holding raw/ and processed/ (default: the repository's data/)")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    run = sub.add_parser("run", help="run a period's notebooks and publish its processed tables")
-    run.add_argument("period", nargs="?", default=DEFAULT_PERIOD, help=f"period id (default {DEFAULT_PERIOD})")
+    run = sub.add_parser("run", help="run periods' notebooks and publish their processed tables and bulletins")
+    run.add_argument("periods", nargs="*", metavar="period", help=f"period ids (default {DEFAULT_PERIOD})")
+    run.add_argument("--all", action="store_true", help="every period in data/raw/")
+    run.add_argument("--jobs", type=int, default=None,
+                     help="periods run at once, each in its own process (default: the number of cores)")
     run.add_argument("--quiet", action="store_true", help="no per-cell progress bars")
     run.add_argument("--no-bulletin", action="store_true", help="stop after the tables and maps (no Quarto render)")
     run.add_argument("--force", action="store_true", help="execute every step, even those whose inputs are unchanged")
@@ -40,6 +43,7 @@ def main(argv: list[str] | None = None) -> int:
     synth.add_argument("period", help="id of the new period, e.g. 2030-01_2030-09")
     synth.add_argument("--scale", type=float, default=1.0, help="volume relative to bulletin No. 5 (default 1)")
     synth.add_argument("--seed", type=int, default=0)
+    synth.add_argument("--previous", help="id of the period before it (its dynamics compare against that period)")
 
     args = parser.parse_args(argv)
     import warnings
@@ -62,8 +66,21 @@ def _dispatch(args) -> int:
     if args.command == "run":
         from pipeline.run import RunFailed, run_period
 
+        if args.all and args.periods:
+            print("give period ids or --all, not both", file=sys.stderr)
+            return 2
+        chosen = list_periods(args.data_root) if args.all else list(dict.fromkeys(args.periods or [DEFAULT_PERIOD]))
+        if not chosen:
+            print("no periods in data/raw/", file=sys.stderr)
+            return 2
+        if len(chosen) > 1:
+            from pipeline.batch import print_summary, run_periods
+
+            outcomes = run_periods(chosen, args.data_root, jobs=args.jobs, bulletin=not args.no_bulletin, force=args.force)
+            print_summary(outcomes)
+            return 0 if all(o.ok for o in outcomes) else 1
         try:
-            run_period(args.period, args.data_root, progress=not args.quiet, bulletin=not args.no_bulletin, force=args.force)
+            run_period(chosen[0], args.data_root, progress=not args.quiet, bulletin=not args.no_bulletin, force=args.force)
         except RunFailed:
             return 1
         return 0
@@ -101,7 +118,8 @@ def _dispatch(args) -> int:
     if args.command == "synthesize":
         from pipeline.synthetic import write_period
 
-        folder = write_period(paths.data_root(args.data_root), args.period, scale=args.scale, seed=args.seed)
+        folder = write_period(paths.data_root(args.data_root), args.period, scale=args.scale, seed=args.seed,
+                              previous=args.previous)
         print(f"wrote synthetic period {args.period} (scale {args.scale:g}) in {folder}")
         return 0
     if args.command == "codebook":

@@ -21,6 +21,7 @@ import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
@@ -61,14 +62,20 @@ def period_notebooks(notebooks_dir: Path = paths.NOTEBOOKS_DIR) -> list[Path]:
     return sorted(p for p in notebooks_dir.glob("[0-9][0-9]_*.ipynb"))
 
 
+LOG_PREFIX = ""  # set to "[<period>] " by pipeline.batch, where several periods log at once
+
+
 def _log(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
+    print("\n".join(LOG_PREFIX + line for line in message.splitlines()), file=sys.stderr, flush=True)
 
 
 def run_period(period_id: str, data_root: str | os.PathLike | None = None, notebooks: list[Path] | None = None,
-               progress: bool = True, bulletin: bool = True, force: bool = False) -> RunResult:
+               progress: bool = True, bulletin: bool = True, force: bool = False,
+               wait_for_previous: Callable[[], None] | None = None) -> RunResult:
     """Run a period. A step whose inputs are unchanged since the last good run is not executed
-    again: its outputs are copied from that run (pipeline.steps); force=True executes every step."""
+    again: its outputs are copied from that run (pipeline.steps); force=True executes every step.
+    wait_for_previous is called before the first step that reads the previous period's tables (a
+    run of several periods passes one that waits for that period's run, pipeline.batch)."""
     started = dt.datetime.now(dt.timezone.utc)
     period = load_period(period_id, data_root)
     processed_root = period.data_root / "processed"
@@ -90,6 +97,18 @@ def run_period(period_id: str, data_root: str | os.PathLike | None = None, noteb
     parameters = {"period": period.id, "data_root": str(period.data_root), "output_dir": str(staging)}
     last = _last_record(period.processed_dir)
     for number, (step, notebook) in enumerate(zip(result.steps, notebooks), start=1):
+        if wait_for_previous and notebook.stem in steps.READS_PREVIOUS_PERIOD:
+            _log(f"[{number}/{len(notebooks)}] {notebook.name}: waiting for the run of {period.previous}")
+            try:
+                wait_for_previous()
+            except RunFailed as exc:
+                step.status = "failed"
+                failed_dir = _keep_failed(staging, processed_root, period.id)
+                lock.close()
+                _log(f"FAILED before {notebook.name}: {exc}\nThe outputs of the last good run are untouched in "
+                     f"{period.processed_dir}; this run's outputs so far are in {failed_dir}.")
+                raise
+            wait_for_previous = None
         began = time.perf_counter()
         step.fingerprint = steps.notebook_fingerprint(period, notebook, parameters)
         if _reuse(step, last, period.processed_dir, staging, force):

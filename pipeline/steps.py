@@ -19,6 +19,9 @@ from pipeline import paths
 from pipeline.codebook import all_files
 
 STEPS = yaml.safe_load(Path(__file__).with_name("steps.yml").read_text(encoding="utf-8"))
+# Notebooks that read the previous period's processed tables: in a run of several periods they wait
+# for that period's run to finish (pipeline.batch), and its tables are part of their fingerprint.
+READS_PREVIOUS_PERIOD = ("05_dynamics",)
 
 
 def reads(notebook: str) -> tuple[str, ...] | None:
@@ -61,7 +64,7 @@ def notebook_fingerprint(period, notebook: Path, parameters: dict) -> dict[str, 
         "parameters": hashlib.sha256(json.dumps({k: v for k, v in parameters.items() if k not in ("data_root", "output_dir")},
                                                 sort_keys=True).encode()).hexdigest(),
     }
-    if notebook.stem == "05_dynamics" and period.previous:
+    if notebook.stem in READS_PREVIOUS_PERIOD and period.previous:
         previous = period.data_root / "processed" / period.previous / "tables" / "dynamics_national.parquet"
         parts["previous period"] = _digest([previous], period.data_root) if previous.exists() else "none"
     return parts

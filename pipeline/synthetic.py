@@ -24,8 +24,10 @@ RANGES = {"experience_years": (1, 40), "projects_per_year": (1, 8), "annual_fund
           "attacks_physical": (0, 4), "attacks_technical": (0, 15), "assessors": (3, 12)}
 
 
-def write_period(root: Path, period_id: str, scale: float = 1.0, seed: int = 0, division: str = "kz_2015") -> Path:
-    """Write data/raw/<period_id>/ under root (reference data must already be in root/raw/reference)."""
+def write_period(root: Path, period_id: str, scale: float = 1.0, seed: int = 0, division: str = "kz_2015",
+                 previous: str | None = None) -> Path:
+    """Write data/raw/<period_id>/ under root (reference data must already be in root/raw/reference);
+    previous names the period before it, whose Part V tables its dynamics compare against."""
     rng = np.random.default_rng(seed)
     first = dt.date(int(period_id[:4]), int(period_id[5:7]), 1)
     end_year, end_month = int(period_id[8:12]), int(period_id[13:15])
@@ -41,7 +43,7 @@ def write_period(root: Path, period_id: str, scale: float = 1.0, seed: int = 0, 
     meta = {"id": period_id, "bulletin_number": 0,
             "title": {"ru": f"Синтетический период {period_id}", "en": f"Synthetic period {period_id}"},
             "first_day": first, "last_day": last, "division": division, "data_origin": "synthetic",
-            "previous_period": None, "waves": waves}
+            "previous_period": previous, "waves": waves}
     (folder / "period.yml").write_text("# SYNTHETIC data for tests, demonstrations and benchmarks\n"
                                        + yaml.safe_dump(meta, allow_unicode=True, sort_keys=False), encoding="utf-8")
     reference = root / "raw" / "reference"

@@ -1,0 +1,72 @@
+"""Several periods in one command: in parallel processes, period N's dynamics against period N-1's
+processed tables, a failed period stopping only those after it. Synthetic periods (no personal data)."""
+from __future__ import annotations
+
+import shutil
+
+import pandas as pd
+import pytest
+
+from pipeline.batch import run_order, run_periods, summary
+from pipeline.cli import main
+from pipeline.errors import InputError
+from pipeline.paths import REPO_ROOT
+from pipeline.synthetic import write_period
+
+FIRST, SECOND, THIRD = "2030-01_2030-09", "2030-10_2031-06", "2031-07_2032-03"
+
+
+@pytest.fixture
+def chained(tmp_path):
+    """Three synthetic periods, each naming the one before as its previous period."""
+    root = tmp_path / "data"
+    shutil.copytree(REPO_ROOT / "data" / "raw" / "reference", root / "raw" / "reference")
+    write_period(root, FIRST, scale=0.3, seed=1)
+    write_period(root, SECOND, scale=0.3, seed=2, previous=FIRST)
+    write_period(root, THIRD, scale=0.3, seed=3, previous=SECOND)
+    return root
+
+
+def test_order_puts_each_period_after_its_previous_one(chained):
+    order, waits = run_order([THIRD, FIRST, SECOND], chained)
+    assert order == [FIRST, SECOND, THIRD]
+    assert waits == {SECOND: FIRST, THIRD: SECOND}
+    order, waits = run_order([THIRD, SECOND], chained)  # FIRST not in the batch: nothing to wait for
+    assert waits == {THIRD: SECOND}
+
+
+def test_a_cycle_of_previous_periods_is_refused(chained):
+    path = chained / "raw" / FIRST / "period.yml"
+    path.write_text(path.read_text(encoding="utf-8").replace("previous_period: null", f"previous_period: {SECOND}"),
+                    encoding="utf-8")
+    with pytest.raises(InputError, match="previous_period"):
+        run_order([FIRST, SECOND], chained)
+
+
+def test_periods_run_in_parallel_and_dynamics_use_the_previous_period(chained):
+    outcomes = run_periods([FIRST, SECOND], chained, jobs=2, bulletin=False)
+    assert [(o.period, o.ok) for o in outcomes] == [(FIRST, True), (SECOND, True)], summary(outcomes)
+    first = pd.read_parquet(chained / "processed" / FIRST / "tables" / "dynamics_national.parquet")
+    against = pd.read_parquet(chained / "processed" / SECOND / "tables" / "dynamics_vs_previous.parquet")
+    last_wave = first.iloc[-1]
+    for row in against.itertuples():
+        assert row.previous_period == pytest.approx(last_wave[row.measure])
+    assert not (chained / "processed" / FIRST / "tables" / "dynamics_vs_previous.parquet").exists()
+
+    # re-run of both: nothing changed, every notebook is copied from the last run
+    again = run_periods([FIRST, SECOND], chained, jobs=2, bulletin=False)
+    assert all(o.ok and all(not n.endswith(".ipynb") for n in o.ran) for o in again), summary(again)
+
+
+def test_a_failed_period_stops_the_ones_after_it_only(chained, capfd):
+    bad = chained / "raw" / SECOND / "regional_assessments.csv"
+    bad.write_text(bad.read_text(encoding="utf-8").replace("KZ-", "XX-", 1), encoding="utf-8")
+    code = main(["--data-root", str(chained), "run", "--all", "--no-bulletin", "--jobs", "2"])
+    assert code == 1
+    report = capfd.readouterr().err  # capfd: the periods log from their own processes
+    assert "regional_assessments.csv, row 2, column 'oblast'" in report  # the bad file is named in the log
+    table = {line.split()[0]: line.split()[1] for line in report.splitlines()[-3:]}
+    assert table == {FIRST: "ok", SECOND: "FAILED", THIRD: "FAILED"}
+    assert "previous period failed" in report
+    assert (chained / "processed" / FIRST / "run.json").exists()
+    assert not (chained / "processed" / THIRD).exists()
