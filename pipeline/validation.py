@@ -168,10 +168,10 @@ def check_references(tables: dict[str, pd.DataFrame], contracts: dict[str, tuple
                 continue
             known = set(tables[target_file][target_column].dropna())
             target_name = contracts[target_file][1].file
-            for i, value in tables[key][column.name].items():
-                if pd.notna(value) and value not in known:
-                    problems.append(Problem(str(folder / raw.file), _row(i), column.name, value,
-                                            f"a {target_column} listed in {target_name}"))
+            values = tables[key][column.name]
+            for i, value in _failing(values, values.notna() & ~values.isin(known)):
+                problems.append(Problem(str(folder / raw.file), _row(i), column.name, value,
+                                        f"a {target_column} listed in {target_name}"))
     return problems
 
 
@@ -202,83 +202,78 @@ def _check_column(frame, column: Column, raw: RawFile, book: Codebook, context: 
     if column.required and not column.only_when:
         for i in cells.index[empty]:
             problems.append(Problem(name, _row(i), column.name, "", "a value (the column is required)"))
+    # Checks are vectorised, or made once per distinct value (dates, places and numbers repeat a
+    # lot); only the cells that fail are visited one by one, to name them.
 
     if column.type == "id":
-        pattern = re.compile(rf"^{raw.id_prefix}-\d{{3,}}$")
-        for i, v in cells[~empty].items():
-            if not pattern.match(v):
-                problems.append(Problem(name, _row(i), column.name, v, f"an id like {raw.id_prefix}-001"))
+        pattern = rf"^{raw.id_prefix}-\d{{3,}}$"
+        for i, v in _failing(cells, ~empty & ~cells.str.match(pattern)):
+            problems.append(Problem(name, _row(i), column.name, v, f"an id like {raw.id_prefix}-001"))
         return cells.astype("string").where(~empty, pd.NA), problems
 
     if column.type in ("ref", "label"):
         if column.pattern:
-            for i, v in cells[~empty].items():
-                if not re.match(column.pattern, v):
-                    problems.append(Problem(name, _row(i), column.name, v, f"a code matching {column.pattern}"))
+            for i, v in _failing(cells, ~empty & ~cells.str.match(column.pattern)):
+                problems.append(Problem(name, _row(i), column.name, v, f"a code matching {column.pattern}"))
         return cells.astype("string").where(~empty, pd.NA), problems
 
     if column.type == "code":
         codes = context.codes(book, column)
         # codes are matched case-insensitively; division codes are upper case, the rest lower case
         normal = cells.str.upper() if column.codes == "division" else cells.str.lower()
-        for i, v in normal[~empty].items():
-            if v not in codes:
-                close = difflib.get_close_matches(v, sorted(codes), n=3, cutoff=0.5)
-                hint = f" (closest: {', '.join(close)})" if close else ""
-                listed = ", ".join(sorted(codes)) if len(codes) <= 20 else f"a code of {column.codes}"
-                problems.append(Problem(name, _row(i), column.name, cells[i], f"one of {listed}{hint}"))
+        for i, v in _failing(normal, ~empty & ~normal.isin(codes)):
+            close = difflib.get_close_matches(v, sorted(codes), n=3, cutoff=0.5)
+            hint = f" (closest: {', '.join(close)})" if close else ""
+            listed = ", ".join(sorted(codes)) if len(codes) <= 20 else f"a code of {column.codes}"
+            problems.append(Problem(name, _row(i), column.name, cells[i], f"one of {listed}{hint}"))
         return normal.astype("string").where(~empty, pd.NA), problems
 
     if column.type == "date":
-        days = pd.Series(pd.NaT, index=cells.index, dtype="datetime64[s]")
         first, last = context.period.first_day, context.period.last_day
-        for i, v in cells[~empty].items():
-            day = _parse_day(v)
-            if day is None:
-                problems.append(Problem(name, _row(i), column.name, v, "a day as YYYY-MM-DD (or DD.MM.YYYY)"))
-            elif not first <= day <= last:
-                problems.append(Problem(name, _row(i), column.name, v, f"a day of the period, {first} to {last}"))
-            else:
-                days[i] = pd.Timestamp(day)
-        return days, problems
+        parsed = {v: _parse_day(v) for v in cells[~empty].unique()}
+        unreadable = {v for v, day in parsed.items() if day is None}
+        outside = {v for v, day in parsed.items() if day is not None and not first <= day <= last}
+        for i, v in _failing(cells, cells.isin(unreadable | outside)):
+            problems.append(Problem(name, _row(i), column.name, v, "a day as YYYY-MM-DD (or DD.MM.YYYY)" if v in unreadable
+                                    else f"a day of the period, {first} to {last}"))
+        good = {v: pd.Timestamp(day) for v, day in parsed.items() if v not in unreadable and v not in outside}
+        return pd.to_datetime(cells.map(good)).astype("datetime64[s]"), problems
 
     if column.type == "place":
         gazetteer = context.gazetteer
-        city = pd.Series(pd.NA, index=cells.index, dtype="string")
-        oblast = pd.Series(pd.NA, index=cells.index, dtype="string")
-        for i, v in cells[~empty].items():
-            found = gazetteer.city(v)
-            if found is None:
+        cities = {v: gazetteer.city(v) for v in cells[~empty].unique()}
+        regions = {v: gazetteer.oblast(found) for v, found in cities.items() if found is not None}
+        for i, v in _failing(cells, ~empty & ~cells.map(lambda v: regions.get(v) is not None)):
+            if cities[v] is None:
                 close = gazetteer.closest(v)
                 hint = f"; closest known: {', '.join(close)}" if close else ""
                 problems.append(Problem(name, _row(i), column.name, v,
                                         f"a place of data/raw/reference/gazetteer.csv{hint}"))
-                continue
-            region = gazetteer.oblast(found)
-            if region is None:
+            else:
                 problems.append(Problem(name, _row(i), column.name, v,
                                         f"a city placed in division {context.period.division} "
-                                        f"(add '{found}' to divisions/{context.period.division}_cities.csv)"))
-                continue
-            city[i], oblast[i] = found, region
+                                        f"(add '{cities[v]}' to divisions/{context.period.division}_cities.csv)"))
+        placed = {v: region for v, region in regions.items() if region is not None}
+        city = cells.map({v: cities[v] for v in placed}).astype("string")
+        oblast = cells.map(placed).astype("string")
         return {column.name: cells.astype("string").where(~empty, pd.NA), "city": city, "oblast": oblast}, problems
 
     if column.type == "wave":
         waves = {str(w["wave"]) for w in context.period.waves}
-        for i, v in cells[~empty].items():
-            if v not in waves:
-                problems.append(Problem(name, _row(i), column.name, v, f"a wave of period.yml: {', '.join(sorted(waves))}"))
+        for i, v in _failing(cells, ~empty & ~cells.isin(waves)):
+            problems.append(Problem(name, _row(i), column.name, v, f"a wave of period.yml: {', '.join(sorted(waves))}"))
         return pd.to_numeric(cells.where(~empty & cells.isin(waves), None), errors="coerce").astype("Int64"), problems
 
     # integer / number
-    for i, v in cells[~empty].items():
-        ok = bool(INTEGER.match(v)) if column.type == "integer" else _is_number(v)
-        if not ok:
+    distinct = cells[~empty].unique()
+    readable = {v for v in distinct if (INTEGER.match(v) if column.type == "integer" else _is_number(v))}
+    in_range = {v for v in readable if not ((column.min is not None and float(v) < column.min)
+                                            or (column.max is not None and float(v) > column.max))}
+    for i, v in _failing(cells, ~empty & ~cells.isin(in_range)):
+        if v not in readable:
             problems.append(Problem(name, _row(i), column.name, v, f"a whole number from {column.min:g} to {column.max:g}"
                                     if column.type == "integer" else f"a number from {column.min:g} to {column.max:g}"))
-            continue
-        x = float(v)
-        if (column.min is not None and x < column.min) or (column.max is not None and x > column.max):
+        else:
             problems.append(Problem(name, _row(i), column.name, v, f"a value from {column.min:g} to {column.max:g}"))
     numeric = pd.to_numeric(cells.where(~empty, None), errors="coerce")
     if column.type == "integer":  # cells refused above become empty, so the column stays whole numbers
@@ -302,6 +297,11 @@ def _check_conditions(frame, raw: RawFile, name: str) -> list[Problem]:
             problems.append(Problem(name, _row(i), column.name, frame.at[i, column.name],
                                     f"an empty cell, because {other} is not {said}"))
     return problems
+
+
+def _failing(cells: pd.Series, failed: pd.Series):
+    """(index, value) of the cells that failed a check, in file order."""
+    return cells[failed.fillna(False).astype(bool)].items()
 
 
 def _parse_day(text: str) -> dt.date | None:
