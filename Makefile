@@ -1,6 +1,7 @@
 # The two commands of README.md, and what they need. Everything installs itself on a fresh machine.
 #   make run     set up, then run the default period end to end
 #   make test    set up, then run the tests (pytest, with nbval over the notebooks)
+#   make bench   set up, then run the benchmark (benchmarks/run_benchmark.py; prints a table)
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
@@ -8,7 +9,7 @@ PERIOD ?= 2015-08_2016-04
 
 QUARTO_KIT ?= ../shared/quarto-kit
 
-.PHONY: setup system quarto run test codebook clean-processed
+.PHONY: setup system quarto run test bench codebook clean-processed
 
 setup: system quarto $(VENV)/.installed
 
@@ -45,6 +46,9 @@ run: setup
 
 test: setup
 	$(BIN)/python -m pytest --nbval-lax tests notebooks
+
+bench: setup
+	$(BIN)/python benchmarks/run_benchmark.py $(BENCH_ARGS)
 
 codebook: setup
 	$(BIN)/hrd-bulletin codebook

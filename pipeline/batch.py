@@ -55,7 +55,8 @@ def run_order(period_ids: list[str], data_root=None) -> tuple[list[str], dict[st
     return order, waits
 
 
-def _run_one(period_id: str, data_root, bulletin: bool, force: bool, previous_done, previous_ok) -> PeriodOutcome:
+def _run_one(period_id: str, data_root, bulletin: bool, force: bool, notebook_jobs: int, previous_done,
+             previous_ok) -> PeriodOutcome:
     """One period, in a worker process. previous_done/previous_ok: the previous period's run has
     ended / ended well (shared flags set by the parent), or None when it is not in the batch."""
     from pipeline import run
@@ -69,7 +70,7 @@ def _run_one(period_id: str, data_root, bulletin: bool, force: bool, previous_do
             raise run.RunFailed("its previous period failed: comparing against that period's tables from an earlier run would mislead")
 
     try:
-        result = run.run_period(period_id, data_root, progress=False, bulletin=bulletin, force=force,
+        result = run.run_period(period_id, data_root, progress=False, bulletin=bulletin, force=force, jobs=notebook_jobs,
                                 wait_for_previous=wait_for_previous if previous_done is not None else None)
     except run.RunFailed as exc:
         return PeriodOutcome(period_id, False, round(time.perf_counter() - began, 1), [], [], str(exc).splitlines()[0])
@@ -84,18 +85,21 @@ def _run_one(period_id: str, data_root, bulletin: bool, force: bool, previous_do
 
 def run_periods(period_ids: list[str], data_root=None, jobs: int | None = None, bulletin: bool = True,
                 force: bool = False) -> list[PeriodOutcome]:
-    """Run the periods, up to `jobs` at once (default: the number of cores); returns one outcome
-    per period, in run order. A failed period does not stop the others, except those after it."""
+    """Run the periods with `jobs` workers in all (default: the number of cores): up to `jobs`
+    periods at once, the workers left over running a period's notebooks side by side. Returns one
+    outcome per period, in run order. A failed period stops only the periods after it."""
     order, waits = run_order(period_ids, data_root)
-    jobs = max(1, min(jobs or os.cpu_count() or 1, len(order)))
+    workers = max(1, jobs or os.cpu_count() or 1)
+    processes = min(workers, len(order))
+    notebook_jobs = max(1, workers // processes)
     # spawn, not fork, and a fresh process per period: no inherited threads, open files or locks
     context = multiprocessing.get_context("spawn")
     outcomes: dict[str, PeriodOutcome] = {}
-    with context.Manager() as manager, ProcessPoolExecutor(jobs, mp_context=context, max_tasks_per_child=1) as pool:
+    with context.Manager() as manager, ProcessPoolExecutor(processes, mp_context=context, max_tasks_per_child=1) as pool:
         done = {pid: manager.Event() for pid in order}
         ok = {pid: manager.Event() for pid in order}
         # submitted in run order, so a waiting period's previous one has always started before it
-        futures = {pool.submit(_run_one, pid, data_root, bulletin, force,
+        futures = {pool.submit(_run_one, pid, data_root, bulletin, force, notebook_jobs,
                                done[waits[pid]] if pid in waits else None,
                                ok[waits[pid]] if pid in waits else None): pid for pid in order}
         pending = set(futures)

@@ -19,7 +19,8 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("periods", nargs="*", metavar="period", help=f"period ids (default {DEFAULT_PERIOD})")
     run.add_argument("--all", action="store_true", help="every period in data/raw/")
     run.add_argument("--jobs", type=int, default=None,
-                     help="periods run at once, each in its own process (default: the number of cores)")
+                     help="how many notebooks or periods run at once (default: the number of cores); "
+                          "--jobs 1 runs one notebook at a time with per-cell progress bars")
     run.add_argument("--quiet", action="store_true", help="no per-cell progress bars")
     run.add_argument("--no-bulletin", action="store_true", help="stop after the tables and maps (no Quarto render)")
     run.add_argument("--force", action="store_true", help="execute every step, even those whose inputs are unchanged")
@@ -80,7 +81,8 @@ def _dispatch(args) -> int:
             print_summary(outcomes)
             return 0 if all(o.ok for o in outcomes) else 1
         try:
-            run_period(chosen[0], args.data_root, progress=not args.quiet, bulletin=not args.no_bulletin, force=args.force)
+            run_period(chosen[0], args.data_root, progress=not args.quiet, bulletin=not args.no_bulletin, force=args.force,
+                       jobs=args.jobs)
         except RunFailed:
             return 1
         return 0

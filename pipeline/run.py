@@ -20,8 +20,11 @@ import platform
 import shutil
 import subprocess
 import sys
+import tempfile
+import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
@@ -71,11 +74,12 @@ def _log(message: str) -> None:
 
 def run_period(period_id: str, data_root: str | os.PathLike | None = None, notebooks: list[Path] | None = None,
                progress: bool = True, bulletin: bool = True, force: bool = False,
-               wait_for_previous: Callable[[], None] | None = None) -> RunResult:
+               wait_for_previous: Callable[[], None] | None = None, jobs: int | None = None) -> RunResult:
     """Run a period. A step whose inputs are unchanged since the last good run is not executed
     again: its outputs are copied from that run (pipeline.steps); force=True executes every step.
     wait_for_previous is called before the first step that reads the previous period's tables (a
-    run of several periods passes one that waits for that period's run, pipeline.batch)."""
+    run of several periods passes one that waits for that period's run, pipeline.batch). The
+    notebooks are independent of each other and run `jobs` at a time (default: the number of cores)."""
     started = dt.datetime.now(dt.timezone.utc)
     period = load_period(period_id, data_root)
     processed_root = period.data_root / "processed"
@@ -96,42 +100,63 @@ def run_period(period_id: str, data_root: str | os.PathLike | None = None, noteb
                        steps=[Step(nb.name) for nb in notebooks])
     parameters = {"period": period.id, "data_root": str(period.data_root), "output_dir": str(staging)}
     last = _last_record(period.processed_dir)
-    for number, (step, notebook) in enumerate(zip(result.steps, notebooks), start=1):
+    jobs = max(1, min(jobs or os.cpu_count() or 1, len(notebooks) or 1))
+    if jobs > 1:
+        progress = False  # per-cell bars of notebooks running side by side would garble each other
+        _log(f"Notebooks run {jobs} at a time (--jobs)")
+    guard = threading.Lock()
+
+    def do_step(number: int, step: Step, notebook: Path) -> None:
+        """Copy the step's outputs from the last run when its inputs are unchanged, else execute it."""
+        label = f"[{number}/{len(notebooks)}] {notebook.name}"
         if wait_for_previous and notebook.stem in steps.READS_PREVIOUS_PERIOD:
-            _log(f"[{number}/{len(notebooks)}] {notebook.name}: waiting for the run of {period.previous}")
-            try:
-                wait_for_previous()
-            except RunFailed as exc:
-                step.status = "failed"
-                failed_dir = _keep_failed(staging, processed_root, period.id)
-                lock.close()
-                _log(f"FAILED before {notebook.name}: {exc}\nThe outputs of the last good run are untouched in "
-                     f"{period.processed_dir}; this run's outputs so far are in {failed_dir}.")
-                raise
-            wait_for_previous = None
+            _log(f"{label}: waiting for the run of {period.previous}")
+            wait_for_previous()
         began = time.perf_counter()
         step.fingerprint = steps.notebook_fingerprint(period, notebook, parameters)
-        if _reuse(step, last, period.processed_dir, staging, force):
+        with guard:  # steps may share a file (plotly.js): one copy at a time
+            reused = _reuse(step, last, period.processed_dir, staging, force)
+        if reused:
             step.seconds = round(time.perf_counter() - began, 3)
-            _log(f"[{number}/{len(notebooks)}] {notebook.name}: skipped ({step.reason})")
-            checkpoint(f"after-{notebook.stem}")
-            continue
-        _log(f"[{number}/{len(notebooks)}] {notebook.name} ({step.reason})")
-        before = _files(staging)
-        try:
-            _execute(notebook, staging / "notebooks" / notebook.name, parameters, progress)
-        except Exception as exc:  # noqa: BLE001 - reported to the person, then re-raised as RunFailed
-            step.status, step.seconds = "failed", time.perf_counter() - began
-            failed_dir = _keep_failed(staging, processed_root, period.id)
-            lock.close()
-            message = _describe_failure(notebook, exc)
-            _log(f"FAILED: {message}\nThe outputs of the last good run are untouched in {period.processed_dir}.\n"
-                 f"The executed notebook with the error is in {failed_dir / 'notebooks' / notebook.name}.")
-            raise RunFailed(message) from exc
-        step.status, step.seconds = "ran", round(time.perf_counter() - began, 3)
-        step.outputs = sorted(_files(staging) - before)
-        _log(f"      done in {step.seconds:.1f} s")
+            _log(f"{label}: skipped ({step.reason})")
+        else:
+            _log(f"{label}: running ({step.reason})")
+            # each notebook writes into a folder of its own, merged when it is done, so that the
+            # outputs of every step are known exactly even when notebooks run side by side
+            own = staging / ".steps" / notebook.stem
+            own.mkdir(parents=True)
+            try:
+                _execute(notebook, staging / "notebooks" / notebook.name, {**parameters, "output_dir": str(own)}, progress)
+            except Exception:
+                step.status, step.seconds = "failed", round(time.perf_counter() - began, 3)
+                raise
+            with guard:
+                step.outputs = sorted(_merge(own, staging) + [f"notebooks/{notebook.name}"])
+            step.status, step.seconds = "ran", round(time.perf_counter() - began, 3)
+            _log(f"{label}: done in {step.seconds:.1f} s")
         checkpoint(f"after-{notebook.stem}")
+
+    with ThreadPoolExecutor(jobs, thread_name_prefix="notebook") as pool:
+        futures = [pool.submit(do_step, n, step, nb) for n, (step, nb) in enumerate(zip(result.steps, notebooks), start=1)]
+        wait(futures, return_when=FIRST_EXCEPTION)
+        for future in futures:
+            future.cancel()  # after a failure, notebooks not yet started are not started
+    failures = [(step, nb, f.exception()) for step, nb, f in zip(result.steps, notebooks, futures)
+                if not f.cancelled() and f.exception() is not None]
+    if failures:
+        step, notebook, exc = failures[0]
+        step.status = "failed"
+        failed_dir = _keep_failed(staging, processed_root, period.id)
+        lock.close()
+        if isinstance(exc, RunFailed):  # the previous period's run failed (pipeline.batch)
+            _log(f"FAILED before {notebook.name}: {exc}\nThe outputs of the last good run are untouched in "
+                 f"{period.processed_dir}; this run's outputs so far are in {failed_dir}.")
+            raise exc
+        message = _describe_failure(notebook, exc)
+        _log(f"FAILED: {message}\nThe outputs of the last good run are untouched in {period.processed_dir}.\n"
+             f"The executed notebook with the error is in {failed_dir / 'notebooks' / notebook.name}.")
+        raise RunFailed(message) from exc
+    shutil.rmtree(staging / ".steps", ignore_errors=True)
 
     began = time.perf_counter()
     reconciliation = reconcile.write_for_run(staging, period)
@@ -168,6 +193,25 @@ def run_period(period_id: str, data_root: str | os.PathLike | None = None, noteb
     lock.close()
     _log(f"Outputs in {period.processed_dir}")
     return result
+
+
+def _merge(own: Path, staging: Path) -> list[str]:
+    """Move a step's files into the run folder; returns them relative to it. Two steps may write the
+    same file only with the same bytes (plotly.js beside the maps of several parts)."""
+    moved = []
+    for path in sorted(p for p in own.rglob("*") if p.is_file()):
+        relative = path.relative_to(own).as_posix()
+        target = staging / relative
+        if target.exists():
+            if target.read_bytes() != path.read_bytes():
+                raise RuntimeError(f"two notebooks wrote different contents to {relative}")
+            path.unlink()
+        else:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            path.rename(target)
+        moved.append(relative)
+    shutil.rmtree(own)
+    return moved
 
 
 def _files(folder: Path) -> set[str]:
@@ -234,11 +278,22 @@ def _write_record(result: RunResult, period: Period, parameters: dict, staging: 
 
 def _execute(notebook: Path, output: Path, parameters: dict, progress: bool) -> None:
     import papermill
+    from traitlets.config import Config
 
-    papermill.execute_notebook(
-        str(notebook), str(output), parameters=parameters, kernel_name="python3",
-        progress_bar=progress, cwd=str(notebook.parent), log_output=False,
-    )
+    # The kernel talks to papermill over Unix sockets in a private folder, not loopback TCP ports
+    # that any local user could reach (and ipykernel warns about): the data is sensitive.
+    with tempfile.TemporaryDirectory(prefix="hrd-kernel-") as sockets:
+        papermill.execute_notebook(
+            str(notebook), str(output), parameters=parameters, kernel_name="python3",
+            progress_bar=progress, log_output=False,
+            config=Config({"KernelManager": {"transport": "ipc", "ip": str(Path(sockets) / "kernel")}}),
+            # the kernel starts in the notebooks' folder; not papermill's cwd=, which changes the
+            # directory of the whole process and would race between notebooks running side by side
+            resources={"metadata": {"path": str(notebook.parent)}},
+            # saved once at the end (or at the failing cell), not after every cell: the executed
+            # notebooks embed plotly.js (~5 MB each) and per-cell saves cost seconds per notebook
+            request_save_on_cell_execute=False,
+        )
 
 
 def _describe_failure(notebook: Path, exc: Exception) -> str:
