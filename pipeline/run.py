@@ -173,19 +173,15 @@ def run_period(period_id: str, data_root: str | os.PathLike | None = None, noteb
             _log(f"Bulletin: skipped ({step.reason})")
         else:
             _log(f"Rendering the bulletin with Quarto ({step.reason}) ...")
-        try:
-            if step.status != "skipped":
-                before = _files(staging)
-                render.render(period, staging, log=_log)
-                step.outputs = sorted(_files(staging) - before)
-        except render.RenderFailed as exc:
-            failed_dir = _keep_failed(staging, processed_root, period.id)
-            lock.close()
-            _log(f"FAILED: {exc}\nThe outputs of the last good run are untouched in {period.processed_dir}; "
-                 f"this run's outputs are in {failed_dir}.")
-            raise RunFailed(str(exc).splitlines()[0]) from exc
-        if step.status != "skipped":
-            step.status = "ran"
+            try:
+                written = render.render(period, staging, log=_log)
+            except render.RenderFailed as exc:
+                failed_dir = _keep_failed(staging, processed_root, period.id)
+                lock.close()
+                _log(f"FAILED: {exc}\nThe outputs of the last good run are untouched in {period.processed_dir}; "
+                     f"this run's outputs are in {failed_dir}.")
+                raise RunFailed(str(exc).splitlines()[0]) from exc
+            step.status, step.outputs = "ran", sorted(p.relative_to(staging).as_posix() for p in written)
         step.seconds = round(time.perf_counter() - began, 3)
         _write_record(result, period, parameters, staging, started)
     checkpoint("before-publish")
@@ -212,10 +208,6 @@ def _merge(own: Path, staging: Path) -> list[str]:
         moved.append(relative)
     shutil.rmtree(own)
     return moved
-
-
-def _files(folder: Path) -> set[str]:
-    return {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()}
 
 
 def _last_record(final: Path) -> dict | None:
@@ -354,12 +346,11 @@ def recover(processed_root: Path, period_id: str) -> None:
         shutil.rmtree(backup)
 
 
-def run_record(period: Period, parameters: dict, steps: list[Step], folder: Path, started: dt.datetime) -> dict:
+def run_record(period: Period, parameters: dict, done: list[Step], folder: Path, started: dt.datetime) -> dict:
     root = period.data_root
     inputs = sorted(p for p in period.raw_dir.rglob("*") if p.is_file())
     inputs.append(root / "raw" / "reference" / "divisions" / f"{period.division}.csv")
-    code = sorted(p for p in (paths.REPO_ROOT / "pipeline").rglob("*") if p.suffix in (".py", ".yml"))
-    code += period_notebooks()
+    code = steps.code_files() + period_notebooks()
     outputs = sorted(p for p in folder.rglob("*") if p.is_file() and p.name != "run.json")
     finished = dt.datetime.now(dt.timezone.utc)
     return {
@@ -371,7 +362,7 @@ def run_record(period: Period, parameters: dict, steps: list[Step], folder: Path
         "finished": finished.isoformat(timespec="seconds"),
         "seconds": round((finished - started).total_seconds(), 3),
         "steps": [{"notebook": s.notebook, "status": s.status, "seconds": s.seconds, "reason": s.reason,
-                   "fingerprint": s.fingerprint, "outputs": s.outputs} for s in steps],
+                   "fingerprint": s.fingerprint, "outputs": s.outputs} for s in done],
         "python": platform.python_version(),
         "platform": platform.platform(),
         "packages": {name: _version(name) for name in RECORDED_PACKAGES},

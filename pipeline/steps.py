@@ -17,6 +17,7 @@ import yaml
 
 from pipeline import paths
 from pipeline.codebook import all_files
+from pipeline.datapackage import sha256
 
 STEPS = yaml.safe_load(Path(__file__).with_name("steps.yml").read_text(encoding="utf-8"))
 # Notebooks that read the previous period's processed tables: in a run of several periods they wait
@@ -34,8 +35,13 @@ def _digest(files: list[Path], base: Path) -> str:
     h = hashlib.sha256()
     for path in sorted(files):
         h.update(path.relative_to(base).as_posix().encode())
-        h.update(hashlib.sha256(path.read_bytes()).digest())
+        h.update(sha256(path).encode())
     return h.hexdigest()
+
+
+def code_files() -> list[Path]:
+    """The pipeline's code and data contracts (what run.json lists as code, with the notebooks)."""
+    return sorted(p for p in (paths.REPO_ROOT / "pipeline").rglob("*") if p.suffix in (".py", ".yml"))
 
 
 @lru_cache(maxsize=None)
@@ -43,7 +49,7 @@ def code_digest() -> str:
     """The pipeline's code and data contracts, and the versions of the packages that shape outputs."""
     from pipeline.run import RECORDED_PACKAGES, _version
 
-    files = [p for p in (paths.REPO_ROOT / "pipeline").rglob("*") if p.suffix in (".py", ".yml")]
+    files = code_files()
     versions = json.dumps({name: _version(name) for name in RECORDED_PACKAGES}, sort_keys=True)
     return hashlib.sha256((_digest(files, paths.REPO_ROOT) + versions).encode()).hexdigest()
 
@@ -79,7 +85,8 @@ def bulletin_fingerprint(folder: Path) -> dict[str, str]:
 
 
 def changed(previous: dict | None, current: dict[str, str]) -> list[str]:
-    """Which parts of a fingerprint differ from the previous run's (all when there is none)."""
+    """Which parts of a fingerprint differ from the previous run's (["no previous run"] when there
+    is none; empty when nothing changed)."""
     if not previous:
         return ["no previous run"]
-    return [name for name, value in current.items() if previous.get(name) != value] or []
+    return [name for name, value in current.items() if previous.get(name) != value]

@@ -243,7 +243,8 @@ def _check_column(frame, column: Column, raw: RawFile, book: Codebook, context: 
         gazetteer = context.gazetteer
         cities = {v: gazetteer.city(v) for v in cells[~empty].unique()}
         regions = {v: gazetteer.oblast(found) for v, found in cities.items() if found is not None}
-        for i, v in _failing(cells, ~empty & ~cells.map(lambda v: regions.get(v) is not None)):
+        placed = {v: region for v, region in regions.items() if region is not None}
+        for i, v in _failing(cells, ~empty & ~cells.isin(placed)):
             if cities[v] is None:
                 close = gazetteer.closest(v)
                 hint = f"; closest known: {', '.join(close)}" if close else ""
@@ -253,7 +254,6 @@ def _check_column(frame, column: Column, raw: RawFile, book: Codebook, context: 
                 problems.append(Problem(name, _row(i), column.name, v,
                                         f"a city placed in division {context.period.division} "
                                         f"(add '{cities[v]}' to divisions/{context.period.division}_cities.csv)"))
-        placed = {v: region for v, region in regions.items() if region is not None}
         city = cells.map({v: cities[v] for v in placed}).astype("string")
         oblast = cells.map(placed).astype("string")
         return {column.name: cells.astype("string").where(~empty, pd.NA), "city": city, "oblast": oblast}, problems

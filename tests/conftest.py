@@ -22,6 +22,13 @@ def copy_raw(target: Path) -> Path:
     return target
 
 
+def copy_reference(target: Path) -> Path:
+    """A data root holding only the reference data, for synthetic periods (and an empty processed/)."""
+    shutil.copytree(paths.REPO_ROOT / "data" / "raw" / "reference", target / "raw" / "reference")
+    (target / "processed").mkdir()
+    return target
+
+
 @pytest.fixture
 def data_root(tmp_path) -> Path:
     return copy_raw(tmp_path / "data")

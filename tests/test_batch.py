@@ -2,16 +2,14 @@
 processed tables, a failed period stopping only those after it. Synthetic periods (no personal data)."""
 from __future__ import annotations
 
-import shutil
-
 import pandas as pd
 import pytest
 
 from pipeline.batch import run_order, run_periods, summary
 from pipeline.cli import main
 from pipeline.errors import InputError
-from pipeline.paths import REPO_ROOT
 from pipeline.synthetic import write_period
+from tests.conftest import copy_reference
 
 FIRST, SECOND, THIRD = "2030-01_2030-09", "2030-10_2031-06", "2031-07_2032-03"
 
@@ -19,8 +17,7 @@ FIRST, SECOND, THIRD = "2030-01_2030-09", "2030-10_2031-06", "2031-07_2032-03"
 @pytest.fixture
 def chained(tmp_path):
     """Three synthetic periods, each naming the one before as its previous period."""
-    root = tmp_path / "data"
-    shutil.copytree(REPO_ROOT / "data" / "raw" / "reference", root / "raw" / "reference")
+    root = copy_reference(tmp_path / "data")
     write_period(root, FIRST, scale=0.3, seed=1)
     write_period(root, SECOND, scale=0.3, seed=2, previous=FIRST)
     write_period(root, THIRD, scale=0.3, seed=3, previous=SECOND)

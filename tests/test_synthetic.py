@@ -2,24 +2,17 @@
 from __future__ import annotations
 
 import json
-import shutil
 
 from pipeline.cli import main
 from pipeline.io import validate_period
-from pipeline.paths import REPO_ROOT
 from pipeline.periods import load_period
 from pipeline.run import period_notebooks, run_period
 from pipeline.synthetic import write_period
-
-
-def reference_root(tmp_path):
-    root = tmp_path / "data"
-    shutil.copytree(REPO_ROOT / "data" / "raw" / "reference", root / "raw" / "reference")
-    return root
+from tests.conftest import copy_reference
 
 
 def test_synthetic_periods_are_valid_at_several_scales(tmp_path):
-    root = reference_root(tmp_path)
+    root = copy_reference(tmp_path / "data")
     for scale, period in ((1, "2030-01_2030-09"), (5, "2031-01_2031-12")):
         write_period(root, period, scale=scale, seed=scale)
         tables = validate_period(load_period(period, root))
@@ -29,7 +22,7 @@ def test_synthetic_periods_are_valid_at_several_scales(tmp_path):
 
 
 def test_same_seed_same_bytes(tmp_path):
-    root = reference_root(tmp_path)
+    root = copy_reference(tmp_path / "data")
     a = write_period(root, "2030-01_2030-09", scale=2, seed=7)
     first = {p.name: p.read_bytes() for p in a.iterdir()}
     write_period(root, "2030-01_2030-09", scale=2, seed=7)
@@ -37,8 +30,7 @@ def test_same_seed_same_bytes(tmp_path):
 
 
 def test_a_synthetic_period_runs_and_says_it_is_synthetic(tmp_path):
-    root = reference_root(tmp_path)
-    (root / "processed").mkdir()
+    root = copy_reference(tmp_path / "data")
     assert main(["--data-root", str(root), "synthesize", "2030-01_2030-09", "--scale", "2", "--seed", "3"]) == 0
     notebooks = [p for p in period_notebooks() if p.name.startswith(("00", "03"))]
     out = run_period("2030-01_2030-09", root, notebooks=notebooks, progress=False, bulletin=False).output_dir
