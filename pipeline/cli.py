@@ -34,6 +34,7 @@ def main(argv: list[str] | None = None) -> int:
     check.add_argument("period", nargs="?", default=DEFAULT_PERIOD)
 
     sub.add_parser("periods", help="list the periods in data/raw/")
+    sub.add_parser("steps", help="what each step of a run reads and which pipeline code it uses (when it re-runs)")
 
     rebuild = sub.add_parser("reconstruct", help="rebuild bulletin No. 5's reconstructed raw files")
     rebuild.add_argument("period", nargs="?", default=DEFAULT_PERIOD)
@@ -109,6 +110,12 @@ def _dispatch(args) -> int:
         for period_id in list_periods(args.data_root):
             p = load_period(period_id, args.data_root)
             print(f"{p.id}\tNo. {p.bulletin_number}\t{p.first_day} - {p.last_day}\t{p.data_origin}")
+        return 0
+    if args.command == "steps":
+        from pipeline.run import period_notebooks
+        from pipeline.steps import describe
+
+        print(describe(period_notebooks()))
         return 0
     if args.command == "reconstruct":
         from pipeline.reconstruct import rebuild_bulletin5

@@ -73,7 +73,7 @@ def load_processed(period: str, table: str, data_root: str | os.PathLike | None 
                    folder: str | os.PathLike | None = None) -> pd.DataFrame:
     """A processed table of a period (from its last successful run, or from `folder`)."""
     if folder is None:
-        from pipeline.run import settle
+        from pipeline.publish import settle
 
         info = load_period(period, data_root)
         settle(info.processed_dir.parent, info.id)  # undo the swap of a run killed mid-publish

@@ -13,7 +13,6 @@ A lock file keeps two runs of one period from sharing the staging folder.
 from __future__ import annotations
 
 import datetime as dt
-import fcntl
 import json
 import os
 import platform
@@ -26,20 +25,12 @@ import time
 from collections.abc import Callable
 from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
-from importlib import metadata
 from pathlib import Path
 
 from pipeline import datapackage, paths, reconcile, render, steps
 from pipeline.io import validate_period
 from pipeline.periods import Period, load_period
-
-# Packages whose versions the run record lists (what shapes the outputs).
-RECORDED_PACKAGES = ("kz-hrd-bulletin", "pandas", "numpy", "pyarrow", "plotly", "geopandas", "papermill",
-                     "nbclient", "ipykernel", "jupyter-client", "pyyaml", "kaleido", "frictionless")
-
-
-class RunFailed(Exception):
-    pass
+from pipeline.publish import RunFailed, checkpoint, lock_period, publish, recover
 
 
 @dataclass
@@ -89,7 +80,7 @@ def run_period(period_id: str, data_root: str | os.PathLike | None = None, noteb
 
     # a fixed staging path keeps the notebooks' parameters the same from run to run
     staging = processed_root / ".staging" / period.id
-    lock = _lock(processed_root, period.id)
+    lock = lock_period(processed_root, period.id)
     recover(processed_root, period.id)
     if staging.exists():
         shutil.rmtree(staging)  # left by a killed run: we hold the lock, so no run is using it
@@ -242,27 +233,6 @@ def _reuse(step: Step, last: dict | None, final: Path, staging: Path, force: boo
     return True
 
 
-def checkpoint(name: str) -> None:
-    """A named point of the run. HRD_PAUSE_AT=<name> makes the run announce it on stderr and wait
-    there, so a test can kill the run at that exact moment (tests/test_atomic.py)."""
-    if os.environ.get("HRD_PAUSE_AT") == name:
-        _log(f"PAUSED AT {name}")
-        time.sleep(float(os.environ.get("HRD_PAUSE_SECONDS", "60")))
-
-
-def _lock(processed_root: Path, period_id: str):
-    """Hold an exclusive lock on the period for the run's life (released by the OS if killed)."""
-    locks = processed_root / ".locks"
-    locks.mkdir(parents=True, exist_ok=True)
-    handle = open(locks / f"{period_id}.lock", "w")
-    try:
-        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        handle.close()
-        raise RunFailed(f"another run of {period_id} is in progress (lock {locks / (period_id + '.lock')})") from None
-    return handle
-
-
 def _write_record(result: RunResult, period: Period, parameters: dict, staging: Path, started) -> None:
     result.record = run_record(period, parameters, result.steps, staging, started)
     (staging / "run.json").write_text(json.dumps(result.record, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
@@ -308,44 +278,6 @@ def _keep_failed(staging: Path, processed_root: Path, period_id: str) -> Path:
     return failed
 
 
-def publish(staging: Path, final: Path) -> None:
-    """Swap the staging folder in place of the period's outputs, by renames only.
-
-    Killed between the two renames, the last good outputs wait in .previous/ and recover() puts
-    them back; killed after, the new outputs are in place and .previous/ is stale."""
-    backup = final.parent / ".previous" / final.name
-    if backup.exists():
-        shutil.rmtree(backup)
-    backup.parent.mkdir(parents=True, exist_ok=True)
-    if final.exists():
-        final.rename(backup)
-    checkpoint("between-renames")
-    staging.rename(final)
-    if backup.exists():
-        shutil.rmtree(backup)
-
-
-def settle(processed_root: Path, period_id: str) -> None:
-    """recover() when no run of the period is in progress (a running one finishes its own swap)."""
-    try:
-        lock = _lock(processed_root, period_id)
-    except RunFailed:
-        return
-    try:
-        recover(processed_root, period_id)
-    finally:
-        lock.close()
-
-
-def recover(processed_root: Path, period_id: str) -> None:
-    """After a run killed between the two renames of publish(): put the last good outputs back."""
-    final, backup = processed_root / period_id, processed_root / ".previous" / period_id
-    if backup.exists() and not final.exists():
-        backup.rename(final)
-    elif backup.exists():
-        shutil.rmtree(backup)
-
-
 def run_record(period: Period, parameters: dict, done: list[Step], folder: Path, started: dt.datetime) -> dict:
     root = period.data_root
     inputs = sorted(p for p in period.raw_dir.rglob("*") if p.is_file())
@@ -365,7 +297,7 @@ def run_record(period: Period, parameters: dict, done: list[Step], folder: Path,
                    "fingerprint": s.fingerprint, "outputs": s.outputs} for s in done],
         "python": platform.python_version(),
         "platform": platform.platform(),
-        "packages": {name: _version(name) for name in RECORDED_PACKAGES},
+        "packages": steps.package_versions(),
         "git_commit": _git_commit(),
         "inputs": {_relative(p, root, paths.REPO_ROOT): datapackage.sha256(p) for p in inputs},
         "code": {_relative(p, root, paths.REPO_ROOT): datapackage.sha256(p) for p in code},
@@ -380,13 +312,6 @@ def _relative(path: Path, *bases: Path) -> str:
         except ValueError:
             continue
     return str(path)
-
-
-def _version(name: str) -> str | None:
-    try:
-        return metadata.version(name)
-    except metadata.PackageNotFoundError:
-        return None
 
 
 def _git_commit() -> str | None:

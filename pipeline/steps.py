@@ -2,15 +2,19 @@
 executes only the steps whose inputs changed and copies the others' outputs from the last good run.
 
 A notebook step depends on: the notebook file; the raw files it reads (pipeline/steps.yml); the
-reference data; the pipeline's code and the versions of the packages that shape outputs; the
-parameters; for Part V, the previous period's processed dynamics. The bulletin step depends on the
-run's tables, maps and reconciliation, the report's text and the code.
+reference data; the pipeline code it uses (code_used_by: its imports, followed through the modules);
+the versions of the packages that shape outputs; the parameters; for Part V, the previous period's
+processed dynamics. The bulletin step depends on the run's tables, maps and reconciliation, the
+report's text, the code it uses and the package versions.
 """
 from __future__ import annotations
 
+import ast
 import hashlib
 import json
+import re
 from functools import lru_cache
+from importlib import metadata
 from pathlib import Path
 
 import yaml
@@ -39,19 +43,203 @@ def _digest(files: list[Path], base: Path) -> str:
     return h.hexdigest()
 
 
+# Packages whose versions shape the outputs: listed in run.json, part of every step's fingerprint.
+RECORDED_PACKAGES = ("kz-hrd-bulletin", "pandas", "numpy", "pyarrow", "plotly", "geopandas", "papermill",
+                     "nbclient", "ipykernel", "jupyter-client", "pyyaml", "kaleido", "frictionless")
+PACKAGE_DIR = paths.REPO_ROOT / "pipeline"
+
+
+def package_versions() -> dict[str, str | None]:
+    versions = {}
+    for name in RECORDED_PACKAGES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = None
+    return versions
+
+
 def code_files() -> list[Path]:
     """The pipeline's code and data contracts (what run.json lists as code, with the notebooks)."""
-    return sorted(p for p in (paths.REPO_ROOT / "pipeline").rglob("*") if p.suffix in (".py", ".yml"))
+    return sorted(p for p in PACKAGE_DIR.rglob("*") if p.suffix in (".py", ".yml"))
+
+
+# --- The code a step uses -------------------------------------------------------------------------
+# A step's "code" fingerprint covers only the pipeline modules its notebook imports, directly or
+# through other modules (every import statement, also those inside functions), and the data files
+# those modules name (a string literal naming a file or folder of the package, as in
+# Path(__file__).with_name("dynamics.yml")). Editing pipeline/media.py re-runs Part IV, not Part II.
+# Where that reading cannot be sure (a dynamic import, code that does not parse), the step depends
+# on the whole package: a needless re-run is cheap, a wrongly reused output is not.
+
+
+def _code_chunks(source: Path) -> list[str]:
+    """The Python code of a notebook (code cells), a Quarto document (python chunks) or a module."""
+    text = source.read_text(encoding="utf-8")
+    if source.suffix == ".ipynb":
+        cells = json.loads(text)["cells"]
+        chunks = ["".join(c["source"]) if isinstance(c["source"], list) else c["source"]
+                  for c in cells if c["cell_type"] == "code"]
+    elif source.suffix == ".qmd":
+        chunks = re.findall(r"^```\{python[^}]*\}[^\n]*\n(.*?)^```", text, flags=re.M | re.S)
+    else:
+        chunks = [text]
+    # IPython magics and shell lines are not Python; they cannot import pipeline modules either
+    return ["\n".join("" if line.lstrip().startswith(("%", "!")) else line for line in chunk.splitlines())
+            for chunk in chunks]
+
+
+def _module_path(dotted: str) -> Path | None:
+    """pipeline.x.y -> pipeline/x/y.py or pipeline/x/y/__init__.py (None: not a module of ours)."""
+    parts = dotted.split(".")
+    if parts[0] != "pipeline":
+        return None
+    base = PACKAGE_DIR.joinpath(*parts[1:])
+    for candidate in (base.with_suffix(".py") if len(parts) > 1 else None, base / "__init__.py"):
+        if candidate is not None and candidate.is_file():
+            return candidate
+    return None
+
+
+def _dotted(path: Path) -> str:
+    relative = path.relative_to(PACKAGE_DIR.parent).with_suffix("")
+    parts = relative.parts[:-1] if relative.name == "__init__" else relative.parts
+    return ".".join(parts)
+
+
+class _Undecidable(Exception):
+    """The imports of some code cannot be read statically."""
+
+
+_FILE_NAME = re.compile(r"[\w-][\w.-]*(/[\w-][\w.-]*)*")  # a relative path without "..": schemas, dynamics.yml
+
+
+def _read_code(code: str, package: str) -> tuple[set[str], set[str], bool]:
+    """The dotted names a piece of code imports (package: where it lives, for relative imports),
+    the string literals in it that could name a file, and whether it imports modules chosen at run
+    time (importlib.import_module, __import__)."""
+    try:
+        tree = ast.parse(code)
+    except SyntaxError as exc:
+        raise _Undecidable(f"does not parse: {exc}") from None
+    names, literals, dynamic = set(), set(), False
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package.split(".")[: len(package.split(".")) - node.level + 1]
+                module = ".".join(base + ([node.module] if node.module else []))
+            else:
+                module = node.module or ""
+            names.add(module)
+            names.update(f"{module}.{alias.name}" for alias in node.names)  # from pipeline import maps
+        elif isinstance(node, ast.Call) and (
+                (isinstance(node.func, ast.Name) and node.func.id == "__import__")
+                or (isinstance(node.func, ast.Attribute) and node.func.attr == "import_module")):
+            dynamic = True
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str) and _FILE_NAME.fullmatch(node.value):
+            literals.add(node.value)
+    return names, literals, dynamic
+
+
+def _modules(names: set[str]) -> set[Path]:
+    found = set()
+    for name in names:
+        parts = name.split(".")
+        # importing pipeline.x.y runs pipeline/__init__.py and pipeline/x/__init__.py first
+        for depth in range(1, len(parts) + 1):
+            path = _module_path(".".join(parts[:depth]))
+            if path is not None:
+                found.add(path)
+    return found
 
 
 @lru_cache(maxsize=None)
-def code_digest() -> str:
-    """The pipeline's code and data contracts, and the versions of the packages that shape outputs."""
-    from pipeline.run import RECORDED_PACKAGES, _version
+def _module_facts(module: Path, stamp: tuple[int, int]) -> tuple[frozenset[Path], frozenset[str], bool]:
+    """What a module imports and names, read once per version of the file (stamp: mtime, size)."""
+    package = _dotted(module) if module.name == "__init__.py" else _dotted(module).rpartition(".")[0]
+    names, literals, dynamic = _read_code(module.read_text(encoding="utf-8"), package)
+    return frozenset(_modules(names)), frozenset(literals), dynamic
 
-    files = code_files()
-    versions = json.dumps({name: _version(name) for name in RECORDED_PACKAGES}, sort_keys=True)
-    return hashlib.sha256((_digest(files, paths.REPO_ROOT) + versions).encode()).hexdigest()
+
+def _data_files(module: Path, literals: frozenset[str], package_files: set[str]) -> set[Path]:
+    """Files of the package (not modules) that a module names: beside it or from the package's top."""
+    found = set()
+    here = module.parent.relative_to(PACKAGE_DIR).as_posix()
+    for literal in literals:
+        for relative in {literal, f"{here}/{literal}" if here != "." else literal}:
+            if relative in package_files:
+                found.add(PACKAGE_DIR / relative)
+            else:  # a folder: all its files
+                found.update(PACKAGE_DIR / f for f in package_files if f.startswith(relative + "/"))
+    return found
+
+
+def code_used_by(source: Path) -> tuple[Path, ...]:
+    """The pipeline's files a notebook, Quarto document or module uses: the modules it imports,
+    transitively, and the data files they name; the whole package when that cannot be read."""
+    source = Path(source)
+    package_files = {p.relative_to(PACKAGE_DIR).as_posix() for p in PACKAGE_DIR.rglob("*")
+                     if p.is_file() and p.suffix not in (".py", ".pyc")}
+    try:
+        names = set()
+        for chunk in _code_chunks(source):
+            imported, _, dynamic = _read_code(chunk, "pipeline")
+            if dynamic:
+                raise _Undecidable("imports a module chosen at run time")
+            names |= imported
+        pending, seen, data = _modules(names), set(), set()
+        while pending:
+            module = pending.pop()
+            if module in seen:
+                continue
+            seen.add(module)
+            stat = module.stat()
+            imported, literals, dynamic = _module_facts(module, (stat.st_mtime_ns, stat.st_size))
+            if dynamic:
+                raise _Undecidable(f"{module.name} imports a module chosen at run time")
+            pending |= imported - seen
+            data |= _data_files(module, literals, package_files)
+    except _Undecidable:
+        return tuple(code_files())
+    return tuple(sorted(seen | data))
+
+
+@lru_cache(maxsize=None)
+def _versions_digest() -> str:
+    return hashlib.sha256(json.dumps(package_versions(), sort_keys=True).encode()).hexdigest()
+
+
+def code_digest(source: Path) -> str:
+    """Fingerprint of the code a step uses (code_used_by)."""
+    return _digest(list(code_used_by(source)), paths.REPO_ROOT)
+
+
+def bulletin_code() -> list[Path]:
+    """The code the bulletin step uses: render.py and the report's Python chunks, with their imports."""
+    code = set(code_used_by(PACKAGE_DIR / "render.py"))
+    for document in (paths.REPO_ROOT / "report").rglob("*.qmd"):
+        code |= set(code_used_by(document))
+    return sorted(code)
+
+
+def describe(notebooks: list[Path]) -> str:
+    """What each step depends on, for `hrd-bulletin steps` (reviewers: why did this step re-run?)."""
+    whole = set(code_files())
+    lines = []
+    for name, reads_, code in [(nb.name, reads(nb.stem), code_used_by(nb)) for nb in notebooks] + [
+            ("bulletin", "the run's tables, maps and reconciliation; report/, _quarto*.yml", bulletin_code())]:
+        lines.append(name)
+        if isinstance(reads_, str):
+            lines.append(f"  reads: {reads_}")
+        else:
+            lines.append("  reads: " + ("every raw file" if reads_ is None else ", ".join(reads_))
+                         + "; reference data; period.yml"
+                         + ("; the previous period's dynamics" if Path(name).stem in READS_PREVIOUS_PERIOD else ""))
+        shown = ", ".join(p.relative_to(PACKAGE_DIR).as_posix() for p in code)
+        lines.append(f"  code: {'the whole package' if set(code) >= whole else shown}")
+    return "\n".join(lines)
 
 
 def notebook_fingerprint(period, notebook: Path, parameters: dict) -> dict[str, str]:
@@ -65,7 +253,8 @@ def notebook_fingerprint(period, notebook: Path, parameters: dict) -> dict[str, 
         "raw data": _digest([p for p in raw_files if p.exists()], period.data_root),
         "reference data": _digest(reference, period.data_root),
         "period.yml": _digest([period.raw_dir / "period.yml"], period.data_root),
-        "code": code_digest(),
+        "code": code_digest(notebook),
+        "package versions": _versions_digest(),
         # folders are not inputs (the files in them are hashed above): a moved data root re-uses its runs
         "parameters": hashlib.sha256(json.dumps({k: v for k, v in parameters.items() if k not in ("data_root", "output_dir")},
                                                 sort_keys=True).encode()).hexdigest(),
@@ -81,7 +270,8 @@ def bulletin_fingerprint(folder: Path) -> dict[str, str]:
     outputs += [p for p in folder.glob("reconciliation.csv")]
     report = [p for p in (paths.REPO_ROOT / "report").rglob("*") if p.is_file()]
     report += list(paths.REPO_ROOT.glob("_quarto*.yml"))
-    return {"tables and maps": _digest(outputs, folder), "report": _digest(report, paths.REPO_ROOT), "code": code_digest()}
+    return {"tables and maps": _digest(outputs, folder), "report": _digest(report, paths.REPO_ROOT),
+            "code": _digest(bulletin_code(), paths.REPO_ROOT), "package versions": _versions_digest()}
 
 
 def changed(previous: dict | None, current: dict[str, str]) -> list[str]:

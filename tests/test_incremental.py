@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 
+from pipeline import steps
 from pipeline.datapackage import sha256
 from pipeline.run import period_notebooks, run_period
 from tests.conftest import PERIOD
@@ -55,6 +56,19 @@ def test_a_changed_notebook_reruns_only_itself(data_root, tmp_path):
     result = run_period(PERIOD, data_root, notebooks=[notebooks[0], edited, notebooks[2]], progress=False, bulletin=False)
     assert statuses(result)["01_portrait.ipynb"] == "ran" and "notebook" in result.steps[1].reason
     assert statuses(result)["00_overview.ipynb"] == statuses(result)["05_dynamics.ipynb"] == "skipped"
+
+
+def test_a_changed_module_reruns_only_the_notebooks_that_use_it(data_root, monkeypatch):
+    """An edit of pipeline/survey.py (simulated: its hash changes) re-runs Part I, which imports it,
+    and not the overview or Part V, which do not."""
+    notebooks = subset()
+    run_period(PERIOD, data_root, notebooks=notebooks, progress=False, bulletin=False)
+    real = steps.sha256
+    monkeypatch.setattr(steps, "sha256", lambda path: "edited" if path.name == "survey.py" else real(path))
+    result = run_period(PERIOD, data_root, notebooks=notebooks, progress=False, bulletin=False)
+    assert statuses(result) == {"00_overview.ipynb": "skipped", "01_portrait.ipynb": "ran",
+                                "05_dynamics.ipynb": "skipped", "reconciliation": "ran"}
+    assert result.steps[1].reason == "changed: code"
 
 
 def test_altered_outputs_are_not_reused(data_root):
