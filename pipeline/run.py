@@ -27,6 +27,8 @@ from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pandas as pd
+
 from pipeline import datapackage, paths, reconcile, render, steps
 from pipeline.io import validate_period
 from pipeline.periods import Period, load_period
@@ -149,11 +151,17 @@ def run_period(period_id: str, data_root: str | os.PathLike | None = None, noteb
         raise RunFailed(message) from exc
     shutil.rmtree(staging / ".steps", ignore_errors=True)
 
-    began = time.perf_counter()
-    reconciliation = reconcile.write_for_run(staging, period)
-    if reconciliation is not None:
-        _log(f"Reconciliation with the published figures: {reconcile.summary(reconciliation)}")
-        result.steps.append(Step("reconciliation", round(time.perf_counter() - began, 3), "ran"))
+    if period.published_figures_path.exists():
+        began = time.perf_counter()
+        step = Step("reconciliation", fingerprint=steps.reconciliation_fingerprint(period, staging))
+        result.steps.append(step)
+        if _reuse(step, last, period.processed_dir, staging, force):
+            frame = pd.read_csv(staging / "reconciliation.csv", keep_default_na=False)
+        else:
+            frame = reconcile.write_for_run(staging, period)
+            step.status, step.outputs = "ran", ["reconciliation.csv"]
+        step.seconds = round(time.perf_counter() - began, 3)
+        _log(f"Reconciliation with the published figures: {reconcile.summary(frame)} ({step.status}: {step.reason})")
     datapackage.write(staging, period)
     _write_record(result, period, parameters, staging, started)
     if bulletin:  # last step: the bulletin reads the tables, maps and run record written above
@@ -217,7 +225,12 @@ def _reuse(step: Step, last: dict | None, final: Path, staging: Path, force: boo
                   and s.get("status") in ("ran", "skipped")), None)
     changes = steps.changed(prior.get("fingerprint") if prior else None, step.fingerprint)
     if changes:
-        step.reason = ("changed: " + ", ".join(changes)) if prior else changes[0]
+        if not prior:
+            step.reason = changes[0]
+        elif not prior.get("fingerprint"):
+            step.reason = "the last run did not record this step's inputs"
+        else:
+            step.reason = "changed: " + ", ".join(changes)
         return False
     recorded = last.get("outputs", {})
     for relative in prior.get("outputs", []):

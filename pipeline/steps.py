@@ -4,8 +4,9 @@ executes only the steps whose inputs changed and copies the others' outputs from
 A notebook step depends on: the notebook file; the raw files it reads (pipeline/steps.yml); the
 reference data; the pipeline code it uses (code_used_by: its imports, followed through the modules);
 the versions of the packages that shape outputs; the parameters; for Part V, the previous period's
-processed dynamics. The bulletin step depends on the run's tables, maps and reconciliation, the
-report's text, the code it uses and the package versions.
+processed dynamics. The reconciliation depends on the run's tables and the published figures; the
+bulletin on the run's tables, maps and reconciliation and the report's text; both also on the code
+they use and the package versions.
 """
 from __future__ import annotations
 
@@ -229,6 +230,8 @@ def describe(notebooks: list[Path]) -> str:
     whole = set(code_files())
     lines = []
     for name, reads_, code in [(nb.name, reads(nb.stem), code_used_by(nb)) for nb in notebooks] + [
+            ("reconciliation", "the run's tables; published_figures.yml, published_matrix.csv",
+             code_used_by(PACKAGE_DIR / "reconcile.py")),
             ("bulletin", "the run's tables, maps and reconciliation; report/, _quarto*.yml", bulletin_code())]:
         lines.append(name)
         if isinstance(reads_, str):
@@ -263,6 +266,14 @@ def notebook_fingerprint(period, notebook: Path, parameters: dict) -> dict[str, 
         previous = period.data_root / "processed" / period.previous / "tables" / "dynamics_national.parquet"
         parts["previous period"] = _digest([previous], period.data_root) if previous.exists() else "none"
     return parts
+
+
+def reconciliation_fingerprint(period, folder: Path) -> dict[str, str]:
+    """The comparison with the published figures depends on the run's tables and the figures."""
+    tables = [p for p in (folder / "tables").glob("*.parquet") if p.is_file()]
+    published = [p for p in (period.published_figures_path, period.raw_dir / "published_matrix.csv") if p.exists()]
+    return {"tables": _digest(tables, folder), "published figures": _digest(published, period.data_root),
+            "code": code_digest(PACKAGE_DIR / "reconcile.py"), "package versions": _versions_digest()}
 
 
 def bulletin_fingerprint(folder: Path) -> dict[str, str]:

@@ -74,5 +74,6 @@ def test_steps_command_lists_reads_and_code(capsys):
     assert "04_media.ipynb\n  reads: outlets, materials, material_cases, cases" in out
     media_code = out.split("04_media.ipynb")[1].split("05_dynamics.ipynb")[0]
     assert "media.py" in media_code and "incidents.py" not in media_code
+    assert "reconciliation\n  reads: the run's tables; published_figures.yml" in out
     assert out.rstrip().endswith("bulletin\n  reads: the run's tables, maps and reconciliation; report/, _quarto*.yml\n"
                                  "  code: the whole package")
