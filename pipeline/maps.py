@@ -12,6 +12,7 @@ significance (Almaty, Astana) are too small to see as areas: they get a circle a
 """
 from __future__ import annotations
 
+import logging
 import os
 import re
 from pathlib import Path
@@ -146,6 +147,19 @@ def _outline(geometry) -> tuple[list, list]:
 
 
 # --- writing -------------------------------------------------------------------------------
+class _DropIgnoredDevToolsMessage(logging.Filter):
+    """choreographer (kaleido's link to Chromium) logs, with a traceback, a DevTools message it could
+    not decode and then ignores; it happens now and then on a loaded machine and does not change the
+    images (the run's maps are compared byte for byte by the tests). Printed in the kernel, the
+    traceback would land in the executed notebook and make two runs' notebooks differ."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.getMessage() != "JSONError decoding message. Ignoring"
+
+
+logging.getLogger("choreographer.channels.pipe").addFilter(_DropIgnoredDevToolsMessage())
+
+
 def _browser() -> None:
     """kaleido drives a Chromium; Debian's lives at /usr/bin/chromium."""
     if "BROWSER_PATH" not in os.environ:

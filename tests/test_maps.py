@@ -147,3 +147,19 @@ def test_a_second_division_is_mapped_from_data_alone(data_root):
     assert sum(drawn.values()) == len(violations)
     city_markers = next(t for t in figure.data if t.uid == "violations_all_ru-cities")
     assert any(text.startswith("Шымкент") for text in city_markers.text)
+
+
+def test_only_the_devtools_message_choreographer_ignores_is_kept_out_of_the_notebooks(caplog):
+    """That traceback (a message kaleido's browser link already drops) would make two runs' executed
+    notebooks differ; every other message of the link still shows."""
+    import logging
+
+    link = logging.getLogger("choreographer.channels.pipe")
+    with caplog.at_level(logging.INFO, logger=link.name):
+        try:
+            raise ValueError("malformed message")
+        except ValueError:
+            link.exception("JSONError decoding message. Ignoring")
+            link.exception("Error in trying to decode JSON off our read.")
+    assert [r.getMessage() for r in caplog.records] == ["Error in trying to decode JSON off our read."]
+    assert maps._DropIgnoredDevToolsMessage in {type(f) for f in link.filters}
