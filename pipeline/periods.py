@@ -52,6 +52,11 @@ class Period:
     def published_figures_path(self) -> Path:
         return self.raw_dir / "published_figures.yml"
 
+    @property
+    def published_matrix_path(self) -> Path:
+        """The published threat-type x city matrix, when the bulletin printed one."""
+        return self.raw_dir / "published_matrix.csv"
+
     def origin_banner(self) -> str:
         """Markdown banner for notebooks and reports: where this period's data comes from."""
         note = self.origin_note

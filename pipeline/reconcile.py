@@ -34,7 +34,7 @@ def load_tables(folder: str | Path) -> dict[str, pd.DataFrame]:
 def published_tree(period) -> dict:
     """The period's published figures: published_figures.yml plus the matrix as incidents_matrix."""
     tree = load_published(period.published_figures_path)
-    matrix_path = period.raw_dir / "published_matrix.csv"
+    matrix_path = period.published_matrix_path
     if matrix_path.exists():
         matrix = pd.read_csv(matrix_path).set_index("threat_type")
         tree["incidents_matrix"] = {t: {c: int(n) for c, n in row.items()} for t, row in matrix.iterrows()}

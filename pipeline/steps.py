@@ -227,21 +227,20 @@ def bulletin_code() -> list[Path]:
 
 def describe(notebooks: list[Path]) -> str:
     """What each step depends on, for `hrd-bulletin steps` (reviewers: why did this step re-run?)."""
+    def notebook_reads(notebook: Path) -> str:
+        keys = reads(notebook.stem)
+        return ("every raw file" if keys is None else ", ".join(keys)) + "; reference data; period.yml" + (
+            "; the previous period's dynamics" if notebook.stem in READS_PREVIOUS_PERIOD else "")
+
+    entries = [(nb.name, notebook_reads(nb), code_used_by(nb)) for nb in notebooks] + [
+        ("reconciliation", "the run's tables; published_figures.yml, published_matrix.csv",
+         code_used_by(PACKAGE_DIR / "reconcile.py")),
+        ("bulletin", "the run's tables, maps and reconciliation; report/, _quarto*.yml", bulletin_code())]
     whole = set(code_files())
     lines = []
-    for name, reads_, code in [(nb.name, reads(nb.stem), code_used_by(nb)) for nb in notebooks] + [
-            ("reconciliation", "the run's tables; published_figures.yml, published_matrix.csv",
-             code_used_by(PACKAGE_DIR / "reconcile.py")),
-            ("bulletin", "the run's tables, maps and reconciliation; report/, _quarto*.yml", bulletin_code())]:
-        lines.append(name)
-        if isinstance(reads_, str):
-            lines.append(f"  reads: {reads_}")
-        else:
-            lines.append("  reads: " + ("every raw file" if reads_ is None else ", ".join(reads_))
-                         + "; reference data; period.yml"
-                         + ("; the previous period's dynamics" if Path(name).stem in READS_PREVIOUS_PERIOD else ""))
-        shown = ", ".join(p.relative_to(PACKAGE_DIR).as_posix() for p in code)
-        lines.append(f"  code: {'the whole package' if set(code) >= whole else shown}")
+    for name, read, code in entries:
+        shown = "the whole package" if set(code) >= whole else ", ".join(p.relative_to(PACKAGE_DIR).as_posix() for p in code)
+        lines += [name, f"  reads: {read}", f"  code: {shown}"]
     return "\n".join(lines)
 
 
@@ -271,7 +270,7 @@ def notebook_fingerprint(period, notebook: Path, parameters: dict) -> dict[str, 
 def reconciliation_fingerprint(period, folder: Path) -> dict[str, str]:
     """The comparison with the published figures depends on the run's tables and the figures."""
     tables = [p for p in (folder / "tables").glob("*.parquet") if p.is_file()]
-    published = [p for p in (period.published_figures_path, period.raw_dir / "published_matrix.csv") if p.exists()]
+    published = [p for p in (period.published_figures_path, period.published_matrix_path) if p.exists()]
     return {"tables": _digest(tables, folder), "published figures": _digest(published, period.data_root),
             "code": code_digest(PACKAGE_DIR / "reconcile.py"), "package versions": _versions_digest()}
 

@@ -310,7 +310,7 @@ def write(period, reference: dict[str, pd.DataFrame], seed: int = SEED) -> dict[
     from pipeline.figures import load_published
 
     published = load_published(period.published_figures_path)
-    matrix = pd.read_csv(period.raw_dir / "published_matrix.csv")
+    matrix = pd.read_csv(period.published_matrix_path)
     tables = IncidentReconstruction(published, matrix, reference, period, seed).build()
     write_csv(tables["cases"], period.raw_dir / "incidents_cases.csv")
     write_csv(tables["violations"].drop(columns="city"), period.raw_dir / "incidents_violations.csv")
