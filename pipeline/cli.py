@@ -8,6 +8,19 @@ from pathlib import Path
 from pipeline.errors import InputError
 
 DEFAULT_PERIOD = "2015-08_2016-04"
+# Exit statuses: 0 done; 1 a step failed (or outputs cannot be written); 2 bad input (every problem
+# listed); 3 the period is busy (another run or render of it is in progress).
+EXIT_FAILED, EXIT_BAD_INPUT, EXIT_BUSY = 1, 2, 3
+
+
+def period_id_arg(text: str) -> str:
+    """argparse type: a period id of the documented shape, checked before anything builds a path."""
+    from pipeline.periods import period_id_problem
+
+    problem = period_id_problem(text)
+    if problem:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a period id: expected {problem}")
+    return text
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -16,7 +29,7 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
 
     run = sub.add_parser("run", help="run periods' notebooks and publish their processed tables and bulletins")
-    run.add_argument("periods", nargs="*", metavar="period", help=f"period ids (default {DEFAULT_PERIOD})")
+    run.add_argument("periods", nargs="*", metavar="period", type=period_id_arg, help=f"period ids (default {DEFAULT_PERIOD})")
     run.add_argument("--all", action="store_true", help="every period in data/raw/")
     run.add_argument("--jobs", type=int, default=None,
                      help="how many notebooks or periods run at once (default: the number of cores); "
@@ -26,26 +39,28 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--force", action="store_true", help="execute every step, even those whose inputs are unchanged")
 
     rendering = sub.add_parser("render", help="render the bulletin of a period from its processed outputs (HTML and PDF)")
-    rendering.add_argument("period", nargs="?", default=DEFAULT_PERIOD)
+    rendering.add_argument("period", nargs="?", default=DEFAULT_PERIOD, type=period_id_arg)
     rendering.add_argument("--lang", nargs="+", choices=("ru", "en"), default=["ru", "en"], help="editions (default: both)")
     rendering.add_argument("--format", nargs="+", choices=("html", "pdf"), default=["html", "pdf"], dest="formats")
 
     check = sub.add_parser("validate", help="check a period's raw files against the codebook, run nothing")
-    check.add_argument("period", nargs="?", default=DEFAULT_PERIOD)
+    check.add_argument("period", nargs="?", default=DEFAULT_PERIOD, type=period_id_arg)
 
     sub.add_parser("periods", help="list the periods in data/raw/")
     sub.add_parser("steps", help="what each step of a run reads and which pipeline code it uses (when it re-runs)")
 
     rebuild = sub.add_parser("reconstruct", help="rebuild bulletin No. 5's reconstructed raw files")
-    rebuild.add_argument("period", nargs="?", default=DEFAULT_PERIOD)
+    rebuild.add_argument("period", nargs="?", default=DEFAULT_PERIOD, type=period_id_arg)
 
     sub.add_parser("codebook", help="write data/raw/CODEBOOK.md from pipeline/schemas/")
 
     synth = sub.add_parser("synthesize", help="write a synthetic period (random, valid, labelled synthetic)")
-    synth.add_argument("period", help="id of the new period, e.g. 2030-01_2030-09")
+    synth.add_argument("period", type=period_id_arg, help="id of the new period, e.g. 2030-01_2030-09")
     synth.add_argument("--scale", type=float, default=1.0, help="volume relative to bulletin No. 5 (default 1)")
     synth.add_argument("--seed", type=int, default=0)
-    synth.add_argument("--previous", help="id of the period before it (its dynamics compare against that period)")
+    synth.add_argument("--previous", type=period_id_arg, help="id of the period before it (its dynamics compare against that period)")
+    synth.add_argument("--replace", action="store_true",
+                       help="overwrite the period if it exists and is itself synthetic (never observed or reconstructed data)")
 
     args = parser.parse_args(argv)
     import warnings
@@ -54,11 +69,20 @@ def main(argv: list[str] | None = None) -> int:
 
     warnings.simplefilter("always", InputWarning)
     warnings.formatwarning = lambda message, category, *rest: f"WARNING: {message}\n"
+    from pipeline.publish import PeriodBusy, RunFailed
+
     try:
         return _dispatch(args)
     except InputError as exc:
         print(exc.report(), file=sys.stderr)
-        return 2
+        return EXIT_BAD_INPUT
+    except PeriodBusy as exc:
+        print(exc, file=sys.stderr)
+        return EXIT_BUSY
+    except RunFailed as exc:  # already logged where it failed, except before the run began
+        if not exc.logged:
+            print(exc, file=sys.stderr)
+        return EXIT_FAILED
 
 
 def _dispatch(args) -> int:
@@ -66,7 +90,7 @@ def _dispatch(args) -> int:
     from pipeline.periods import list_periods, load_period
 
     if args.command == "run":
-        from pipeline.run import RunFailed, run_period
+        from pipeline.run import run_period
 
         if args.all and args.periods:
             print("give period ids or --all, not both", file=sys.stderr)
@@ -81,30 +105,28 @@ def _dispatch(args) -> int:
             outcomes = run_periods(chosen, args.data_root, jobs=args.jobs, bulletin=not args.no_bulletin, force=args.force)
             print_summary(outcomes)
             return 0 if all(o.ok for o in outcomes) else 1
-        try:
-            run_period(chosen[0], args.data_root, progress=not args.quiet, bulletin=not args.no_bulletin, force=args.force,
-                       jobs=args.jobs)
-        except RunFailed:
-            return 1
+        run_period(chosen[0], args.data_root, progress=not args.quiet, bulletin=not args.no_bulletin, force=args.force,
+                   jobs=args.jobs)
         return 0
     if args.command == "render":
-        from pipeline.render import RenderFailed, render
+        from pipeline.render import RenderFailed
+        from pipeline.run import render_published
 
-        period = load_period(args.period, args.data_root)
-        if not (period.processed_dir / "run.json").exists():
-            print(f"{period.processed_dir}: no run yet; run `hrd-bulletin run {period.id}` first", file=sys.stderr)
-            return 1
         try:
-            render(period, period.processed_dir, editions=[(lang, fmt) for lang in args.lang for fmt in args.formats])
+            render_published(args.period, args.data_root, editions=[(lang, fmt) for lang in args.lang for fmt in args.formats])
         except RenderFailed as exc:
             print(exc, file=sys.stderr)
-            return 1
+            return EXIT_FAILED
         return 0
     if args.command == "validate":
         from pipeline.io import validate_period
+        from pipeline.periods import previous_period_problems
 
-        tables = validate_period(load_period(args.period, args.data_root))
+        period = load_period(args.period, args.data_root)
+        tables = validate_period(period, previous_run_required=False)
         print(f"{args.period}: " + ", ".join(f"{name} {len(t)} rows" for name, t in tables.items()) + ": valid")
+        for problem in previous_period_problems(period):  # not yet run: fine now, needed before its run
+            print(f"note: {problem}", file=sys.stderr)
         return 0
     if args.command == "periods":
         for period_id in list_periods(args.data_root):
@@ -128,8 +150,10 @@ def _dispatch(args) -> int:
         from pipeline.synthetic import write_period
 
         folder = write_period(paths.data_root(args.data_root), args.period, scale=args.scale, seed=args.seed,
-                              previous=args.previous)
+                              previous=args.previous, replace=args.replace)
         print(f"wrote synthetic period {args.period} (scale {args.scale:g}) in {folder}")
+        if args.previous and args.previous not in list_periods(args.data_root):
+            print(f"note: previous period {args.previous} is not in data/raw/ yet; a run needs it there", file=sys.stderr)
         return 0
     if args.command == "codebook":
         from pipeline.codebook import render_markdown

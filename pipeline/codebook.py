@@ -57,6 +57,8 @@ class RawFile:
     id_prefix: str | None = None
     primary_key: tuple[str, ...] = ()
     columns: tuple[Column, ...] = field(default=())
+    referenced_by: str | None = None  # "<file>.<column>" that must name every row's key at least once
+    referenced_by_why: str = ""  # the reason, in the words of the messages and CODEBOOK.md
 
     def column(self, name: str) -> Column:
         return next(c for c in self.columns if c.name == name)
@@ -133,7 +135,13 @@ def render_markdown() -> str:
     for name in CODEBOOKS:
         book = load_codebook(name)
         for raw in book.files.values():
-            out += [f"## `{raw.file}`: {raw.en}", "", f"{raw.ru}. Key: {', '.join(f'`{k}`' for k in raw.primary_key)}.", "",
+            required_rows = ""
+            if raw.referenced_by:
+                other_file, other_column = raw.referenced_by.split(".")
+                required_rows = (f" Every `{raw.primary_key[0]}` appears in at least one row of "
+                                 f"`{book.files[other_file].file}` (column `{other_column}`): {raw.referenced_by_why}.")
+            out += [f"## `{raw.file}`: {raw.en}", "",
+                    f"{raw.ru}. Key: {', '.join(f'`{k}`' for k in raw.primary_key)}.{required_rows}", "",
                     "| column | type | allowed values | answer required | meaning (ru) | meaning (en) | question |",
                     "|---|---|---|---|---|---|---|"]
             for c in raw.columns:

@@ -1,6 +1,7 @@
 """Errors about input that a person has to fix, worded for that person."""
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,8 +22,30 @@ class Problem:
             where.append(f"row {self.row}")
         if self.column is not None:
             where.append(f"column '{self.column}'")
-        found = "" if self.value is None else f": found {self.value!r},"
+        found = ":" if self.value is None else f": found {shown(self.value)},"
         return f"{', '.join(where)}{found} expected {self.expected}"
+
+
+def shown(value: Any) -> str:
+    """A value as the person wrote it: '2015-04-30', not datetime.date(2015, 4, 30)."""
+    def plain(v):
+        if isinstance(v, (dt.date, dt.datetime)):
+            return v.isoformat()
+        if isinstance(v, dict):
+            return "{" + ", ".join(f"{k}: {plain(x)}" for k, x in v.items()) + "}"
+        if isinstance(v, (list, tuple)):
+            return "[" + ", ".join(plain(x) for x in v) + "]"
+        return str(v)
+
+    if isinstance(value, (str, bytes)):
+        return repr(value)
+    if isinstance(value, (int, float)):
+        return str(value)
+    return repr(plain(value))
+
+
+class InputWarning(UserWarning):
+    """Input that was accepted, but that a person should fix (shown on stderr)."""
 
 
 class InputError(Exception):

@@ -12,14 +12,13 @@ import pandas as pd
 
 from pipeline.codebook import all_files
 from pipeline.errors import InputError
-from pipeline.periods import Period, load_period
+from pipeline.periods import Period, load_period, previous_period_problems
 from pipeline.validation import Context, check_references, validate_file
 
 
 def load_division(period: Period) -> pd.DataFrame:
     """The administrative units (oblasts and cities) in force in the period, ISO 3166-2 coded."""
-    path = period.data_root / "raw" / "reference" / "divisions" / f"{period.division}.csv"
-    return pd.read_csv(path, dtype=str, keep_default_na=False)
+    return pd.read_csv(period.division_path, dtype=str, keep_default_na=False)
 
 
 def load_raw(period: str | Period, data_root: str | os.PathLike | None = None,
@@ -48,15 +47,17 @@ def load_raw(period: str | Period, data_root: str | os.PathLike | None = None,
     return tables
 
 
-def validate_period(period: Period) -> dict[str, pd.DataFrame]:
-    """Everything a run checks before it starts: every raw file, and the published figures' sums."""
+def validate_period(period: Period, previous_in_batch: bool = False, previous_run_required: bool = True
+                    ) -> dict[str, pd.DataFrame]:
+    """Everything a run checks before it starts: every raw file, the published figures' sums, and
+    the previous period (previous_in_batch: it runs in the same command, so it need not have run)."""
     from pipeline.figures import check_published, load_published
 
-    problems = []
+    problems = previous_period_problems(period, required_run=previous_run_required and not previous_in_batch)
     try:
         tables = load_raw(period)
     except InputError as exc:
-        tables, problems = {}, exc.problems
+        tables, problems = {}, problems + exc.problems
     if period.published_figures_path.exists():
         problems += check_published(load_published(period.published_figures_path), str(period.published_figures_path))
     if problems:

@@ -22,6 +22,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.colors import sample_colorscale
 
+from pipeline import privacy
 from pipeline.charts import FONT, add_source, wrap
 from pipeline.errors import InputError, Problem
 from pipeline.periods import Period
@@ -72,10 +73,12 @@ def values_by_unit(table: pd.DataFrame, column: str, geo: gpd.GeoDataFrame, key:
 
 def choropleth(values: pd.Series, geo: gpd.GeoDataFrame, period: Period, title: str, legend_title: str,
                lang: str = "ru", colorscale: str = "Reds", decimals: int = 0, name: str = "map",
-               from_zero: bool = True) -> go.Figure:
+               from_zero: bool = True, missing: dict[str, str] | None = None) -> go.Figure:
     """A choropleth of one value per unit (NaN = no observation), with circles for the small cities.
 
-    from_zero: the colour scale starts at 0 (counts); otherwise at the smallest value (scores)."""
+    from_zero: the colour scale starts at 0 (counts); otherwise at the smallest value (scores).
+    missing: what a NaN means on this map, per language (default: no observations)."""
+    missing_label = (missing or NO_DATA)[lang]
     values = values.reindex(geo["code"])
     observed = values.dropna()
     low = float(observed.min()) if len(observed) else 0.0
@@ -85,7 +88,7 @@ def choropleth(values: pd.Series, geo: gpd.GeoDataFrame, period: Period, title: 
     names = dict(zip(geo["code"], geo[f"name_{lang}"]))
 
     def shown(v) -> str:
-        return NO_DATA[lang] if pd.isna(v) else f"{v:,.{decimals}f}".replace(",", " ")
+        return missing_label if pd.isna(v) else f"{v:,.{decimals}f}".replace(",", " ")
 
     fig = go.Figure()
     for i, unit in geo.iterrows():
@@ -113,7 +116,7 @@ def choropleth(values: pd.Series, geo: gpd.GeoDataFrame, period: Period, title: 
                             "colorbar": {"title": {"text": wrap(legend_title, 18)}, "thickness": 14, "len": 0.6,
                                          "x": 1.0, "tickformat": f",.{decimals}f"}})
     if values.isna().any():
-        fig.add_scatter(x=[None], y=[None], mode="markers", name=NO_DATA[lang], uid=f"{name}-nodata",
+        fig.add_scatter(x=[None], y=[None], mode="markers", name=missing_label, uid=f"{name}-nodata",
                         marker={"symbol": "square", "size": 14, "color": NO_DATA_FILL, "line": {"color": "#9a9a9a", "width": 1}})
     fig.update_layout(
         title={"text": title, "x": 0.01, "xanchor": "left"}, font={"family": FONT, "size": 13},
@@ -229,10 +232,13 @@ LANGS = ("ru", "en")
 
 
 def respondents_maps(by_oblast: pd.DataFrame, geo, period: Period) -> dict[str, go.Figure]:
-    """Part I: respondents per region (survey_respondents_by_oblast)."""
+    """Part I: respondents per region (survey_respondents_by_oblast). Every region has a row there,
+    so a blank is a count suppressed to protect respondents (pipeline.privacy), not a gap."""
     values = values_by_unit(by_oblast, "respondents", geo)
+    k = privacy.min_cell(period)
+    hidden = {"ru": f"скрыто: меньше {k} респондентов", "en": f"not shown: fewer than {k} respondents"}
     return {f"respondents_{lang}": choropleth(values, geo, period, *TEXT["respondents"][lang], lang=lang,
-                                             colorscale="Blues", name=f"respondents_{lang}") for lang in LANGS}
+                                             colorscale="Blues", name=f"respondents_{lang}", missing=hidden) for lang in LANGS}
 
 
 def violations_maps(by_oblast: pd.DataFrame, categories: pd.DataFrame, geo, period: Period) -> dict[str, go.Figure]:

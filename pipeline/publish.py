@@ -16,7 +16,19 @@ from pathlib import Path
 
 
 class RunFailed(Exception):
-    pass
+    """A run or render that could not be done; `logged`: the run has already said why on stderr."""
+
+    def __init__(self, message: str, logged: bool = False):
+        super().__init__(message)
+        self.logged = logged
+
+
+class PeriodBusy(RunFailed):
+    """Another run (or render) of the period holds its lock."""
+
+
+class CannotWrite(RunFailed):
+    """The outputs folder is not writable (a read-only copy of published outputs, say)."""
 
 
 def _log(message: str) -> None:
@@ -31,16 +43,30 @@ def checkpoint(name: str) -> None:
         time.sleep(float(os.environ.get("HRD_PAUSE_SECONDS", "60")))
 
 
-def lock_period(processed_root: Path, period_id: str):
-    """Hold an exclusive lock on the period for the run's life (released by the OS if killed)."""
+def lock_period(processed_root: Path, period_id: str, doing: str = "run"):
+    """Hold an exclusive lock on the period for the run's life (released by the OS if killed). The
+    lock file says who holds it (PID, start time, what), for the message another run gets."""
     locks = processed_root / ".locks"
-    locks.mkdir(parents=True, exist_ok=True)
-    handle = open(locks / f"{period_id}.lock", "w")
+    path = locks / f"{period_id}.lock"
+    try:
+        locks.mkdir(parents=True, exist_ok=True)
+        # not "w": that would empty the holder's note before we know whether we get the lock
+        handle = os.fdopen(os.open(path, os.O_RDWR | os.O_CREAT, 0o644), "r+", encoding="utf-8")
+    except OSError as exc:
+        raise CannotWrite(f"cannot write in {processed_root} ({exc.strerror}): a {doing} of {period_id} writes its "
+                          "outputs there. Work on a writable copy: hrd-bulletin --data-root <copy of data/> ...") from None
     try:
         fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
+        holder = handle.read().strip() or "a process that has not yet said who it is"
         handle.close()
-        raise RunFailed(f"another run of {period_id} is in progress (lock {locks / (period_id + '.lock')})") from None
+        raise PeriodBusy(f"another run of {period_id} is in progress ({holder}; lock {path}): wait for it to end, "
+                         "or stop that process") from None
+    handle.seek(0)
+    handle.truncate()
+    started = time.strftime("%Y-%m-%d %H:%M:%S %Z", time.localtime())
+    handle.write(f"{doing}, PID {os.getpid()}, started {started}")
+    handle.flush()
     return handle
 
 
@@ -62,9 +88,10 @@ def publish(staging: Path, final: Path) -> None:
 
 
 def settle(processed_root: Path, period_id: str) -> None:
-    """recover() when no run of the period is in progress (a running one finishes its own swap)."""
+    """recover() when no run of the period is in progress (a running one finishes its own swap).
+    On a read-only copy of published outputs there is nothing to recover, nor any way to: read as is."""
     try:
-        lock = lock_period(processed_root, period_id)
+        lock = lock_period(processed_root, period_id, doing="read")
     except RunFailed:
         return
     try:

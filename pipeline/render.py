@@ -24,6 +24,7 @@ from pathlib import Path
 
 from pipeline import paths
 from pipeline.periods import Period
+from pipeline.scratch import environment as scratch_environment
 
 EDITIONS = (("ru", "html"), ("ru", "pdf"), ("en", "html"), ("en", "pdf"))
 QUARTO_TARGET = {"html": "html", "pdf": "typst"}
@@ -56,15 +57,18 @@ def title_metadata(period: Period, lang: str) -> dict[str, str]:
                                               last=_month(period.last_day, lang))}
 
 
-def render(period: Period, folder: Path, editions=EDITIONS, log=print) -> list[Path]:
-    """Render the editions into folder/bulletin/ from the tables, maps and run record in folder."""
+def render(period: Period, folder: Path, editions=EDITIONS, log=print, scratch: Path | None = None,
+           target: Path | None = None) -> list[Path]:
+    """Render the editions into target (default folder/bulletin/) from the tables, maps and run
+    record in folder. Quarto's working copies and temporary files go into scratch (the run's
+    temporary folder, pipeline.scratch), so a killed render leaves nothing elsewhere."""
     quarto = find_quarto()
-    target = folder / "bulletin"
+    target = target or folder / "bulletin"
     target.mkdir(parents=True, exist_ok=True)
     written = []
     for lang, fmt in editions:
         began = time.perf_counter()
-        with tempfile.TemporaryDirectory(prefix="bulletin-") as work:
+        with tempfile.TemporaryDirectory(prefix="bulletin-", dir=scratch) as work:
             project = Path(work)
             shutil.copy(paths.REPO_ROOT / "_quarto.yml", project)
             for profile in paths.REPO_ROOT.glob("_quarto-*.yml"):
@@ -75,7 +79,7 @@ def render(period: Period, folder: Path, editions=EDITIONS, log=print) -> list[P
                        "-P", f"period:{period.id}", "-P", f"data_root:{period.data_root}", "-P", f"tables_dir:{folder}",
                        "-P", f"lang:{lang}", "-P", f"fmt:{fmt}",
                        *[arg for key, value in meta.items() for arg in ("-M", f"{key}:{value}")]]
-            env = {**os.environ, "QUARTO_PYTHON": sys.executable}
+            env = {**(scratch_environment(scratch) if scratch else os.environ), "QUARTO_PYTHON": sys.executable}
             done = subprocess.run(command, cwd=project, env=env, capture_output=True, text=True)
             if done.returncode != 0:
                 tail = "\n".join((done.stdout + done.stderr).strip().splitlines()[-25:])

@@ -19,7 +19,6 @@ import platform
 import shutil
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from collections.abc import Callable
@@ -29,10 +28,15 @@ from pathlib import Path
 
 import pandas as pd
 
+from jupyter_client import AsyncKernelManager
+from traitlets import Unicode
+
 from pipeline import datapackage, paths, reconcile, render, steps
 from pipeline.io import validate_period
 from pipeline.periods import Period, load_period
 from pipeline.publish import RunFailed, checkpoint, lock_period, publish, recover
+from pipeline.scratch import environment as scratch_environment
+from pipeline.scratch import fresh_scratch, remove_scratch
 
 
 @dataclass
@@ -43,6 +47,7 @@ class Step:
     reason: str = ""  # why it ran (what changed) or why it was skipped
     fingerprint: dict = field(default_factory=dict)
     outputs: list = field(default_factory=list)  # files the step wrote, relative to the run folder
+    rendered: str = ""  # the bulletin step: when the bulletin it holds was rendered
 
 
 @dataclass
@@ -78,11 +83,29 @@ def run_period(period_id: str, data_root: str | os.PathLike | None = None, noteb
     processed_root = period.data_root / "processed"
     _log(f"Period {period.id} (bulletin No. {period.bulletin_number}, data: {period.data_origin})")
     _log("Checking the raw data against the codebook ...")
-    validate_period(period)  # raises InputError with every problem before any notebook runs
+    # raises InputError with every problem before any notebook runs
+    validate_period(period, previous_in_batch=wait_for_previous is not None)
+    ignored = period.ignored_files()
+    if ignored:
+        _log(f"{ignored} other file(s) in {period.raw_dir} are not the codebook's: not read, and not named in any output")
 
     # a fixed staging path keeps the notebooks' parameters the same from run to run
     staging = processed_root / ".staging" / period.id
     lock = lock_period(processed_root, period.id)
+    scratch = fresh_scratch(period.data_root, period.id)  # removes what a killed run left there
+    try:
+        result = _run_locked(period, staging, scratch, started, notebooks, progress, bulletin, force,
+                             wait_for_previous, jobs, ignored)
+    finally:
+        lock.close()
+        remove_scratch(scratch)
+    _log(f"Outputs in {period.processed_dir}")
+    return result
+
+
+def _run_locked(period: Period, staging: Path, scratch: Path, started, notebooks, progress, bulletin, force,
+                wait_for_previous, jobs, ignored) -> RunResult:
+    processed_root = period.data_root / "processed"
     recover(processed_root, period.id)
     if staging.exists():
         shutil.rmtree(staging)  # left by a killed run: we hold the lock, so no run is using it
@@ -119,7 +142,8 @@ def run_period(period_id: str, data_root: str | os.PathLike | None = None, noteb
             own = staging / ".steps" / notebook.stem
             own.mkdir(parents=True)
             try:
-                _execute(notebook, staging / "notebooks" / notebook.name, {**parameters, "output_dir": str(own)}, progress)
+                _execute(notebook, staging / "notebooks" / notebook.name, {**parameters, "output_dir": str(own)}, progress,
+                         scratch / f"k{number}")
             except Exception:
                 step.status, step.seconds = "failed", round(time.perf_counter() - began, 3)
                 raise
@@ -134,21 +158,24 @@ def run_period(period_id: str, data_root: str | os.PathLike | None = None, noteb
         wait(futures, return_when=FIRST_EXCEPTION)
         for future in futures:
             future.cancel()  # after a failure, notebooks not yet started are not started
-    failures = [(step, nb, f.exception()) for step, nb, f in zip(result.steps, notebooks, futures)
+    failures = [(n, step, nb, f.exception()) for n, (step, nb, f) in enumerate(zip(result.steps, notebooks, futures), start=1)
                 if not f.cancelled() and f.exception() is not None]
     if failures:
-        step, notebook, exc = failures[0]
+        number, step, notebook, exc = failures[0]
         step.status = "failed"
+        kernel_log = scratch / f"k{number}" / "kernel.log"
+        if kernel_log.exists():  # the kernel's own messages, for a kernel that died
+            shutil.copy(kernel_log, staging / "notebooks" / f"{notebook.stem}.kernel.log")
         failed_dir = _keep_failed(staging, processed_root, period.id)
-        lock.close()
         if isinstance(exc, RunFailed):  # the previous period's run failed (pipeline.batch)
             _log(f"FAILED before {notebook.name}: {exc}\nThe outputs of the last good run are untouched in "
                  f"{period.processed_dir}; this run's outputs so far are in {failed_dir}.")
+            exc.logged = True
             raise exc
         message = _describe_failure(notebook, exc)
         _log(f"FAILED: {message}\nThe outputs of the last good run are untouched in {period.processed_dir}.\n"
              f"The executed notebook with the error is in {failed_dir / 'notebooks' / notebook.name}.")
-        raise RunFailed(message) from exc
+        raise RunFailed(message, logged=True) from exc
     shutil.rmtree(staging / ".steps", ignore_errors=True)
 
     if period.published_figures_path.exists():
@@ -163,31 +190,131 @@ def run_period(period_id: str, data_root: str | os.PathLike | None = None, noteb
         step.seconds = round(time.perf_counter() - began, 3)
         _log(f"Reconciliation with the published figures: {reconcile.summary(frame)} ({step.status}: {step.reason})")
     datapackage.write(staging, period)
-    _write_record(result, period, parameters, staging, started)
+    _write_record(result, period, parameters, staging, started, ignored)
+    began = time.perf_counter()
+    step = Step("bulletin", fingerprint=steps.bulletin_fingerprint(staging))
     if bulletin:  # last step: the bulletin reads the tables, maps and run record written above
-        began = time.perf_counter()
-        step = Step("bulletin", fingerprint=steps.bulletin_fingerprint(staging))
         result.steps.append(step)
         if _reuse(step, last, period.processed_dir, staging, force):
             _log(f"Bulletin: skipped ({step.reason})")
         else:
             _log(f"Rendering the bulletin with Quarto ({step.reason}) ...")
             try:
-                written = render.render(period, staging, log=_log)
+                written = render.render(period, staging, log=_log, scratch=scratch)
             except render.RenderFailed as exc:
                 failed_dir = _keep_failed(staging, processed_root, period.id)
-                lock.close()
                 _log(f"FAILED: {exc}\nThe outputs of the last good run are untouched in {period.processed_dir}; "
                      f"this run's outputs are in {failed_dir}.")
-                raise RunFailed(str(exc).splitlines()[0]) from exc
+                raise RunFailed(str(exc).splitlines()[0], logged=True) from exc
             step.status, step.outputs = "ran", sorted(p.relative_to(staging).as_posix() for p in written)
-        step.seconds = round(time.perf_counter() - began, 3)
-        _write_record(result, period, parameters, staging, started)
+            step.rendered = started.isoformat(timespec="seconds")
+    elif _keep_published_bulletin(step, last, period, staging):
+        result.steps.append(step)
+        _log(f"Bulletin: {step.reason}")
+    step.seconds = round(time.perf_counter() - began, 3)
+    if step in result.steps:
+        _write_record(result, period, parameters, staging, started, ignored)
     checkpoint("before-publish")
     publish(staging, period.processed_dir)
-    lock.close()
-    _log(f"Outputs in {period.processed_dir}")
     return result
+
+
+OUTDATED_BULLETIN = "bulletin-outdated"
+
+
+def _keep_published_bulletin(step: Step, last: dict | None, period: Period, staging: Path) -> bool:
+    """A run without the bulletin (--no-bulletin) never drops the published one silently: kept as is
+    when it still matches the tables, maps and text, else moved to bulletin-outdated/ with a note
+    saying so and how to render it again. False when there is no published bulletin."""
+    final = period.processed_dir
+    prior = next((s for s in (last or {}).get("steps", []) if s.get("notebook") == "bulletin"), None)
+    if prior is None or not prior.get("outputs"):
+        return False
+    render_again = f"render it again with `hrd-bulletin render {period.id}`"
+    if prior.get("status") in ("ran", "skipped") and _reuse(step, last, final, staging, force=False):
+        step.reason = f"not rendered (--no-bulletin); the bulletin of {last.get('started', '?')} still matches: kept"
+        return True
+    # outdated: its files go to bulletin-outdated/, under their names of the last run
+    sources = [(final / relative, relative) for relative in prior["outputs"]]
+    moved = []
+    for source, relative in sources:
+        if not source.is_file():
+            continue
+        name = Path(relative).name
+        target = staging / OUTDATED_BULLETIN / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(source, target)
+        moved.append(f"{OUTDATED_BULLETIN}/{name}")
+    if not moved:
+        return False
+    rendered = prior.get("rendered") or last.get("started", "?")
+    changes = steps.changed(prior.get("fingerprint"), step.fingerprint) if prior.get("status") != "outdated" else []
+    why = f" ({', '.join(changes)} changed since)" if changes else ""
+    note = staging / OUTDATED_BULLETIN / "README.txt"
+    note.write_text(
+        f"OUTDATED: this bulletin was rendered on {rendered} from outputs that have changed since{why}.\n"
+        f"It does not match the tables beside it. To bring it up to date, {render_again}.\n\n"
+        f"УСТАРЕЛ: этот бюллетень подготовлен {rendered} по данным, которые с тех пор изменились.\n"
+        f"Он не соответствует таблицам рядом с ним. Чтобы обновить его: hrd-bulletin render {period.id}\n",
+        encoding="utf-8")
+    step.status, step.outputs = "outdated", sorted(moved + [f"{OUTDATED_BULLETIN}/README.txt"])
+    step.fingerprint = prior.get("fingerprint") or {}
+    step.rendered = rendered
+    step.reason = (f"not rendered (--no-bulletin); the bulletin rendered on {rendered} no longer matches the outputs"
+                   f"{why}: moved to {OUTDATED_BULLETIN}/; {render_again}")
+    return True
+
+
+def render_published(period_id: str, data_root: str | os.PathLike | None = None, editions=render.EDITIONS) -> list[Path]:
+    """`hrd-bulletin render`: render editions of a period's bulletin again from its published
+    outputs (after a prose edit, or a run with --no-bulletin) and record them in its run.json, so
+    the next run does not render them once more. Rendered in the scratch folder and copied in by
+    renames: a failed or killed render leaves the published bulletin as it was. Editions not
+    rendered that no longer match the outputs go to bulletin-outdated/, never left as if current."""
+    period = load_period(period_id, data_root)
+    processed_root, final = period.data_root / "processed", period.processed_dir
+    lock = lock_period(processed_root, period.id, doing="render")
+    scratch = fresh_scratch(period.data_root, period.id)
+    try:
+        recover(processed_root, period.id)
+        record = _last_record(final)
+        if record is None:
+            raise RunFailed(f"{final}: no run yet; run `hrd-bulletin run {period.id}` first")
+        began = time.perf_counter()
+        written = render.render(period, final, editions, log=_log, scratch=scratch, target=scratch / "bulletin")
+        fingerprint = steps.bulletin_fingerprint(final)
+        prior = next((s for s in record.get("steps", []) if s.get("notebook") == "bulletin"), None)
+        was_current = bool(prior and prior.get("status") in ("ran", "skipped") and prior.get("fingerprint") == fingerprint)
+        complete = {tuple(e) for e in editions} >= set(render.EDITIONS) or was_current
+        bulletin_dir, outdated = final / "bulletin", final / OUTDATED_BULLETIN
+        bulletin_dir.mkdir(exist_ok=True)
+        for path in written:
+            partial = bulletin_dir / f".{path.name}.partial"
+            shutil.copyfile(path, partial)
+            os.replace(partial, bulletin_dir / path.name)
+            (outdated / path.name).unlink(missing_ok=True)
+        if not complete:  # the editions not rendered now were made from other outputs or text
+            for stale in [p for p in bulletin_dir.iterdir() if p.is_file() and p.name not in {w.name for w in written}]:
+                outdated.mkdir(exist_ok=True)
+                os.replace(stale, outdated / stale.name)
+        if outdated.exists() and not any(p.name.startswith("bulletin_") for p in outdated.iterdir()):
+            shutil.rmtree(outdated)
+        names = ", ".join(f"{lang} {fmt}" for lang, fmt in editions)
+        files = sorted(p for folder in (bulletin_dir, outdated) if folder.exists() for p in folder.iterdir() if p.is_file())
+        step = {"notebook": "bulletin", "status": "ran", "seconds": round(time.perf_counter() - began, 3),
+                "reason": f"rendered by `hrd-bulletin render` ({names})" + (
+                    "" if complete else f"; other editions, older, are in {OUTDATED_BULLETIN}/ until rendered"),
+                "fingerprint": fingerprint if complete else {},
+                "outputs": [p.relative_to(final).as_posix() for p in files],
+                "rendered": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")}
+        record["steps"] = [s for s in record.get("steps", []) if s.get("notebook") != "bulletin"] + [step]
+        record["outputs"] = {p.relative_to(final).as_posix(): datapackage.sha256(p)
+                             for p in sorted(final.rglob("*")) if p.is_file() and p.name != "run.json"}
+        write_json_atomically(final / "run.json", record)
+        return [bulletin_dir / w.name for w in written]
+    finally:
+        lock.close()
+        remove_scratch(scratch)
 
 
 def _merge(own: Path, staging: Path) -> list[str]:
@@ -228,7 +355,7 @@ def _reuse(step: Step, last: dict | None, final: Path, staging: Path, force: boo
         if not prior:
             step.reason = changes[0]
         elif not prior.get("fingerprint"):
-            step.reason = "the last run did not record this step's inputs"
+            step.reason = "the last run did not record this step's inputs (or rendered only some editions)"
         else:
             step.reason = "changed: " + ", ".join(changes)
         return False
@@ -243,32 +370,61 @@ def _reuse(step: Step, last: dict | None, final: Path, staging: Path, force: boo
         shutil.copy2(final / relative, staging / relative)
     step.status, step.outputs = "skipped", list(prior["outputs"])
     step.reason = f"inputs unchanged since the run of {last.get('started', '?')}"
+    if step.notebook == "bulletin":
+        step.rendered = prior.get("rendered") or last.get("started", "")
     return True
 
 
-def _write_record(result: RunResult, period: Period, parameters: dict, staging: Path, started) -> None:
-    result.record = run_record(period, parameters, result.steps, staging, started)
-    (staging / "run.json").write_text(json.dumps(result.record, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+def _write_record(result: RunResult, period: Period, parameters: dict, staging: Path, started, ignored: int) -> None:
+    result.record = run_record(period, parameters, result.steps, staging, started, ignored)
+    write_json_atomically(staging / "run.json", result.record)
 
 
-def _execute(notebook: Path, output: Path, parameters: dict, progress: bool) -> None:
+def write_json_atomically(path: Path, data: dict) -> None:
+    """Replace a JSON file by a rename: a reader never sees it half-written."""
+    partial = path.with_name(f".{path.name}.partial")
+    partial.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    os.replace(partial, path)
+
+
+class RunKernelManager(AsyncKernelManager):
+    """The kernel of one notebook of a run: its connection file and sockets in the run's scratch
+    folder, its temporary files there too (TMPDIR), and its own console output (ipykernel's log)
+    in a file there. jupyter_client interrupts a kernel before shutting it down, and ipykernel logs
+    that as 'ERROR | KeyboardInterrupt caught in kernel' on every normal run: nothing for the
+    console. The notebook's outputs are not affected (they come over the kernel's channels)."""
+
+    scratch = Unicode("", config=True, help="the folder of this kernel's files")
+
+    async def _async_launch_kernel(self, kernel_cmd, **kw):
+        folder = Path(self.scratch)
+        kw["env"] = {**kw.get("env", os.environ), **scratch_environment(folder)}
+        with open(folder / "kernel.log", "ab") as log:  # the child keeps its own copy of the handle
+            kw["stdout"] = kw["stderr"] = log
+            await super()._async_launch_kernel(kernel_cmd, **kw)
+
+
+def _execute(notebook: Path, output: Path, parameters: dict, progress: bool, scratch: Path) -> None:
     import papermill
     from traitlets.config import Config
 
-    # The kernel talks to papermill over Unix sockets in a private folder, not loopback TCP ports
-    # that any local user could reach (and ipykernel warns about): the data is sensitive.
-    with tempfile.TemporaryDirectory(prefix="hrd-kernel-") as sockets:
-        papermill.execute_notebook(
-            str(notebook), str(output), parameters=parameters, kernel_name="python3",
-            progress_bar=progress, log_output=False,
-            config=Config({"KernelManager": {"transport": "ipc", "ip": str(Path(sockets) / "kernel")}}),
-            # the kernel starts in the notebooks' folder; not papermill's cwd=, which changes the
-            # directory of the whole process and would race between notebooks running side by side
-            resources={"metadata": {"path": str(notebook.parent)}},
-            # saved once at the end (or at the failing cell), not after every cell: the executed
-            # notebooks embed plotly.js (~5 MB each) and per-cell saves cost seconds per notebook
-            request_save_on_cell_execute=False,
-        )
+    scratch.mkdir(parents=True, exist_ok=True)
+    papermill.execute_notebook(
+        str(notebook), str(output), parameters=parameters, kernel_name="python3",
+        progress_bar=progress, log_output=False,
+        kernel_manager_class=RunKernelManager,
+        # The kernel talks to papermill over Unix sockets in the run's private scratch folder, not
+        # loopback TCP ports that any local user could reach (and ipykernel warns about): the data
+        # is sensitive. Its connection file lies there too, so a killed run leaves nothing elsewhere.
+        config=Config({"RunKernelManager": {"transport": "ipc", "ip": str(scratch / "k"),
+                                            "connection_file": str(scratch / "kernel.json"), "scratch": str(scratch)}}),
+        # the kernel starts in the notebooks' folder; not papermill's cwd=, which changes the
+        # directory of the whole process and would race between notebooks running side by side
+        resources={"metadata": {"path": str(notebook.parent)}},
+        # saved once at the end (or at the failing cell), not after every cell: the executed
+        # notebooks embed plotly.js (~5 MB each) and per-cell saves cost seconds per notebook
+        request_save_on_cell_execute=False,
+    )
 
 
 def _describe_failure(notebook: Path, exc: Exception) -> str:
@@ -291,10 +447,11 @@ def _keep_failed(staging: Path, processed_root: Path, period_id: str) -> Path:
     return failed
 
 
-def run_record(period: Period, parameters: dict, done: list[Step], folder: Path, started: dt.datetime) -> dict:
+def run_record(period: Period, parameters: dict, done: list[Step], folder: Path, started: dt.datetime,
+               ignored: int = 0) -> dict:
     root = period.data_root
-    inputs = sorted(p for p in period.raw_dir.rglob("*") if p.is_file())
-    inputs.append(root / "raw" / "reference" / "divisions" / f"{period.division}.csv")
+    # only the files the pipeline reads are hashed and named: others' names may be personal data
+    inputs = period.known_files() + [period.division_path]
     code = steps.code_files() + period_notebooks()
     outputs = sorted(p for p in folder.rglob("*") if p.is_file() and p.name != "run.json")
     finished = dt.datetime.now(dt.timezone.utc)
@@ -307,12 +464,14 @@ def run_record(period: Period, parameters: dict, done: list[Step], folder: Path,
         "finished": finished.isoformat(timespec="seconds"),
         "seconds": round((finished - started).total_seconds(), 3),
         "steps": [{"notebook": s.notebook, "status": s.status, "seconds": s.seconds, "reason": s.reason,
-                   "fingerprint": s.fingerprint, "outputs": s.outputs} for s in done],
+                   "fingerprint": s.fingerprint, "outputs": s.outputs, **({"rendered": s.rendered} if s.rendered else {})}
+                  for s in done],
         "python": platform.python_version(),
         "platform": platform.platform(),
         "packages": steps.package_versions(),
         "git_commit": _git_commit(),
         "inputs": {_relative(p, root, paths.REPO_ROOT): datapackage.sha256(p) for p in inputs},
+        "ignored_raw_files": ignored,  # how many other files the period folder holds (never named)
         "code": {_relative(p, root, paths.REPO_ROOT): datapackage.sha256(p) for p in code},
         "outputs": {p.relative_to(folder).as_posix(): datapackage.sha256(p) for p in outputs},
     }

@@ -36,11 +36,12 @@ def sample_size(raw: dict[str, pd.DataFrame]) -> dict[str, int]:
     return {**sizes, "all": sum(sizes.values())}
 
 
-def respondents_by_oblast(raw: dict[str, pd.DataFrame], division: pd.DataFrame, min_cell: int | None = None) -> pd.DataFrame:
+def respondents_by_oblast(raw: dict[str, pd.DataFrame], division: pd.DataFrame, min_cell: int) -> pd.DataFrame:
     """Respondents per region of the period's division, every region listed (zero where none).
 
     Counts from 1 to min_cell - 1 are suppressed, with the counts that would reveal them
-    (pipeline.privacy); `suppressed` names the blanked columns of a row."""
+    (pipeline.privacy); `suppressed` names the blanked columns of a row. min_cell has no default:
+    it is the period's setting, privacy.min_cell(period), which a default would silently ignore."""
     counts = {group: raw[group]["oblast"].value_counts() for group in GROUPS}
     table = division[["code", "name_ru", "name_en"]].rename(
         columns={"code": "oblast", "name_ru": "oblast_ru", "name_en": "oblast_en"})
@@ -48,8 +49,7 @@ def respondents_by_oblast(raw: dict[str, pd.DataFrame], division: pd.DataFrame, 
         table[group] = table["oblast"].map(counts[group]).fillna(0).astype("int64")
     table["respondents"] = table["individuals"] + table["organizations"]
     table = table.sort_values("oblast", kind="stable").reset_index(drop=True)
-    k = privacy.min_cell() if min_cell is None else min_cell
-    return privacy.suppress_small_cells(table, ["individuals", "organizations"], k, total="respondents")
+    return privacy.suppress_small_cells(table, ["individuals", "organizations"], min_cell, total="respondents")
 
 
 def _item_label(column: Column, lang: str) -> str:

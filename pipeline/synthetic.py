@@ -7,6 +7,7 @@ output that shows it says so. No person is described: respondents and cases are 
 from __future__ import annotations
 
 import datetime as dt
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -14,6 +15,8 @@ import pandas as pd
 import yaml
 
 from pipeline.codebook import all_files
+from pipeline.errors import InputError, Problem
+from pipeline.periods import DIVISION_EXPECTED, check_period_id, is_division_name, period_folder
 
 # rows per file at scale 1: the volume of bulletin No. 5
 BASE_ROWS = {"individuals": 79, "organizations": 52, "cases": 391, "violations": 407, "outlets": 114,
@@ -25,15 +28,33 @@ RANGES = {"experience_years": (1, 40), "projects_per_year": (1, 8), "annual_fund
 
 
 def write_period(root: Path, period_id: str, scale: float = 1.0, seed: int = 0, division: str = "kz_2015",
-                 previous: str | None = None) -> Path:
+                 previous: str | None = None, replace: bool = False) -> Path:
     """Write data/raw/<period_id>/ under root (reference data must already be in root/raw/reference);
-    previous names the period before it, whose Part V tables its dynamics compare against."""
+    previous names the period before it, whose Part V tables its dynamics compare against.
+
+    Never overwrites data: an existing period folder is refused, and replace=True may overwrite only
+    a period that is itself synthetic. The period is written in a folder beside it and renamed into
+    place, so it is never seen half-written."""
+    check_period_id(period_id, where="synthesize")
+    if previous is not None:
+        check_period_id(previous, where="synthesize --previous")
+    if not is_division_name(division):
+        raise InputError([Problem("synthesize --division", None, None, division, DIVISION_EXPECTED)])
+    folder = period_folder(root, period_id)
+    if folder.exists():
+        origin = _data_origin(folder)
+        if not replace or origin != "synthetic":
+            expected = ("a new period id: synthesize never overwrites data"
+                        + ("; add --replace to overwrite this synthetic period" if origin == "synthetic"
+                           else f" (this folder holds {origin or 'files that are not a synthetic period'})"))
+            raise InputError([Problem(str(folder), None, None, None, expected)])
     rng = np.random.default_rng(seed)
     first = dt.date(int(period_id[:4]), int(period_id[5:7]), 1)
     end_year, end_month = int(period_id[8:12]), int(period_id[13:15])
     last = (dt.date(end_year + end_month // 12, end_month % 12 + 1, 1) - dt.timedelta(days=1))
-    folder = root / "raw" / period_id
-    folder.mkdir(parents=True, exist_ok=True)
+    partial = folder.with_name(f".{period_id}.partial")
+    shutil.rmtree(partial, ignore_errors=True)
+    partial.mkdir(parents=True)
     waves, start = [], first
     bounds = np.linspace(0, (last - first).days + 1, 4).round().astype(int)
     for n in range(3):
@@ -44,16 +65,33 @@ def write_period(root: Path, period_id: str, scale: float = 1.0, seed: int = 0, 
             "title": {"ru": f"Синтетический период {period_id}", "en": f"Synthetic period {period_id}"},
             "first_day": first, "last_day": last, "division": division, "data_origin": "synthetic",
             "previous_period": previous, "waves": waves}
-    (folder / "period.yml").write_text("# SYNTHETIC data for tests, demonstrations and benchmarks\n"
-                                       + yaml.safe_dump(meta, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    (partial / "period.yml").write_text("# SYNTHETIC data for tests, demonstrations and benchmarks\n"
+                                        + yaml.safe_dump(meta, allow_unicode=True, sort_keys=False), encoding="utf-8")
     reference = root / "raw" / "reference"
     context = _Context(rng, reference, division, first, last, waves)
     tables: dict[str, pd.DataFrame] = {}
     for key, (book, raw) in all_files().items():
         rows = max(1, round(BASE_ROWS.get(key, 0) * scale))
         tables[key] = context.table(key, book, raw, rows, tables)
-        tables[key].to_csv(folder / raw.file, index=False, encoding="utf-8", lineterminator="\n")
+        tables[key].to_csv(partial / raw.file, index=False, encoding="utf-8", lineterminator="\n")
+    if folder.exists():  # replace=True on a synthetic period: swap by renames
+        old = folder.with_name(f".{period_id}.replaced")
+        shutil.rmtree(old, ignore_errors=True)
+        folder.rename(old)
+        partial.rename(folder)
+        shutil.rmtree(old)
+    else:
+        partial.rename(folder)
     return folder
+
+
+def _data_origin(folder: Path) -> str | None:
+    """The data_origin period.yml declares, or None when there is no readable one."""
+    try:
+        meta = yaml.safe_load((folder / "period.yml").read_text(encoding="utf-8"))
+    except (OSError, ValueError, yaml.YAMLError):  # ValueError: not UTF-8, or a day not in the calendar
+        return None
+    return meta.get("data_origin") if isinstance(meta, dict) else None
 
 
 class _Context:

@@ -6,11 +6,10 @@ Row numbers are those a spreadsheet shows: the header is row 1, the first data r
 """
 from __future__ import annotations
 
-import datetime as dt
+import csv
 import difflib
 import io
 import re
-import warnings
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -18,12 +17,17 @@ from pathlib import Path
 import pandas as pd
 
 from pipeline.codebook import Codebook, Column, RawFile
-from pipeline.errors import InputError, Problem
+from pipeline.errors import InputError, InputWarning, Problem
 from pipeline.gazetteer import Gazetteer
 from pipeline.periods import Period
+from pipeline.rawtext import EXCEL_SIGNATURES, decode, parse_day
+
+__all__ = ["Context", "InputWarning", "check_references", "read_csv_strings", "read_text", "validate_file"]
 
 INTEGER = re.compile(r"^[+-]?\d+$")
-DAY_FORMATS = ("%Y-%m-%d", "%d.%m.%Y")
+# Numbers as a person writes them: digits with an optional decimal point. Not what Python's float()
+# also reads ('nan', 'inf', '1_000'): a 'nan' in a score would silently shift a national mean.
+NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
 
 
 @dataclass
@@ -53,13 +57,6 @@ class Context:
         return set(book.codes[column.codes])
 
 
-class InputWarning(UserWarning):
-    """Input that was accepted, but that a person should fix (shown on stderr)."""
-
-
-EXCEL_SIGNATURES = {b"PK\x03\x04": "an Excel workbook (.xlsx)", b"\xd0\xcf\x11\xe0": "an Excel 97-2003 workbook (.xls)"}
-
-
 def read_text(path: Path) -> str:
     """Text of a raw CSV file: UTF-8 (a byte-order mark is dropped) or, failing that, Windows-1251,
     the encoding of Excel's Russian "CSV" exports (accepted with a warning)."""
@@ -72,20 +69,7 @@ def read_text(path: Path) -> str:
         if data.startswith(signature):
             raise InputError([Problem(str(path), None, None, kind,
                                       "a CSV text file: open it in Excel and save it as 'CSV UTF-8 (comma delimited)'")])
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        try:
-            text = data.decode("cp1251")
-        except UnicodeDecodeError:
-            text = None
-        if text is not None and re.search("[А-Яа-яЁё]", text) and not re.search("[\x00-\x08\x0e-\x1f]", text):
-            warnings.warn(f"{path}: not UTF-8; read as Windows-1251 (cp1251). Save it as 'CSV UTF-8' to be sure.",
-                          InputWarning, stacklevel=2)
-            return text
-        line = data[: exc.start].count(b"\n") + 1
-        raise InputError([Problem(str(path), line, None, data[exc.start: exc.start + 8],
-                                  "UTF-8 text (save the file as 'CSV UTF-8')")]) from exc
+    return decode(path, data, "'CSV UTF-8'")
 
 
 def read_csv_strings(path: Path) -> pd.DataFrame:
@@ -103,14 +87,57 @@ def read_csv_strings(path: Path) -> pd.DataFrame:
     try:
         frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, sep=separator)
     except pd.errors.ParserError as exc:
-        found = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", str(exc))
-        if not found:
-            raise InputError([Problem(str(path), None, None, None, f"a well-formed CSV file ({exc})")]) from exc
-        expected, line, saw = (int(x) for x in found.groups())
-        raise InputError([Problem(str(path), line, None, f"{saw} cells",
-                                  f"{expected} cells, as many as the header has columns (a stray '{separator}'?)")]) from exc
+        raise InputError([_parser_problem(path, exc, separator, text)]) from exc
     frame.columns = [str(c).strip() for c in frame.columns]
     return frame.apply(lambda col: col.str.strip())
+
+
+def _lines_of_row(text: str, separator: str, row: int) -> int:
+    """How many lines of the file a spreadsheet row (a record, header = 1) spans."""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=separator)
+    start = 1
+    for number, _ in enumerate(reader, start=1):
+        if number == row:
+            return reader.line_num - start + 1
+        start = reader.line_num + 1
+    return 1
+
+
+def _parser_problem(path: Path, exc: Exception, separator: str, text: str) -> Problem:
+    """What the CSV reader could not read, at the spreadsheet's row. pandas counts records, not
+    lines (a quoted cell may span lines): its 'line L' is the spreadsheet's row L, its 'row R' (from
+    0, the header being 0) the spreadsheet's row R + 1."""
+    message = str(exc)
+    found = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", message)
+    if found:
+        expected, row, saw = (int(x) for x in found.groups())
+        lines = _lines_of_row(text, separator, row)
+        if lines > 1:
+            return Problem(str(path), row, None, f"{saw} cells",
+                           f"{expected} cells: a quote '\"' in this row opens a cell that another quote closes "
+                           f"{lines - 1} line(s) below, so those lines were read into this row (remove the stray quote)")
+        return Problem(str(path), row, None, f"{saw} cells",
+                       f"{expected} cells, as many as the header has columns (a stray '{separator}'?)")
+    found = re.search(r"EOF inside string starting at row (\d+)", message)
+    if found:
+        return Problem(str(path), int(found.group(1)) + 1, None, None,
+                       "a closing quote '\"' for the quote that opens a cell in this row: the cell runs on to the end "
+                       "of the file (remove the stray quote, or close it)")
+    return Problem(str(path), None, None, None, f"a well-formed CSV file ({message})")
+
+
+def _cells_spanning_rows(frame: pd.DataFrame, columns: list[str], name: str) -> list[Problem]:
+    """A codebook cell never holds a line break: one that does was opened by a stray quote '"' and
+    closed by another rows further down, and the rows between were read into it."""
+    problems = []
+    for column in columns:
+        cells = frame[column]
+        for i, value in _failing(cells, cells.str.contains("\n", regex=False)):
+            swallowed = value.count("\n")
+            problems.append(Problem(name, _row(i), column, value if len(value) <= 60 else value[:57] + "...",
+                                    f"one line per cell: a quote '\"' opens this cell and another closes it {swallowed} "
+                                    f"line(s) below, so those lines were read as part of this cell (remove the stray quote)"))
+    return problems
 
 
 def validate_file(path: Path, raw: RawFile, book: Codebook, context: Context) -> pd.DataFrame:
@@ -134,6 +161,9 @@ def validate_file(path: Path, raw: RawFile, book: Codebook, context: Context) ->
     missing = [c.name for c in raw.columns if c.name not in frame.columns]
     for col in missing:
         problems.append(Problem(name, 1, col, None, "this column in the header (see data/raw/CODEBOOK.md)"))
+    broken = _cells_spanning_rows(frame, [c for c in frame.columns if c in known], name)
+    if broken:  # the rows after a stray quote are not what the observer wrote: check nothing else
+        raise InputError(problems + broken)
 
     typed = {}
     for column in raw.columns:
@@ -172,6 +202,17 @@ def check_references(tables: dict[str, pd.DataFrame], contracts: dict[str, tuple
             for i, value in _failing(values, values.notna() & ~values.isin(known)):
                 problems.append(Problem(str(folder / raw.file), _row(i), column.name, value,
                                         f"a {target_column} listed in {target_name}"))
+        if raw.referenced_by:  # e.g. every case has at least one violation
+            other_file, other_column = raw.referenced_by.split(".")
+            if other_file not in tables:
+                continue
+            id_column = raw.primary_key[0]
+            values = tables[key][id_column]
+            used = set(tables[other_file][other_column].dropna())
+            other_name = contracts[other_file][1].file
+            for i, value in _failing(values, values.notna() & ~values.isin(used)):
+                problems.append(Problem(str(folder / raw.file), _row(i), id_column, value,
+                                        f"at least one row of {other_name} with this {other_column}: {raw.referenced_by_why}"))
     return problems
 
 
@@ -230,13 +271,13 @@ def _check_column(frame, column: Column, raw: RawFile, book: Codebook, context: 
 
     if column.type == "date":
         first, last = context.period.first_day, context.period.last_day
-        parsed = {v: _parse_day(v) for v in cells[~empty].unique()}
-        unreadable = {v for v, day in parsed.items() if day is None}
-        outside = {v for v, day in parsed.items() if day is not None and not first <= day <= last}
+        parsed = {v: parse_day(v) for v in cells[~empty].unique()}
+        unreadable = {v for v, (day, _) in parsed.items() if day is None}
+        outside = {v for v, (day, _) in parsed.items() if day is not None and not first <= day <= last}
         for i, v in _failing(cells, cells.isin(unreadable | outside)):
-            problems.append(Problem(name, _row(i), column.name, v, "a day as YYYY-MM-DD (or DD.MM.YYYY)" if v in unreadable
+            problems.append(Problem(name, _row(i), column.name, v, parsed[v][1] if v in unreadable
                                     else f"a day of the period, {first} to {last}"))
-        good = {v: pd.Timestamp(day) for v, day in parsed.items() if v not in unreadable and v not in outside}
+        good = {v: pd.Timestamp(day) for v, (day, _) in parsed.items() if v not in unreadable and v not in outside}
         return pd.to_datetime(cells.map(good)).astype("datetime64[s]"), problems
 
     if column.type == "place":
@@ -266,13 +307,14 @@ def _check_column(frame, column: Column, raw: RawFile, book: Codebook, context: 
 
     # integer / number
     distinct = cells[~empty].unique()
-    readable = {v for v in distinct if (INTEGER.match(v) if column.type == "integer" else _is_number(v))}
+    readable = {v for v in distinct if (INTEGER if column.type == "integer" else NUMBER).match(v)}
     in_range = {v for v in readable if not ((column.min is not None and float(v) < column.min)
                                             or (column.max is not None and float(v) > column.max))}
     for i, v in _failing(cells, ~empty & ~cells.isin(in_range)):
         if v not in readable:
-            problems.append(Problem(name, _row(i), column.name, v, f"a whole number from {column.min:g} to {column.max:g}"
-                                    if column.type == "integer" else f"a number from {column.min:g} to {column.max:g}"))
+            kind = "a whole number" if column.type == "integer" else "a number"
+            hint = " (leave the cell empty where there is no value)" if not column.required else ""
+            problems.append(Problem(name, _row(i), column.name, v, f"{kind} from {column.min:g} to {column.max:g}{hint}"))
         else:
             problems.append(Problem(name, _row(i), column.name, v, f"a value from {column.min:g} to {column.max:g}"))
     numeric = pd.to_numeric(cells.where(~empty, None), errors="coerce")
@@ -302,20 +344,3 @@ def _check_conditions(frame, raw: RawFile, name: str) -> list[Problem]:
 def _failing(cells: pd.Series, failed: pd.Series):
     """(index, value) of the cells that failed a check, in file order."""
     return cells[failed.fillna(False).astype(bool)].items()
-
-
-def _parse_day(text: str) -> dt.date | None:
-    for fmt in DAY_FORMATS:
-        try:
-            return dt.datetime.strptime(text, fmt).date()
-        except ValueError:
-            continue
-    return None
-
-
-def _is_number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True

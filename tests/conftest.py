@@ -62,7 +62,21 @@ def plant_personal_data(raw_dir: Path) -> dict[str, str]:
         header = lines[0] + "," + ",".join(columns)
         cells = ",".join(f'"{v}"' for v in columns.values())
         path.write_text("\n".join([header] + [f"{line},{cells}" for line in lines[1:]]) + "\n", encoding="utf-8")
+    for name in PLANTED_FILES:  # what observers keep beside the data: scans, questionnaires
+        path = raw_dir / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(b"scanned questionnaire")
     return {**PLANTED, "organization": "ОО Плантовая защита", "url": "example.org/planted-defender"}
+
+
+# Files whose NAMES are personal data (name, phone, IIN), as observers name their scans. Only the
+# codebook's files are read or named: these may appear in no output, not even as a file name.
+PLANTED_FILES = (
+    f"Плантов_Тестолай_{PLANTED['phone'].replace(' ', '')}.docx",
+    f"сканы/анкета_{PLANTED['iin']}.pdf",
+)
+# what must be found nowhere (compared without spaces, so '+7 701 555 01 23' and '+77015550123' match)
+PLANTED_NEEDLES = list(PLANTED.values()) + ["Плантов", "planted", "Плантовая", "анкета_", "сканы"]
 
 
 @pytest.fixture(scope="session")

@@ -44,6 +44,35 @@ def drop_column(root, name, column):
     path.write_text("\n".join(",".join(r[:at] + r[at + 1:]) for r in rows) + "\n", encoding="utf-8")
 
 
+def edit_lines(root, name, edits: dict[int, tuple[str, str]]):
+    """Replace text in given spreadsheet rows (header = 1): {row: (old, new)}."""
+    path = path_of(root, name)
+    lines = path.read_text(encoding="utf-8").splitlines()
+    for row, (old, new) in edits.items():
+        assert old in lines[row - 1], (name, row, old)
+        lines[row - 1] = lines[row - 1].replace(old, new, 1)
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def append_row(root, name, line):
+    path = path_of(root, name)
+    path.write_text(path.read_text(encoding="utf-8") + line + "\n", encoding="utf-8")
+
+
+def add_period(root, period_id, first, last):
+    """Another period folder with a valid period.yml (one wave), and nothing run."""
+    folder = root / "raw" / period_id
+    folder.mkdir()
+    (folder / "period.yml").write_text(
+        f"id: {period_id}\nbulletin_number: 4\ntitle: {{ru: Период, en: Period}}\nfirst_day: {first}\n"
+        f"last_day: {last}\ndivision: kz_2015\ndata_origin: synthetic\n"
+        f"waves:\n  - {{wave: 1, first_day: {first}, last_day: {last}}}\n", encoding="utf-8")
+
+
+def set_previous(root, value):
+    replace(root, "period.yml", "previous_period: null", f"previous_period: {value}")
+
+
 CASES = {
     # kind: (mutation, file, row, column, words expected in the message)
     "missing column": (lambda r: drop_column(r, "survey_individuals.csv", "education"),
@@ -99,6 +128,56 @@ CASES = {
                                    "media_outlets.csv", 1, "kind", "each column once"),
     "published percentages that do not add up": (lambda r: replace(r, "published_figures.yml", "female: {pct: 54.4", "female: {pct: 64.4"),
                                                  "published_figures.yml", None, "survey_individuals.gender", "adding up to 100"),
+    # numbers: only digits and a decimal point, never what Python's float() also reads
+    "nan where a number is expected": (lambda r: set_cell(r, "regional_assessments.csv", 3, "threats", "nan"),
+                                       "regional_assessments.csv", 3, "threats", "a number from 1 to 5"),
+    "NaN where a number is expected": (lambda r: set_cell(r, "regional_assessments.csv", 4, "vulnerability", "NaN"),
+                                       "regional_assessments.csv", 4, "vulnerability", "a number from 1 to 5"),
+    "infinity where a number is expected": (lambda r: set_cell(r, "regional_assessments.csv", 5, "resources", "inf"),
+                                            "regional_assessments.csv", 5, "resources", "a number from 1 to 5"),
+    "a dash standing for no value": (lambda r: set_cell(r, "regional_assessments.csv", 6, "security", "—"),
+                                     "regional_assessments.csv", 6, "security", "a number from 1 to 5"),
+    "digits grouped with underscores": (lambda r: set_cell(r, "regional_assessments.csv", 7, "threats", "3_5"),
+                                        "regional_assessments.csv", 7, "threats", "a number from 1 to 5"),
+    # days: a day in the right format that is not in the calendar is named as such
+    "a day not in the calendar": (lambda r: set_cell(r, "incidents_violations.csv", 4, "date", "2016-02-30"),
+                                  "incidents_violations.csv", 4, "date", "February 2016 has 29 days"),
+    "a day not in the calendar, DD.MM.YYYY": (lambda r: set_cell(r, "media_materials.csv", 6, "date", "31.04.2016"),
+                                              "media_materials.csv", 6, "date", "April 2016 has 30 days"),
+    "a case without any violation": (lambda r: append_row(r, "incidents_cases.csv", "CASE-9000,OBS-01,2015-09-01,observer"),
+                                     "incidents_cases.csv", 393, "case_id", "at least one row of incidents_violations.csv"),
+    # quotes: rows are the spreadsheet's rows
+    "a quote that is never closed": (lambda r: edit_lines(r, "media_outlets.csv", {5: ("OUT-004,", 'OUT-004,"')}),
+                                     "media_outlets.csv", 5, None, "a closing quote"),
+    "stray quotes that swallow rows": (lambda r: edit_lines(r, "media_outlets.csv", {3: ("OUT-002,", 'OUT-002,"'),
+                                                                                     5: (",Актобе", '",Актобе')}),
+                                       "media_outlets.csv", 3, "kind", "one line per cell"),
+    "stray quotes that swallow rows and break the cell count": (
+        lambda r: edit_lines(r, "media_outlets.csv", {3: ("OUT-002,", 'OUT-002,"'), 6: ("OUT-005,", 'OUT-005",')}),
+        "media_outlets.csv", 3, None, "another quote closes 3 line(s) below"),
+    # period.yml
+    "last_day not in the calendar": (lambda r: replace(r, "period.yml", "last_day: 2016-04-30", "last_day: 2016-04-31"),
+                                     "period.yml", None, "last_day", "April 2016 has 30 days"),
+    "a wave's day not in the calendar": (lambda r: replace(r, "period.yml", "last_day: 2016-01-31}", "last_day: 2016-01-32}"),
+                                         "period.yml", None, "waves[2].last_day", "January 2016 has 31 days"),
+    "min_cell_respondents in words": (lambda r: replace(r, "period.yml", "division: kz_2015", "min_cell_respondents: пять\ndivision: kz_2015"),
+                                      "period.yml", None, "min_cell_respondents", "a whole number of at least 1"),
+    "min_cell_respondents below 1": (lambda r: replace(r, "period.yml", "division: kz_2015", "min_cell_respondents: -5\ndivision: kz_2015"),
+                                     "period.yml", None, "min_cell_respondents", "a whole number of at least 1"),
+    "division naming a path": (lambda r: replace(r, "period.yml", "division: kz_2015", "division: ../.."),
+                               "period.yml", None, "division", "a division name of lower-case letters"),
+    "previous_period naming a path": (lambda r: set_previous(r, "../../etc"),
+                                      "period.yml", None, "previous_period", "null or a period id"),
+    "previous_period that does not exist": (lambda r: set_previous(r, "2014-08_2015-04"),
+                                            "period.yml", None, "previous_period", "a period of data/raw/"),
+    "previous_period is the period itself": (lambda r: set_previous(r, PERIOD),
+                                             "period.yml", None, "previous_period", "this is the period's own id"),
+    "previous_period that ends after this one starts": (
+        lambda r: (add_period(r, "2015-05_2015-10", "2015-05-01", "2015-10-31"), set_previous(r, "2015-05_2015-10")),
+        "period.yml", None, "previous_period", "ends on 2015-10-31"),
+    "previous_period that has not been run": (
+        lambda r: (add_period(r, "2014-08_2015-04", "2014-08-01", "2015-04-30"), set_previous(r, "2014-08_2015-04")),
+        "period.yml", None, "previous_period", "hrd-bulletin run 2014-08_2015-04 2015-08_2016-04"),
     "a place outside the period's division": (lambda r: replace(r, "../reference/divisions/kz_2015_cities.csv", "taraz,KZ-ZHA\n", ""),
                                               "incidents_violations.csv", None, "place", "add 'taraz' to divisions/kz_2015_cities.csv"),
 }

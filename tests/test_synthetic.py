@@ -25,7 +25,7 @@ def test_same_seed_same_bytes(tmp_path):
     root = copy_reference(tmp_path / "data")
     a = write_period(root, "2030-01_2030-09", scale=2, seed=7)
     first = {p.name: p.read_bytes() for p in a.iterdir()}
-    write_period(root, "2030-01_2030-09", scale=2, seed=7)
+    write_period(root, "2030-01_2030-09", scale=2, seed=7, replace=True)
     assert first == {p.name: p.read_bytes() for p in a.iterdir()}
 
 

@@ -1,0 +1,244 @@
+"""Nothing produced or delivered is lost, overwritten or half-written, no path leaves its folder,
+and every refusal is a message, not a traceback: synthesize, period ids, --no-bulletin, the lock,
+read-only outputs, killed runs' temporary files, a quiet console."""
+from __future__ import annotations
+
+import ctypes
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+
+from pipeline.cli import EXIT_BAD_INPUT, EXIT_BUSY, main
+from pipeline.datapackage import sha256
+from pipeline.errors import InputError, Problem
+from pipeline.periods import load_period
+from pipeline.publish import lock_period
+from pipeline.run import OUTDATED_BULLETIN, period_notebooks, run_period
+from pipeline.scratch import scratch_dir
+from tests.conftest import PERIOD, copy_reference
+
+
+def hashes(folder: Path) -> dict[str, str]:
+    return {p.relative_to(folder).as_posix(): sha256(p) for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+# --- synthesize never overwrites data -------------------------------------------------------------
+def test_synthesize_refuses_an_existing_period(data_root, capsys):
+    folder = data_root / "raw" / PERIOD
+    before = hashes(folder)
+    assert main(["--data-root", str(data_root), "synthesize", PERIOD]) == EXIT_BAD_INPUT
+    assert main(["--data-root", str(data_root), "synthesize", PERIOD, "--replace"]) == EXIT_BAD_INPUT
+    err = capsys.readouterr().err
+    assert "never overwrites data" in err and "reconstructed" in err
+    assert hashes(folder) == before
+
+
+def test_synthesize_replaces_only_a_synthetic_period_and_only_when_asked(tmp_path, capsys):
+    root = copy_reference(tmp_path / "data")
+    new = "2030-01_2030-09"
+    assert main(["--data-root", str(root), "synthesize", new, "--seed", "1"]) == 0
+    first = hashes(root / "raw" / new)
+    assert main(["--data-root", str(root), "synthesize", new, "--seed", "2"]) == EXIT_BAD_INPUT
+    assert "add --replace" in capsys.readouterr().err
+    assert hashes(root / "raw" / new) == first
+    assert main(["--data-root", str(root), "synthesize", new, "--seed", "2", "--replace"]) == 0
+    assert hashes(root / "raw" / new) != first
+    assert sorted(p.name for p in (root / "raw").iterdir()) == [new, "reference"], "no partial or replaced folder is left"
+
+
+# --- period ids and division names: one check, paths never leave their folder ----------------------
+@pytest.mark.parametrize("argv", [
+    ["synthesize", "2030-01_2030-09/../../../../x"],
+    ["synthesize", "2030-01_2030-09", "--previous", "../../etc"],
+    ["synthesize", "2030-13_2031-09"],
+    ["synthesize", "2031-01_2030-09"],
+    ["run", "../2015-08_2016-04"],
+    ["validate", "2015-08_2016-04/../2015-08_2016-04"],
+    ["render", "x"],
+    ["reconstruct", "2015-08_2016-04\n"],
+])
+def test_malformed_period_ids_are_refused_by_every_command(tmp_path, argv, capsys):
+    root = copy_reference(tmp_path / "data")
+    before = sorted(p for p in tmp_path.rglob("*"))
+    with pytest.raises(SystemExit) as exit_:
+        main(["--data-root", str(root), *argv])
+    assert exit_.value.code == 2
+    assert "is not a period id: expected a period id YYYY-MM_YYYY-MM" in capsys.readouterr().err
+    assert sorted(p for p in tmp_path.rglob("*")) == before
+
+
+def test_load_period_refuses_malformed_ids_too(data_root):
+    with pytest.raises(InputError, match="YYYY-MM_YYYY-MM"):
+        load_period("2015-08_2016-04/../../..", data_root)
+
+
+# --- --no-bulletin keeps or marks the published bulletin; render records what it made ---------------
+def test_a_run_without_the_bulletin_keeps_it_or_says_it_is_outdated(period_run, tmp_path):
+    root = tmp_path / "data"
+    shutil.copytree(period_run.output_dir.parent.parent, root, ignore=shutil.ignore_patterns(".staging", ".failed", ".locks"))
+    out = root / "processed" / PERIOD
+    published = {name: sha256(out / "bulletin" / name) for name in ("bulletin_ru.pdf", "bulletin_en.html")}
+
+    # nothing changed: the bulletin still matches its tables and stays
+    result = run_period(PERIOD, root, progress=False, bulletin=False)
+    step = result.steps[-1]
+    assert (step.notebook, step.status) == ("bulletin", "skipped") and "still matches: kept" in step.reason
+    assert {name: sha256(out / "bulletin" / name) for name in published} == published
+
+    # the data changed: the old bulletin is not left beside the new tables as if current
+    path = root / "raw" / PERIOD / "regional_assessments.csv"
+    path.write_text(path.read_text(encoding="utf-8").replace("KZ-AKM,1,4,3.3", "KZ-AKM,1,4,3.4", 1), encoding="utf-8")
+    result = run_period(PERIOD, root, progress=False, bulletin=False)
+    step = result.steps[-1]
+    assert (step.notebook, step.status) == ("bulletin", "outdated")
+    assert f"moved to {OUTDATED_BULLETIN}/" in step.reason and f"hrd-bulletin render {PERIOD}" in step.reason
+    assert not (out / "bulletin").exists()
+    assert sha256(out / OUTDATED_BULLETIN / "bulletin_ru.pdf") == published["bulletin_ru.pdf"], "moved, not lost"
+    note = (out / OUTDATED_BULLETIN / "README.txt").read_text(encoding="utf-8")
+    assert "OUTDATED" in note and "УСТАРЕЛ" in note and f"hrd-bulletin render {PERIOD}" in note
+    record = json.loads((out / "run.json").read_text(encoding="utf-8"))
+    assert record["steps"][-1]["status"] == "outdated"
+
+    # rendering one edition again puts it in place, records it, and leaves the others marked outdated
+    assert main(["--data-root", str(root), "render", PERIOD, "--lang", "en", "--format", "html"]) == 0
+    assert (out / "bulletin" / "bulletin_en.html").exists() and not (out / OUTDATED_BULLETIN / "bulletin_en.html").exists()
+    assert (out / OUTDATED_BULLETIN / "bulletin_ru.pdf").exists()
+    record = json.loads((out / "run.json").read_text(encoding="utf-8"))
+    step = record["steps"][-1]
+    assert step["notebook"] == "bulletin" and step["status"] == "ran" and step["fingerprint"] == {}
+    assert "bulletin/bulletin_en.html" in step["outputs"]
+    assert record["outputs"]["bulletin/bulletin_en.html"] == sha256(out / "bulletin" / "bulletin_en.html")
+
+
+# --- the lock says who holds it ---------------------------------------------------------------------
+def test_a_second_run_of_a_period_says_who_holds_it(data_root, capsys):
+    holder = lock_period(data_root / "processed", PERIOD)
+    try:
+        status = main(["--data-root", str(data_root), "run", PERIOD, "--quiet"])
+    finally:
+        holder.close()
+    err = capsys.readouterr().err
+    assert status == EXIT_BUSY
+    assert f"another run of {PERIOD} is in progress (run, PID {os.getpid()}, started " in err
+
+
+# --- read-only outputs --------------------------------------------------------------------------------
+def as_reader(command: list[str], home: Path) -> subprocess.CompletedProcess:
+    """Run a command that cannot write the read-only outputs. Root ignores file permissions through
+    the capabilities DAC_OVERRIDE and DAC_READ_SEARCH: the command runs without them."""
+    def drop_override():
+        if os.geteuid() == 0:
+            libc = ctypes.CDLL(None, use_errno=True)
+            for capability in (1, 2):  # CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH, from the bounding set
+                if libc.prctl(24, capability, 0, 0, 0) != 0:  # PR_CAPBSET_DROP
+                    raise OSError(ctypes.get_errno(), "prctl(PR_CAPBSET_DROP)")
+
+    env = {**os.environ, "HOME": str(home), "TMPDIR": str(home)}
+    return subprocess.run(command, capture_output=True, text=True, preexec_fn=drop_override, env=env, timeout=300)
+
+
+@pytest.fixture(scope="module")
+def read_only_outputs():
+    base = Path(tempfile.mkdtemp(prefix="hrd-readonly-"))
+    root = base / "data"
+    shutil.copytree(Path(__file__).resolve().parents[1] / "data" / "raw", root / "raw")
+    (root / "processed").mkdir()
+    run_period(PERIOD, root, notebooks=period_notebooks()[:1], progress=False, bulletin=False)
+    home = base / "home"
+    home.mkdir()
+    for path in [base, *base.rglob("*")]:
+        path.chmod((0o777 if path == home else 0o555) if path.is_dir() else 0o444)
+    yield root, home
+    for path in [base, *base.rglob("*")]:
+        path.chmod(0o755 if path.is_dir() else 0o644)
+    shutil.rmtree(base)
+
+
+def test_published_outputs_can_be_read_from_a_read_only_copy(read_only_outputs):
+    root, home = read_only_outputs
+    code = ("from pipeline import load_processed; "
+            f"print(len(load_processed({PERIOD!r}, 'period_headlines', {str(root)!r})))")
+    done = as_reader([sys.executable, "-c", code], home)
+    assert done.returncode == 0, done.stderr
+    assert int(done.stdout) > 0
+
+
+@pytest.mark.parametrize("command", [["run", PERIOD, "--quiet"], ["render", PERIOD]])
+def test_runs_and_renders_on_read_only_outputs_say_so(read_only_outputs, command):
+    root, home = read_only_outputs
+    done = as_reader([sys.executable, "-m", "pipeline", "--data-root", str(root), *command], home)
+    assert done.returncode == 1
+    assert "Traceback" not in done.stderr
+    assert f"cannot write in {root / 'processed'}" in done.stderr and "writable copy" in done.stderr
+
+
+# --- messages, not tracebacks -----------------------------------------------------------------------
+def test_period_yml_in_windows_1251_is_read_with_a_warning(data_root):
+    path = data_root / "raw" / PERIOD / "period.yml"
+    path.write_bytes(path.read_text(encoding="utf-8").replace("–", "-").encode("cp1251"))
+    with pytest.warns(UserWarning, match="Windows-1251"):
+        period = load_period(PERIOD, data_root)
+    assert period.title_ru.startswith("Результаты мониторинга")
+
+
+def test_values_in_messages_are_shown_as_written():
+    import datetime as dt
+
+    problem = Problem("period.yml", None, "last_day", dt.date(2015, 4, 30), "a day after first_day 2015-08-01")
+    assert str(problem) == "period.yml, column 'last_day': found '2015-04-30', expected a day after first_day 2015-08-01"
+
+
+def test_period_yml_days_in_messages_are_as_written(data_root):
+    path = data_root / "raw" / PERIOD / "period.yml"
+    path.write_text(path.read_text(encoding="utf-8").replace("last_day: 2016-04-30", "last_day: 2015-04-30", 1),
+                    encoding="utf-8")
+    with pytest.raises(InputError) as error:
+        load_period(PERIOD, data_root)
+    assert "found '2015-04-30'" in error.value.report() and "datetime" not in error.value.report()
+
+
+# --- a killed run's temporary files, and a quiet console -----------------------------------------------
+RUN_SCRIPT = """
+import sys
+from pipeline.run import period_notebooks, run_period
+run_period(sys.argv[1], sys.argv[2], notebooks=period_notebooks()[:2], progress=False, bulletin=False, force=True)
+"""
+
+
+def test_a_killed_runs_temporary_files_are_in_one_folder_that_the_next_run_removes(tmp_path):
+    root = tmp_path / "data"
+    shutil.copytree(Path(__file__).resolve().parents[1] / "data" / "raw", root / "raw")
+    (root / "processed").mkdir()
+    temp = Path(tempfile.mkdtemp(prefix="hrd-tmp-", dir="/tmp"))  # short: kernels' sockets live below it
+    env = {**os.environ, "TMPDIR": str(temp)}
+    try:
+        run = subprocess.Popen([sys.executable, "-c", RUN_SCRIPT, PERIOD, str(root)], env=env, stderr=subprocess.PIPE,
+                               text=True, start_new_session=True)
+        for line in run.stderr:
+            if "running" in line:
+                break
+        time.sleep(4)  # kernels started, files written
+        os.killpg(run.pid, signal.SIGKILL)
+        run.wait(timeout=30)
+        left = sorted(p.name for p in temp.iterdir())
+        expected = scratch_dir(root, PERIOD).name
+        assert left == [expected], left  # everything the run made lies in its own folder
+        assert any((temp / expected).rglob("kernel.json")), "the kernels' connection files are in it"
+
+        again = subprocess.run([sys.executable, "-c", RUN_SCRIPT, PERIOD, str(root)], env=env, capture_output=True,
+                               text=True, timeout=600)
+        assert again.returncode == 0, again.stderr
+        assert sorted(temp.iterdir()) == [], "the next run removed the killed run's files, and its own"
+        # nothing alarming on the console of a normal run
+        for word in ("ERROR", "Traceback", "KeyboardInterrupt", "Exception"):
+            assert word not in again.stderr, again.stderr
+    finally:
+        shutil.rmtree(temp, ignore_errors=True)
