@@ -1,7 +1,9 @@
 # The two commands of README.md, and what they need. Everything installs itself on a fresh machine.
-#   make run     set up, then run the default period end to end
-#   make test    set up, then run the tests (pytest, with nbval over the notebooks)
-#   make bench   set up, then run the benchmark (benchmarks/run_benchmark.py; prints a table)
+#   make run        set up, then run the default period end to end
+#   make test       set up, then the linter (ruff) and every test (pytest, with nbval over the notebooks)
+#   make test-fast  the unit tests only (no full run, no kernels, no Quarto): the edit loop, under a minute
+#   make lab        set up, then JupyterLab on the notebooks, with the project's kernel
+#   make bench      set up, then run the benchmark (benchmarks/run_benchmark.py; prints a table)
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
@@ -9,9 +11,9 @@ PERIOD ?= 2015-08_2016-04
 
 QUARTO_KIT ?= ../shared/quarto-kit
 
-.PHONY: setup system quarto run test bench codebook clean-processed
+.PHONY: setup system quarto kernel run test test-fast lint lab bench codebook clean-processed
 
-setup: system quarto $(VENV)/.installed
+setup: system quarto $(VENV)/.installed kernel
 
 # Debian's Chromium: kaleido renders the static maps with it, the browser tests drive it.
 system:
@@ -41,11 +43,28 @@ $(VENV)/.installed: pyproject.toml requirements.lock
 	$(BIN)/python -m pip install --quiet -c requirements.lock -e '.[test]'
 	touch $@
 
+# A named Jupyter kernel for the project, in the virtual environment (JupyterLab lists it as
+# "HRD bulletin (kz-hrd-bulletin)"); the notebooks run on it.
+kernel: $(VENV)/share/jupyter/kernels/kz-hrd-bulletin/kernel.json
+
+$(VENV)/share/jupyter/kernels/kz-hrd-bulletin/kernel.json: $(VENV)/.installed
+	$(BIN)/python -m ipykernel install --sys-prefix --name kz-hrd-bulletin --display-name "HRD bulletin (kz-hrd-bulletin)" >/dev/null
+
 run: setup
 	$(BIN)/hrd-bulletin run $(PERIOD)
 
-test: setup
+lint: $(VENV)/.installed
+	$(BIN)/ruff check pipeline tests benchmarks scripts
+
+test: setup lint
 	$(BIN)/python -m pytest --nbval-lax tests notebooks
+
+test-fast: $(VENV)/.installed
+	$(BIN)/python -m pytest -q -m "not e2e" tests
+
+# JupyterLab refuses to start as root without --allow-root (containers, CI machines)
+lab: setup
+	$(BIN)/jupyter lab notebooks/ $$( [ "$$(id -u)" = 0 ] && echo --allow-root )
 
 bench: setup
 	$(BIN)/python benchmarks/run_benchmark.py $(BENCH_ARGS)

@@ -5,7 +5,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from pipeline.errors import InputError
+from pipeline.data.errors import InputError
 
 DEFAULT_PERIOD = "2015-08_2016-04"
 # Exit statuses: 0 done; 1 a step failed (or outputs cannot be written); 2 bad input (every problem
@@ -15,7 +15,7 @@ EXIT_FAILED, EXIT_BAD_INPUT, EXIT_BUSY = 1, 2, 3
 
 def period_id_arg(text: str) -> str:
     """argparse type: a period id of the documented shape, checked before anything builds a path."""
-    from pipeline.periods import period_id_problem
+    from pipeline.data.periods import period_id_problem
 
     problem = period_id_problem(text)
     if problem:
@@ -23,53 +23,104 @@ def period_id_arg(text: str) -> str:
     return text
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="hrd-bulletin", description=__doc__)
-    parser.add_argument("--data-root", help="folder holding raw/ and processed/ (default: the repository's data/)")
-    sub = parser.add_subparsers(dest="command", required=True)
+def _version() -> str:
+    from importlib import metadata
 
-    run = sub.add_parser("run", help="run periods' notebooks and publish their processed tables and bulletins")
-    run.add_argument("periods", nargs="*", metavar="period", type=period_id_arg, help=f"period ids (default {DEFAULT_PERIOD})")
+    try:
+        return metadata.version("kz-hrd-bulletin")
+    except metadata.PackageNotFoundError:  # run from a checkout that is not installed
+        return "unknown (not installed)"
+
+
+def _command(sub, name: str, summary: str, examples: list[str]):
+    """A sub-command whose help ends with examples."""
+    epilog = "examples:\n" + "\n".join(f"  hrd-bulletin {e}" for e in examples)
+    return sub.add_parser(name, help=summary, description=summary, epilog=epilog,
+                          formatter_class=argparse.RawDescriptionHelpFormatter)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="hrd-bulletin", formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Monitoring of the safety of human rights defenders in Kazakhstan: a period's raw data to "
+                    "validated tables, maps and the bulletin (README.md).",
+        epilog="examples:\n  hrd-bulletin run                      # bulletin No. 5's period, end to end\n"
+               "  hrd-bulletin validate 2016-05_2017-01  # check a new period's files, run nothing\n"
+               "  hrd-bulletin tables 2015-08_2016-04    # what a run's tables hold\n"
+               "exit statuses: 0 done, 1 a step failed or outputs not writable, 2 bad input, 3 period busy")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
+    parser.add_argument("--data-root", metavar="FOLDER",
+                        help="folder holding raw/ and processed/ (default: the repository's data/, or HRD_DATA_ROOT)")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="command")
+
+    run = _command(sub, "run", "run periods' steps and publish their tables, maps and bulletins",
+                   ["run", "run 2016-05_2017-01 --no-bulletin", "run --all --jobs 2", "run 2015-08_2016-04 --force --jobs 1"])
+    run.add_argument("periods", nargs="*", metavar="period", type=period_id_arg,
+                     help=f"period ids, YYYY-MM_YYYY-MM (default {DEFAULT_PERIOD}); several run side by side")
     run.add_argument("--all", action="store_true", help="every period in data/raw/")
-    run.add_argument("--jobs", type=int, default=None,
-                     help="how many notebooks or periods run at once (default: the number of cores); "
-                          "--jobs 1 runs one notebook at a time with per-cell progress bars")
+    run.add_argument("--jobs", type=int, default=None, metavar="N",
+                     help="how many steps or periods run at once (default: the number of cores); "
+                          "--jobs 1 runs one step at a time with per-cell progress bars")
     run.add_argument("--quiet", action="store_true", help="no per-cell progress bars")
-    run.add_argument("--no-bulletin", action="store_true", help="stop after the tables and maps (no Quarto render)")
+    run.add_argument("--no-bulletin", action="store_true",
+                     help="stop after the tables and maps (no Quarto render); a published bulletin is kept, "
+                          "or marked outdated")
     run.add_argument("--force", action="store_true", help="execute every step, even those whose inputs are unchanged")
 
-    rendering = sub.add_parser("render", help="render the bulletin of a period from its processed outputs (HTML and PDF)")
-    rendering.add_argument("period", nargs="?", default=DEFAULT_PERIOD, type=period_id_arg)
+    rendering = _command(sub, "render", "render a period's bulletin again from its processed outputs (HTML and PDF)",
+                         ["render", "render 2015-08_2016-04 --lang en --format pdf"])
+    rendering.add_argument("period", nargs="?", default=DEFAULT_PERIOD, type=period_id_arg,
+                           help=f"period id (default {DEFAULT_PERIOD}); it must have been run")
     rendering.add_argument("--lang", nargs="+", choices=("ru", "en"), default=["ru", "en"], help="editions (default: both)")
-    rendering.add_argument("--format", nargs="+", choices=("html", "pdf"), default=["html", "pdf"], dest="formats")
+    rendering.add_argument("--format", nargs="+", choices=("html", "pdf"), default=["html", "pdf"], dest="formats",
+                           help="formats (default: both)")
 
-    check = sub.add_parser("validate", help="check a period's raw files against the codebook, run nothing")
-    check.add_argument("period", nargs="?", default=DEFAULT_PERIOD, type=period_id_arg)
+    check = _command(sub, "validate", "check a period's raw files against the codebook, run nothing",
+                     ["validate", "validate 2016-05_2017-01"])
+    check.add_argument("period", nargs="?", default=DEFAULT_PERIOD, type=period_id_arg, help=f"period id (default {DEFAULT_PERIOD})")
 
-    sub.add_parser("periods", help="list the periods in data/raw/")
-    sub.add_parser("steps", help="what each step of a run reads and which pipeline code it uses (when it re-runs)")
+    _command(sub, "periods", "list the periods in data/raw/ (id, bulletin number, dates, data origin)", ["periods"])
+    _command(sub, "steps", "the steps of a run: what each reads, runs after, and the pipeline code it uses", ["steps"])
 
-    rebuild = sub.add_parser("reconstruct", help="rebuild bulletin No. 5's reconstructed raw files")
-    rebuild.add_argument("period", nargs="?", default=DEFAULT_PERIOD, type=period_id_arg)
+    listing = _command(sub, "tables", "the processed tables and what they hold; with a period, that run's tables and rows",
+                       ["tables", "tables 2015-08_2016-04"])
+    listing.add_argument("period", nargs="?", type=period_id_arg, help="a period that has been run (default: describe only)")
 
-    sub.add_parser("codebook", help="write data/raw/CODEBOOK.md from pipeline/schemas/")
+    verify = _command(sub, "verify", "for reviewers: every output of a period, equal or different against a run record",
+                      ["verify 2015-08_2016-04 --against their/run.json",
+                       "verify 2015-08_2016-04 --rerun --against their/run.json"])
+    verify.add_argument("period", type=period_id_arg, help="period id")
+    verify.add_argument("--against", metavar="RUN_JSON", help="a run record to compare with (default: the period's own run.json)")
+    verify.add_argument("--rerun", action="store_true",
+                        help="run the period again from its raw data in a temporary folder (no bulletin) and compare that run")
 
-    synth = sub.add_parser("synthesize", help="write a synthetic period (random, valid, labelled synthetic)")
+    rebuild = _command(sub, "reconstruct", "rebuild bulletin No. 5's reconstructed raw files (byte for byte)", ["reconstruct"])
+    rebuild.add_argument("period", nargs="?", default=DEFAULT_PERIOD, type=period_id_arg, help=f"period id (default {DEFAULT_PERIOD})")
+
+    _command(sub, "codebook", "write data/raw/CODEBOOK.md from pipeline/data/schemas/", ["codebook"])
+
+    synth = _command(sub, "synthesize", "write a synthetic period (random, valid, labelled synthetic everywhere it shows)",
+                     ["synthesize 2030-01_2030-09 --scale 10 --seed 1",
+                      "synthesize 2030-10_2031-06 --previous 2030-01_2030-09"])
     synth.add_argument("period", type=period_id_arg, help="id of the new period, e.g. 2030-01_2030-09")
-    synth.add_argument("--scale", type=float, default=1.0, help="volume relative to bulletin No. 5 (default 1)")
-    synth.add_argument("--seed", type=int, default=0)
+    synth.add_argument("--scale", type=float, default=1.0, help="volume relative to bulletin No. 5 (default 1; above 0, at most 1000)")
+    synth.add_argument("--seed", type=int, default=0, help="random seed: the same seed writes the same bytes (default 0)")
     synth.add_argument("--previous", type=period_id_arg, help="id of the period before it (its dynamics compare against that period)")
     synth.add_argument("--replace", action="store_true",
                        help="overwrite the period if it exists and is itself synthetic (never observed or reconstructed data)")
+    return parser
 
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
     args = parser.parse_args(argv)
     import warnings
 
-    from pipeline.validation import InputWarning
+    from pipeline.data.validation import InputWarning
 
     warnings.simplefilter("always", InputWarning)
     warnings.formatwarning = lambda message, category, *rest: f"WARNING: {message}\n"
-    from pipeline.publish import PeriodBusy, RunFailed
+    from pipeline.outputs.publish import PeriodBusy, RunFailed
 
     try:
         return _dispatch(args)
@@ -87,10 +138,10 @@ def main(argv: list[str] | None = None) -> int:
 
 def _dispatch(args) -> int:
     from pipeline import paths
-    from pipeline.periods import list_periods, load_period
+    from pipeline.data.periods import list_periods, load_period
 
     if args.command == "run":
-        from pipeline.run import run_period
+        from pipeline.run.engine import run_period
 
         if args.all and args.periods:
             print("give period ids or --all, not both", file=sys.stderr)
@@ -100,7 +151,7 @@ def _dispatch(args) -> int:
             print("no periods in data/raw/", file=sys.stderr)
             return 2
         if len(chosen) > 1:
-            from pipeline.batch import print_summary, run_periods
+            from pipeline.run.batch import print_summary, run_periods
 
             outcomes = run_periods(chosen, args.data_root, jobs=args.jobs, bulletin=not args.no_bulletin, force=args.force)
             print_summary(outcomes)
@@ -109,8 +160,8 @@ def _dispatch(args) -> int:
                    jobs=args.jobs)
         return 0
     if args.command == "render":
-        from pipeline.render import RenderFailed
-        from pipeline.run import render_published
+        from pipeline.outputs.render import RenderFailed
+        from pipeline.run.engine import render_published
 
         try:
             render_published(args.period, args.data_root, editions=[(lang, fmt) for lang in args.lang for fmt in args.formats])
@@ -119,8 +170,8 @@ def _dispatch(args) -> int:
             return EXIT_FAILED
         return 0
     if args.command == "validate":
-        from pipeline.io import validate_period
-        from pipeline.periods import previous_period_problems
+        from pipeline.data.io import validate_period
+        from pipeline.data.periods import previous_period_problems
 
         period = load_period(args.period, args.data_root)
         tables = validate_period(period, previous_run_required=False)
@@ -134,20 +185,31 @@ def _dispatch(args) -> int:
             print(f"{p.id}\tNo. {p.bulletin_number}\t{p.first_day} - {p.last_day}\t{p.data_origin}")
         return 0
     if args.command == "steps":
-        from pipeline.run import period_notebooks
-        from pipeline.steps import describe
+        from pipeline.run.engine import all_steps
+        from pipeline.run.steps import describe
 
-        print(describe(period_notebooks()))
+        print(describe(all_steps()))
         return 0
+    if args.command == "tables":
+        from pipeline.outputs.datapackage import describe_tables
+
+        print(describe_tables(load_period(args.period, args.data_root) if args.period else None))
+        return 0
+    if args.command == "verify":
+        from pipeline.run.verify import verify
+
+        report, same = verify(args.period, args.data_root, against=args.against, rerun=args.rerun)
+        print(report)
+        return 0 if same else EXIT_FAILED
     if args.command == "reconstruct":
-        from pipeline.reconstruct import rebuild_bulletin5
+        from pipeline.data.reconstruct import rebuild_bulletin5
 
         period = load_period(args.period, args.data_root)
         for path in rebuild_bulletin5(period):
             print(f"wrote {path}")
         return 0
     if args.command == "synthesize":
-        from pipeline.synthetic import write_period
+        from pipeline.data.synthetic import write_period
 
         folder = write_period(paths.data_root(args.data_root), args.period, scale=args.scale, seed=args.seed,
                               previous=args.previous, replace=args.replace)
@@ -156,7 +218,7 @@ def _dispatch(args) -> int:
             print(f"note: previous period {args.previous} is not in data/raw/ yet; a run needs it there", file=sys.stderr)
         return 0
     if args.command == "codebook":
-        from pipeline.codebook import render_markdown
+        from pipeline.data.codebook import render_markdown
 
         target = Path(paths.data_root(args.data_root)) / "raw" / "CODEBOOK.md"
         target.write_text(render_markdown(), encoding="utf-8")

@@ -10,7 +10,7 @@ from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS_DIR = REPO_ROOT / "notebooks"
-SCHEMAS_DIR = Path(__file__).resolve().parent / "schemas"
+SCHEMAS_DIR = Path(__file__).resolve().parent / "data" / "schemas"
 
 
 def data_root(override: str | os.PathLike | None = None) -> Path:
@@ -19,13 +19,6 @@ def data_root(override: str | os.PathLike | None = None) -> Path:
     return Path(os.environ.get("HRD_DATA_ROOT", REPO_ROOT / "data"))
 
 
-def raw_dir(period_id: str, root: str | os.PathLike | None = None) -> Path:
-    return data_root(root) / "raw" / period_id
-
-
 def reference_dir(root: str | os.PathLike | None = None) -> Path:
+    """data/raw/reference/: divisions, boundaries, gazetteer, taxonomies (shared by every period)."""
     return data_root(root) / "raw" / "reference"
-
-
-def processed_dir(period_id: str, root: str | os.PathLike | None = None) -> Path:
-    return data_root(root) / "processed" / period_id

@@ -83,7 +83,7 @@ PLANTED_NEEDLES = list(PLANTED.values()) + ["Плантов", "planted", "Пла
 def period_run(tmp_path_factory):
     """One full run of bulletin No. 5's period (bulletin included) in a temporary data root, shared
     by the tests, on raw data into which fake personal data was planted."""
-    from pipeline.run import run_period
+    from pipeline.run.engine import run_period
 
     root = copy_raw(tmp_path_factory.mktemp("run") / "data")
     plant_personal_data(root / "raw" / PERIOD)
@@ -104,3 +104,11 @@ def browser():
             "--no-first-run", "--disable-sync"])
         yield launched
         launched.close()
+
+
+def pytest_collection_modifyitems(items):
+    """Tests that need the full run of a period, a kernel or Quarto are end-to-end (`-m e2e`); the
+    others are quick unit tests (`make test-fast`, `-m "not e2e"`)."""
+    for item in items:
+        if "period_run" in getattr(item, "fixturenames", ()) or item.nodeid.startswith("notebooks/"):
+            item.add_marker(pytest.mark.e2e)

@@ -7,10 +7,10 @@ import warnings
 import pytest
 
 from pipeline.cli import main
-from pipeline.errors import InputError
-from pipeline.io import load_raw, validate_period
-from pipeline.periods import load_period
-from pipeline.validation import InputWarning
+from pipeline.data.errors import InputError
+from pipeline.data.io import load_raw, validate_period
+from pipeline.data.periods import load_period
+from pipeline.data.validation import InputWarning
 
 PERIOD = "2015-08_2016-04"
 
@@ -137,6 +137,10 @@ CASES = {
                                             "regional_assessments.csv", 5, "resources", "a number from 1 to 5"),
     "a dash standing for no value": (lambda r: set_cell(r, "regional_assessments.csv", 6, "security", "—"),
                                      "regional_assessments.csv", 6, "security", "a number from 1 to 5"),
+    "digits of another script": (lambda r: set_cell(r, "regional_assessments.csv", 8, "threats", "３.３"),
+                                 "regional_assessments.csv", 8, "threats", "a number from 1 to 5"),
+    "digits of another script in a whole number": (lambda r: set_cell(r, "regional_assessments.csv", 9, "assessors", "٤"),
+                                                   "regional_assessments.csv", 9, "assessors", "a whole number"),
     "digits grouped with underscores": (lambda r: set_cell(r, "regional_assessments.csv", 7, "threats", "3_5"),
                                         "regional_assessments.csv", 7, "threats", "a number from 1 to 5"),
     # days: a day in the right format that is not in the calendar is named as such
@@ -240,6 +244,14 @@ def test_byte_order_mark_semicolons_trailing_spaces_and_mixed_case_are_accepted(
         warnings.simplefilter("error")
         tables = load_raw(PERIOD, data_root)
     assert set(tables["outlets"]["kind"]) >= {"news_site"}
+
+
+def test_problems_of_period_yml_and_of_the_files_are_reported_together(data_root):
+    CASES["previous_period is the period itself"][0](data_root)
+    CASES["nan where a number is expected"][0](data_root)
+    with pytest.raises(InputError) as error:
+        validate_period(load_period(PERIOD, data_root))
+    assert {p.column for p in error.value.problems} == {"previous_period", "threats"}
 
 
 def test_nothing_is_produced_from_bad_input(data_root):

@@ -3,12 +3,14 @@ PDF text with the headline figures, pages that render to images, and the English
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
 
-from pipeline.report import Bulletin
+from pipeline.outputs.report import Bulletin
 
+REPORT = Path(__file__).resolve().parents[1] / "report"
 HEADLINES = {"respondents": "131", "cases": "391", "violations": "407", "media_materials": "175"}
 
 
@@ -24,7 +26,7 @@ def test_the_run_leaves_html_and_pdf_in_both_languages(bulletin_dir, period_run)
         assert (bulletin_dir / f"bulletin_{lang}.html").stat().st_size > 1_000_000  # plotly.js is inside
         assert (bulletin_dir / f"bulletin_{lang}.pdf").read_bytes()[:5] == b"%PDF-"
     record = json.loads((period_run.output_dir / "run.json").read_text(encoding="utf-8"))
-    assert record["steps"][-1]["notebook"] == "bulletin"
+    assert record["steps"][-1]["step"] == "bulletin"
     assert "bulletin/bulletin_ru.pdf" in record["outputs"]
 
 
@@ -94,11 +96,32 @@ def test_html_works_offline_with_every_map_and_table(bulletin_dir, period_run, b
     context.close()
 
 
-def test_numbers_in_the_prose_come_from_the_tables(period_run):
-    """Change a processed table and the bulletin's helpers report the new number (nothing is typed in)."""
-    b = Bulletin.open("2015-08_2016-04", str(period_run.output_dir.parent.parent), str(period_run.output_dir), "ru", "html")
-    assert b.num(b.headline("respondents")) == "131"
-    b.tables["period_headlines"].loc[b.tables["period_headlines"]["figure"] == "respondents", "value"] = 132
-    assert b.num(b.headline("respondents")) == "132"
-    assert b.share("individuals", "gender", "female") == "54,4%"
-    assert Bulletin.open("2015-08_2016-04", str(period_run.output_dir.parent.parent), str(period_run.output_dir), "en", "pdf").num(27867) == "27,867"
+def prose_of(document: Path) -> str:
+    """The text of a Quarto document a reader sees typed in: without code chunks, inline code,
+    cross-reference labels, shortcodes and numbered-list markers."""
+    text = document.read_text(encoding="utf-8")
+    text = re.sub(r"```\{python[^}]*\}.*?```", "", text, flags=re.S)
+    text = re.sub(r"`\{python\}[^`]*`", "", text)
+    text = re.sub(r"\{\{<[^>]*>\}\}|\{[#.][^}]*\}|@(fig|tbl|sec)-[\w-]+", "", text)
+    text = re.sub(r"^\s*\d+\.\s", "", text, flags=re.M)
+    return text.replace("SHA-256", "")
+
+
+def test_no_figure_is_typed_into_the_bulletins_prose():
+    """Every number of the bulletin comes from the tables through the report's helpers; a digit in
+    the prose itself would be a figure typed in, true of one period only."""
+    typed = {str(p.relative_to(REPORT)): re.findall(r"[^\n]*\d[^\n]*", prose_of(p)) for p in sorted(REPORT.rglob("*.qmd"))}
+    assert {name: lines for name, lines in typed.items() if lines} == {}
+
+
+def test_the_scan_for_typed_figures_finds_one(tmp_path):
+    document = tmp_path / "part.qmd"
+    document.write_text("Всего `{python} b.num(131)` респондентов из 14 областей.\n\n1. первый пункт\n", encoding="utf-8")
+    assert re.findall(r"\d+", prose_of(document)) == ["14"]
+
+
+def test_numbers_in_the_prose_are_formatted_for_the_edition(period_run):
+    ru = Bulletin.open("2015-08_2016-04", str(period_run.output_dir.parent.parent), str(period_run.output_dir), "ru", "html")
+    en = Bulletin.open("2015-08_2016-04", str(period_run.output_dir.parent.parent), str(period_run.output_dir), "en", "pdf")
+    assert (ru.num(27867), en.num(27867), ru.share("individuals", "gender", "female")) == ("27 867", "27,867", "54,4%")
+    assert ru.division_units() == "14 областей и 2 города республиканского значения: Алматы, Астана"

@@ -1,104 +1,156 @@
 """Incremental runs: a re-run executes exactly the steps whose inputs changed, copies the rest, and
-the run record says what was skipped and why."""
+the run record says what was skipped and why. The engine's logic is tested on cheap stand-in steps
+(tests/fake_steps.py); what the real steps depend on is tested on their fingerprints, which a run
+compares, without executing them."""
 from __future__ import annotations
 
 import json
 import shutil
+from pathlib import Path
 
-from pipeline import steps
-from pipeline.datapackage import sha256
-from pipeline.run import period_notebooks, run_period
+import pytest
+
+from pipeline.outputs.datapackage import sha256
+from pipeline.run import code, engine
+from pipeline.run.engine import all_steps, run_period
+from pipeline.run.steps import Record, Run
 from tests.conftest import PERIOD
-
-
-def subset():
-    return [p for p in period_notebooks() if p.stem in ("00_overview", "01_portrait", "05_dynamics")]
+from tests.fake_steps import fake_steps
 
 
 def statuses(result):
-    return {s.notebook: s.status for s in result.steps}
+    return {s.step: s.status for s in result.steps}
 
 
 def test_rerun_skips_unchanged_and_reruns_what_depends_on_a_change(data_root):
-    first = run_period(PERIOD, data_root, notebooks=subset(), progress=False, bulletin=False)
+    first = run_period(PERIOD, data_root, steps=fake_steps(), progress=False)
     assert set(statuses(first).values()) == {"ran"}
     tables = {p.name: sha256(p) for p in (first.output_dir / "tables").glob("*")}
 
-    again = run_period(PERIOD, data_root, notebooks=subset(), progress=False, bulletin=False)
-    assert statuses(again) == {"00_overview.ipynb": "skipped", "01_portrait.ipynb": "skipped",
-                               "05_dynamics.ipynb": "skipped", "reconciliation": "skipped"}
+    again = run_period(PERIOD, data_root, steps=fake_steps(), progress=False)
+    assert statuses(again) == {"surveys": "skipped", "assessments": "skipped", "everything": "skipped"}
     assert {p.name: sha256(p) for p in (again.output_dir / "tables").glob("*")} == tables
     record = json.loads((again.output_dir / "run.json").read_text(encoding="utf-8"))
-    assert all("inputs unchanged" in s["reason"] for s in record["steps"] if s["status"] == "skipped")
+    assert all("inputs unchanged" in s["reason"] for s in record["steps"])
 
-    # the regional assessments are read by Part V and the overview only
+    # the regional assessments are read by one step only; the step after it does not read them
     path = data_root / "raw" / PERIOD / "regional_assessments.csv"
     path.write_text(path.read_text(encoding="utf-8").replace("KZ-AKM,1,4,3.3", "KZ-AKM,1,4,3.4", 1), encoding="utf-8")
-    changed = run_period(PERIOD, data_root, notebooks=subset(), progress=False, bulletin=False)
-    assert statuses(changed) == {"00_overview.ipynb": "ran", "01_portrait.ipynb": "skipped",
-                                 "05_dynamics.ipynb": "ran", "reconciliation": "ran"}
-    reasons = {s.notebook: s.reason for s in changed.steps}
-    assert "raw data" in reasons["05_dynamics.ipynb"] and reasons["reconciliation"] == "changed: tables"
-    assert sha256(changed.output_dir / "tables" / "survey_portrait_shares.parquet") == tables["survey_portrait_shares.parquet"]
+    changed = run_period(PERIOD, data_root, steps=fake_steps(), progress=False)
+    assert statuses(changed) == {"surveys": "skipped", "assessments": "ran", "everything": "skipped"}
+    assert changed.steps[1].reason == "changed: raw data"
+    assert sha256(changed.output_dir / "tables" / "count_surveys.parquet") == tables["count_surveys.parquet"]
 
-    forced = run_period(PERIOD, data_root, notebooks=subset(), progress=False, bulletin=False, force=True)
+    forced = run_period(PERIOD, data_root, steps=fake_steps(), progress=False, force=True)
     assert set(statuses(forced).values()) == {"ran"}
     assert all(s.reason == "forced (--force)" for s in forced.steps)
 
 
-def test_a_changed_notebook_reruns_only_itself(data_root, tmp_path):
-    notebooks = subset()
-    run_period(PERIOD, data_root, notebooks=notebooks, progress=False, bulletin=False)
-    edited = tmp_path / "01_portrait.ipynb"
-    shutil.copy(notebooks[1], edited)
-    edited.write_text(edited.read_text(encoding="utf-8").replace("Кто такие правозащитники", "Кто они, правозащитники"),
-                      encoding="utf-8")
-    result = run_period(PERIOD, data_root, notebooks=[notebooks[0], edited, notebooks[2]], progress=False, bulletin=False)
-    assert statuses(result)["01_portrait.ipynb"] == "ran" and "notebook" in result.steps[1].reason
-    assert statuses(result)["00_overview.ipynb"] == statuses(result)["05_dynamics.ipynb"] == "skipped"
-    # a prose edit changes no table: the comparison with the published figures is not redone
-    assert statuses(result)["reconciliation"] == "skipped"
-
-
-def test_a_changed_module_reruns_only_the_notebooks_that_use_it(data_root, monkeypatch):
-    """An edit of pipeline/survey.py (simulated: its hash changes) re-runs Part I, which imports it,
-    and not the overview or Part V, which do not."""
-    notebooks = subset()
-    run_period(PERIOD, data_root, notebooks=notebooks, progress=False, bulletin=False)
-    real = steps.sha256
-    monkeypatch.setattr(steps, "sha256", lambda path: "edited" if path.name == "survey.py" else real(path))
-    result = run_period(PERIOD, data_root, notebooks=notebooks, progress=False, bulletin=False)
-    # the reconciliation imports its checks at run time: it depends on the whole package
-    assert statuses(result) == {"00_overview.ipynb": "skipped", "01_portrait.ipynb": "ran",
-                                "05_dynamics.ipynb": "skipped", "reconciliation": "ran"}
-    assert result.steps[1].reason == result.steps[3].reason == "changed: code"
-
-
 def test_altered_outputs_are_not_reused(data_root):
-    first = run_period(PERIOD, data_root, notebooks=subset()[:1], progress=False, bulletin=False)
-    (first.output_dir / "tables" / "period_headlines.csv").write_text("tampered", encoding="utf-8")
-    again = run_period(PERIOD, data_root, notebooks=subset()[:1], progress=False, bulletin=False)
-    assert again.steps[0].status == "ran" and "altered" in again.steps[0].reason
+    first = run_period(PERIOD, data_root, steps=fake_steps(), progress=False)
+    (first.output_dir / "tables" / "count_surveys.csv").write_text("tampered", encoding="utf-8")
+    again = run_period(PERIOD, data_root, steps=fake_steps(), progress=False)
+    assert statuses(again)["surveys"] == "ran" and "altered" in again.steps[0].reason
+    assert statuses(again)["assessments"] == "skipped"
 
 
-def test_noop_rerun_of_a_full_period_skips_the_bulletin_too(period_run, tmp_path):
+def test_a_failed_step_stops_the_run_and_the_steps_after_it(data_root, capsys):
+    from pipeline.outputs.publish import RunFailed
+    from tests.fake_steps import CountStep
+
+    good = run_period(PERIOD, data_root, steps=fake_steps(), progress=False).output_dir
+    before = {p.name: sha256(p) for p in (good / "tables").glob("*")}
+    capsys.readouterr()
+    broken = [CountStep("surveys", ["individuals"], fail=True), *fake_steps()[1:]]
+    with pytest.raises(RunFailed, match="step surveys failed: ValueError: step surveys broke"):
+        run_period(PERIOD, data_root, steps=broken, progress=False, force=True)
+    assert {p.name: sha256(p) for p in (good / "tables").glob("*")} == before
+    assert "[3/3] everything" not in capsys.readouterr().err, "the step after the failed one did not start"
+
+
+# --- what the real steps depend on: their fingerprints ------------------------------------------------
+@pytest.fixture
+def fingerprints(data_root, tmp_path):
+    """Every registry step's fingerprint for the period, as a run computes them before executing."""
+    from pipeline.data.periods import load_period
+
+    period = load_period(PERIOD, data_root)
+    run = Run(period=period, folder=tmp_path / "run", scratch=tmp_path / "scratch",
+              parameters={"period": PERIOD, "data_root": str(data_root), "output_dir": str(tmp_path / "run")})
+    return lambda: {step.name: step.fingerprint(run) for step in all_steps()}
+
+
+def differs(before, after) -> dict[str, list[str]]:
+    return {name: code.changed(before[name], after[name]) for name in before if code.changed(before[name], after[name])}
+
+
+def test_a_changed_raw_file_changes_the_steps_that_read_it(data_root, fingerprints):
+    before = fingerprints()
+    path = data_root / "raw" / PERIOD / "media_outlets.csv"
+    path.write_text(path.read_text(encoding="utf-8").replace("OUT-001,social_network", "OUT-001,news_site", 1),
+                    encoding="utf-8")
+    assert differs(before, fingerprints()) == {"overview": ["raw data"], "media": ["raw data"]}
+
+
+def test_a_changed_module_changes_only_the_steps_that_use_it(fingerprints, monkeypatch):
+    """An edit of pipeline/parts/survey.py (simulated: its hash changes) concerns Parts I and II,
+    which import it, not the overview, Part III, IV or V, nor the reconciliation."""
+    before = fingerprints()
+    real = code.sha256
+    monkeypatch.setattr(code, "sha256", lambda path: "edited" if path.name == "survey.py" else real(path))
+    assert differs(before, fingerprints()) == {"portrait": ["code"], "security": ["code"]}
+
+
+def test_a_changed_notebook_changes_only_its_step(fingerprints, monkeypatch):
+    from pipeline.run import steps
+
+    before = fingerprints()
+    real = steps.digest
+    monkeypatch.setattr(steps, "digest", lambda files, base: "edited" if [Path(f).name for f in files] == ["04_media.ipynb"]
+                        else real(files, base))
+    assert differs(before, fingerprints()) == {"media": ["notebook"]}
+
+
+def test_the_previous_periods_tables_are_an_input_of_the_steps_that_compare_against_them(tmp_path):
+    from pipeline.data.periods import load_period
+    from pipeline.data.synthetic import write_period
+    from pipeline.outputs.processed import write_table
+    from tests.conftest import copy_reference
+
+    root = copy_reference(tmp_path / "data")
+    write_period(root, "2030-01_2030-09", scale=0.1, seed=1)
+    write_period(root, "2030-10_2031-06", scale=0.1, seed=2, previous="2030-01_2030-09")
+    period = load_period("2030-10_2031-06", root)
+    run = Run(period=period, folder=tmp_path / "run", scratch=tmp_path / "s", parameters={"period": period.id})
+    before = {s.name: s.fingerprint(run) for s in all_steps()}
+    import pandas as pd
+
+    write_table(pd.DataFrame({"wave": [1], "risk": [1.0]}), root / "processed" / "2030-01_2030-09", "dynamics_national")
+    after = {s.name: s.fingerprint(run) for s in all_steps()}
+    assert differs(before, after) == {"dynamics": ["previous period"]}
+
+
+# --- a whole period -------------------------------------------------------------------------------------
+def test_noop_rerun_of_a_full_period_skips_every_step(period_run, tmp_path):
     root = tmp_path / "data"
     shutil.copytree(period_run.output_dir.parent.parent, root, ignore=shutil.ignore_patterns(".staging", ".failed", ".locks"))
     result = run_period(PERIOD, root, progress=False)
-    assert all(s.status == "skipped" for s in result.steps), {s.notebook: s.status for s in result.steps}
-    assert [s.notebook for s in result.steps][-2:] == ["reconciliation", "bulletin"]
+    assert [s.step for s in result.steps] == [s.name for s in all_steps()]
+    assert all(s.status == "skipped" for s in result.steps), statuses(result)
     assert (result.output_dir / "bulletin" / "bulletin_ru.pdf").exists()
 
 
 def test_reasons_when_the_last_run_has_no_record_of_a_step(tmp_path):
-    from pipeline.run import Step, _reuse
-
-    fingerprint = {"tables": "a"}
     for last, reason in ((None, "no previous run"),
-                         ({"steps": [{"notebook": "reconciliation", "status": "ran"}]},
-                          "the last run did not record this step's inputs (or rendered only some editions)"),
-                         ({"steps": [{"notebook": "reconciliation", "status": "ran", "fingerprint": {"tables": "b"}}]},
-                          "changed: tables")):
-        step = Step("reconciliation", fingerprint=fingerprint)
-        assert not _reuse(step, last, tmp_path, tmp_path, force=False)
-        assert step.reason == reason
+                         ({"steps": [{"step": "reconciliation", "status": "ran"}]},
+                          "the last run did not record this step's inputs"),
+                         ({"steps": [{"step": "reconciliation", "status": "ran", "fingerprint": {"tables": "b"}}]},
+                          "changed: tables"),
+                         # `hrd-bulletin render --lang en` records the editions it made: a run makes the others
+                         ({"steps": [{"step": "reconciliation", "status": "ran",
+                                      "fingerprint": {"tables": "a", "editions": "en html"}}]}, "changed: editions")):
+        fingerprint = {"tables": "a", "editions": "ru html, ru pdf, en html, en pdf"} if "editions" in reason else {"tables": "a"}
+        record = Record("reconciliation", fingerprint=fingerprint)
+        run = Run(period=None, folder=tmp_path, scratch=tmp_path, parameters={}, last=last)
+        assert not engine.reuse(record, run, force=False)
+        assert record.reason == reason

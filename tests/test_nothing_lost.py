@@ -6,6 +6,7 @@ from __future__ import annotations
 import ctypes
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -17,13 +18,15 @@ from pathlib import Path
 import pytest
 
 from pipeline.cli import EXIT_BAD_INPUT, EXIT_BUSY, main
-from pipeline.datapackage import sha256
-from pipeline.errors import InputError, Problem
-from pipeline.periods import load_period
-from pipeline.publish import lock_period
-from pipeline.run import OUTDATED_BULLETIN, period_notebooks, run_period
-from pipeline.scratch import scratch_dir
+from pipeline.data.errors import InputError, Problem
+from pipeline.data.periods import load_period
+from pipeline.outputs.datapackage import sha256
+from pipeline.outputs.publish import lock_period
+from pipeline.run.engine import run_period
+from pipeline.run.scratch import scratch_dir
+from pipeline.run.steps import OUTDATED_BULLETIN
 from tests.conftest import PERIOD, copy_reference
+from tests.fake_steps import fake_steps
 
 
 def hashes(folder: Path) -> dict[str, str]:
@@ -52,6 +55,42 @@ def test_synthesize_replaces_only_a_synthetic_period_and_only_when_asked(tmp_pat
     assert main(["--data-root", str(root), "synthesize", new, "--seed", "2", "--replace"]) == 0
     assert hashes(root / "raw" / new) != first
     assert sorted(p.name for p in (root / "raw").iterdir()) == [new, "reference"], "no partial or replaced folder is left"
+
+
+def test_replace_keeps_the_files_synthesize_did_not_write(tmp_path):
+    root = copy_reference(tmp_path / "data")
+    new = "2030-01_2030-09"
+    assert main(["--data-root", str(root), "synthesize", new]) == 0
+    (root / "raw" / new / "notes.docx").write_bytes(b"an editor's notes")
+    assert main(["--data-root", str(root), "synthesize", new, "--seed", "5", "--replace"]) == 0
+    assert (root / "raw" / new / "notes.docx").read_bytes() == b"an editor's notes"
+
+
+@pytest.mark.parametrize("argv,words", [
+    (["--scale", "nan"], "a volume above 0"), (["--scale", "inf"], "a volume above 0"), (["--scale", "0"], "a volume above 0"),
+    (["--previous", "2030-01_2030-09"], "a period that ends before 2030-01_2030-09 starts"),
+    (["--previous", "2029-06_2030-03"], "a period that ends before"),
+])
+def test_synthesize_refuses_impossible_arguments_and_leaves_nothing(tmp_path, argv, words, capsys):
+    root = copy_reference(tmp_path / "data")
+    assert main(["--data-root", str(root), "synthesize", "2030-01_2030-09", *argv]) == EXIT_BAD_INPUT
+    assert words in capsys.readouterr().err
+    assert sorted(p.name for p in (root / "raw").iterdir()) == ["reference"]
+
+
+def test_a_period_yml_that_is_a_folder_is_a_message(data_root, capsys):
+    path = data_root / "raw" / PERIOD / "period.yml"
+    path.unlink()
+    path.mkdir()
+    assert main(["--data-root", str(data_root), "validate", PERIOD]) == EXIT_BAD_INPUT
+    assert "a period folder with period.yml" in capsys.readouterr().err
+
+
+def test_table_names_read_from_outputs_are_checked(data_root):
+    from pipeline.outputs.processed import load_processed
+
+    with pytest.raises(ValueError, match="a table name is lower-case letters"):
+        load_processed(PERIOD, "../../other/tables/survey_respondents_by_oblast", data_root)
 
 
 # --- period ids and division names: one check, paths never leave their folder ----------------------
@@ -90,15 +129,15 @@ def test_a_run_without_the_bulletin_keeps_it_or_says_it_is_outdated(period_run, 
     # nothing changed: the bulletin still matches its tables and stays
     result = run_period(PERIOD, root, progress=False, bulletin=False)
     step = result.steps[-1]
-    assert (step.notebook, step.status) == ("bulletin", "skipped") and "still matches: kept" in step.reason
+    assert (step.step, step.status) == ("bulletin", "skipped") and "still matches: kept" in step.reason
     assert {name: sha256(out / "bulletin" / name) for name in published} == published
 
-    # the data changed: the old bulletin is not left beside the new tables as if current
-    path = root / "raw" / PERIOD / "regional_assessments.csv"
-    path.write_text(path.read_text(encoding="utf-8").replace("KZ-AKM,1,4,3.3", "KZ-AKM,1,4,3.4", 1), encoding="utf-8")
+    # the data changed (one woman fewer): the old bulletin is not left beside the new tables as if current
+    path = root / "raw" / PERIOD / "survey_individuals.csv"
+    path.write_text(path.read_text(encoding="utf-8").replace(",female,", ",male,", 1), encoding="utf-8")
     result = run_period(PERIOD, root, progress=False, bulletin=False)
     step = result.steps[-1]
-    assert (step.notebook, step.status) == ("bulletin", "outdated")
+    assert (step.step, step.status) == ("bulletin", "outdated")
     assert f"moved to {OUTDATED_BULLETIN}/" in step.reason and f"hrd-bulletin render {PERIOD}" in step.reason
     assert not (out / "bulletin").exists()
     assert sha256(out / OUTDATED_BULLETIN / "bulletin_ru.pdf") == published["bulletin_ru.pdf"], "moved, not lost"
@@ -110,12 +149,26 @@ def test_a_run_without_the_bulletin_keeps_it_or_says_it_is_outdated(period_run, 
     # rendering one edition again puts it in place, records it, and leaves the others marked outdated
     assert main(["--data-root", str(root), "render", PERIOD, "--lang", "en", "--format", "html"]) == 0
     assert (out / "bulletin" / "bulletin_en.html").exists() and not (out / OUTDATED_BULLETIN / "bulletin_en.html").exists()
+    # and it says what the new tables say: 42 women of 79, not the 43 of bulletin No. 5 (no figure typed in)
+    html = (out / "bulletin" / "bulletin_en.html").read_text(encoding="utf-8")
+    portrait = html[html.index('id="tbl-portrait"'):]
+    portrait = " ".join(re.sub(r"<[^>]+>", " ", portrait[:portrait.index("</table>")]).split())
+    assert "Gender female 42 53.2 Gender male 37 46.8" in portrait
     assert (out / OUTDATED_BULLETIN / "bulletin_ru.pdf").exists()
     record = json.loads((out / "run.json").read_text(encoding="utf-8"))
     step = record["steps"][-1]
-    assert step["notebook"] == "bulletin" and step["status"] == "ran" and step["fingerprint"] == {}
+    assert step["step"] == "bulletin" and step["status"] == "ran" and step["fingerprint"]["editions"] == "en html"
     assert "bulletin/bulletin_en.html" in step["outputs"]
     assert record["outputs"]["bulletin/bulletin_en.html"] == sha256(out / "bulletin" / "bulletin_en.html")
+
+    # a run without the bulletin after that keeps the edition just made, and the older ones where they are
+    rendered = sha256(out / "bulletin" / "bulletin_en.html")
+    result = run_period(PERIOD, root, progress=False, bulletin=False)
+    step = result.steps[-1]
+    assert (step.step, step.status) == ("bulletin", "skipped") and "still matches: kept" in step.reason
+    assert sha256(out / "bulletin" / "bulletin_en.html") == rendered
+    assert sorted(p.name for p in (out / OUTDATED_BULLETIN).iterdir()) == [
+        "README.txt", "bulletin_en.pdf", "bulletin_ru.html", "bulletin_ru.pdf"]
 
 
 # --- the lock says who holds it ---------------------------------------------------------------------
@@ -151,7 +204,7 @@ def read_only_outputs():
     root = base / "data"
     shutil.copytree(Path(__file__).resolve().parents[1] / "data" / "raw", root / "raw")
     (root / "processed").mkdir()
-    run_period(PERIOD, root, notebooks=period_notebooks()[:1], progress=False, bulletin=False)
+    run_period(PERIOD, root, steps=fake_steps(), progress=False)
     home = base / "home"
     home.mkdir()
     for path in [base, *base.rglob("*")]:
@@ -165,7 +218,7 @@ def read_only_outputs():
 def test_published_outputs_can_be_read_from_a_read_only_copy(read_only_outputs):
     root, home = read_only_outputs
     code = ("from pipeline import load_processed; "
-            f"print(len(load_processed({PERIOD!r}, 'period_headlines', {str(root)!r})))")
+            f"print(len(load_processed({PERIOD!r}, 'count_surveys', {str(root)!r})))")
     done = as_reader([sys.executable, "-c", code], home)
     assert done.returncode == 0, done.stderr
     assert int(done.stdout) > 0
@@ -208,11 +261,12 @@ def test_period_yml_days_in_messages_are_as_written(data_root):
 # --- a killed run's temporary files, and a quiet console -----------------------------------------------
 RUN_SCRIPT = """
 import sys
-from pipeline.run import period_notebooks, run_period
-run_period(sys.argv[1], sys.argv[2], notebooks=period_notebooks()[:2], progress=False, bulletin=False, force=True)
+from pipeline.run.engine import run_period, steps_named
+run_period(sys.argv[1], sys.argv[2], steps=steps_named("security"), progress=False, force=True)
 """
 
 
+@pytest.mark.e2e
 def test_a_killed_runs_temporary_files_are_in_one_folder_that_the_next_run_removes(tmp_path):
     root = tmp_path / "data"
     shutil.copytree(Path(__file__).resolve().parents[1] / "data" / "raw", root / "raw")
@@ -225,7 +279,7 @@ def test_a_killed_runs_temporary_files_are_in_one_folder_that_the_next_run_remov
         for line in run.stderr:
             if "running" in line:
                 break
-        time.sleep(4)  # kernels started, files written
+        time.sleep(2.5)  # the kernel started, its files written
         os.killpg(run.pid, signal.SIGKILL)
         run.wait(timeout=30)
         left = sorted(p.name for p in temp.iterdir())

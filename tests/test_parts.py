@@ -7,10 +7,11 @@ import shutil
 import pandas as pd
 import pytest
 
-from pipeline import dynamics, incidents, media
-from pipeline.gazetteer import Gazetteer, normalise
-from pipeline.io import load_division, load_raw, load_reference
-from pipeline.periods import load_period
+from pipeline.data.gazetteer import Gazetteer, normalise
+from pipeline.data.io import load_raw, load_reference
+from pipeline.data.periods import load_period
+from pipeline.parts import dynamics, incidents, media
+from pipeline.parts.inputs import load_inputs
 
 PERIOD = "2015-08_2016-04"
 
@@ -26,9 +27,8 @@ def raw(period):
 
 
 @pytest.fixture(scope="module")
-def part3(raw, period):
-    reference = {n: load_reference(period, n) for n in ("threat_types", "threat_categories", "hrd_categories", "threat_sources", "cities")}
-    return incidents.tables(raw, reference, load_division(period))
+def part3(period):
+    return incidents.tables(load_inputs(incidents, period))
 
 
 def test_place_names_resolve_whatever_the_spelling(period):
@@ -69,7 +69,7 @@ def test_every_violation_belongs_to_a_logged_case(raw):
 
 
 def test_media_tables_match_plain_counts(raw, period):
-    tables = media.tables(raw, period, load_reference(period, "cities"), load_division(period))
+    tables = media.tables(load_inputs(media, period))
     assert tables["media_by_city"]["materials"].sum() == len(raw["materials"])
     assert tables["media_by_oblast"]["materials"].sum() == len(raw["materials"])
     assert tables["media_by_kind"]["outlets"].sum() == len(raw["outlets"])
@@ -79,7 +79,7 @@ def test_media_tables_match_plain_counts(raw, period):
 
 
 def test_risk_is_threats_times_vulnerability_over_resources(raw, period):
-    waves = dynamics.tables(raw, load_division(period))["dynamics_regions_by_wave"]
+    waves = dynamics.tables(load_inputs(dynamics, period))["dynamics_regions_by_wave"]
     expected = waves["threats"] * waves["vulnerability"] / waves["resources"]
     assert (waves["risk"] - expected).abs().max() < 1e-4
     assert set(waves["risk_level"]) <= {"low", "medium", "high"}
@@ -87,7 +87,8 @@ def test_risk_is_threats_times_vulnerability_over_resources(raw, period):
 
 def test_dynamics_against_the_previous_period(period_run, tmp_path):
     """A later period naming bulletin No. 5's as previous compares with its processed tables."""
-    root = period_run.output_dir.parent.parent
+    root = tmp_path / "data"
+    shutil.copytree(period_run.output_dir.parent.parent, root, ignore=shutil.ignore_patterns(".staging", ".failed", ".locks"))
     later = root / "raw" / "2016-05_2017-01"
     later.mkdir(exist_ok=True)
     text = (root / "raw" / PERIOD / "period.yml").read_text(encoding="utf-8")
@@ -97,18 +98,19 @@ def test_dynamics_against_the_previous_period(period_run, tmp_path):
                                       "  - {wave: 2, first_day: 2016-08-01, last_day: 2016-10-31}\n"
                                       "  - {wave: 3, first_day: 2016-11-01, last_day: 2017-01-31}\n")
     (later / "period.yml").write_text(text, encoding="utf-8")
-    try:
-        previous = dynamics.previous_tables(load_period("2016-05_2017-01", root))
-        assert previous is not None
-        assessments = pd.read_csv(root / "raw" / PERIOD / "regional_assessments.csv")
-        assessments[["threats"]] = (assessments[["threats"]] + 0.3).clip(upper=5)
-        division = load_division(load_period(PERIOD, root))
-        result = dynamics.tables({"regional_assessments": assessments}, division, previous)["dynamics_vs_previous"]
-        threats = result.set_index("measure").loc["threats"]
-        assert threats["change"] > 0.25
-    finally:
-        shutil.rmtree(later)
+    shutil.copy(root / "raw" / PERIOD / "regional_assessments.csv", later / "regional_assessments.csv")
+    assessments = later / "regional_assessments.csv"
+    frame = pd.read_csv(assessments, dtype=str)
+    frame["threats"] = (frame["threats"].astype(float) + 0.3).clip(upper=5).round(1).astype(str)
+    frame.to_csv(assessments, index=False)
+    part = load_inputs(dynamics, "2016-05_2017-01", root)
+    assert part.previous is not None
+    result = dynamics.tables(part)["dynamics_vs_previous"]
+    threats = result.set_index("measure").loc["threats"]
+    assert threats["change"] > 0.25
 
 
 def test_no_previous_period_no_comparison(period):
-    assert period.previous is None and dynamics.previous_tables(period) is None
+    part = load_inputs(dynamics, period)
+    assert period.previous is None and part.previous is None
+    assert "dynamics_vs_previous" not in dynamics.tables(part)

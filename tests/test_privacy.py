@@ -6,16 +6,21 @@ import io
 import json
 import re
 
-import nbformat
 import numpy as np
 import pandas as pd
 import pytest
 
-from pipeline import privacy, survey
-from pipeline.io import load_division, load_raw
-from pipeline.periods import load_period
-from pipeline.run import period_notebooks, run_period
-from tests.conftest import PERIOD, PLANTED, PLANTED_FILES, PLANTED_NEEDLES, plant_personal_data
+from pipeline.data import privacy
+from pipeline.data.io import load_division, load_raw
+from pipeline.data.periods import load_period
+from pipeline.parts import survey
+from tests.conftest import (
+    PERIOD,
+    PLANTED,
+    PLANTED_FILES,
+    PLANTED_NEEDLES,
+    plant_personal_data,
+)
 
 NEEDLES = PLANTED_NEEDLES
 
@@ -126,33 +131,29 @@ def set_min_cell(data_root, value: str) -> None:
     path.write_text(text.replace("division: kz_2015", f"min_cell_respondents: {value}\ndivision: kz_2015"), encoding="utf-8")
 
 
-def test_the_period_threshold_is_honoured_in_tables_maps_and_notebook(data_root):
-    """period.yml's min_cell_respondents: 5 reaches every place regional respondent counts appear
-    (the bulletin draws the respondents map from the map's figure checked here)."""
+def test_the_period_threshold_is_honoured_in_the_table_and_its_maps(data_root):
+    """period.yml's min_cell_respondents: 5 reaches the table Part I writes (which its notebook shows)
+    and the respondents maps drawn from it (which the bulletin shows)."""
+    from pipeline.outputs import maps
+    from pipeline.parts import portrait
+    from pipeline.parts.inputs import load_inputs
+
     set_min_cell(data_root, "5")
-    portrait = [nb for nb in period_notebooks() if nb.stem == "01_portrait"]
-    out = run_period(PERIOD, data_root, notebooks=portrait, progress=False, bulletin=False).output_dir
-    table = pd.read_parquet(out / "tables" / "survey_respondents_by_oblast.parquet")
+    part = load_inputs(portrait, PERIOD, data_root)
+    table = portrait.tables(part)["survey_respondents_by_oblast"]
     for column in ("individuals", "organizations", "respondents"):
         shown = table[column].dropna()
         assert not ((shown > 0) & (shown < 5)).any(), column
-    counts = {group: load_raw(PERIOD, data_root, only=(group,))[group]["oblast"].value_counts() for group in
-              ("individuals", "organizations")}
+    counts = {group: part.raw[group]["oblast"].value_counts() for group in ("individuals", "organizations")}
     assert (table["suppressed"] != "").sum() > 4, "5 hides more than the default 3 does on bulletin No. 5's data"
+    figures = maps.respondents_maps(table, maps.load_geography(part.period), part.period)
     for lang in ("ru", "en"):
-        figure = json.loads((out / "maps" / f"respondents_{lang}.json").read_text(encoding="utf-8"))
+        figure = figures[f"respondents_{lang}"].to_plotly_json()
         values = figure["layout"]["meta"]["values"]
         assert not [v for v in values.values() if v is not None and 0 < v < 5]
         texts = [trace.get("text") for trace in figure["data"]]
         labels = [t for text in texts for t in ([text] if isinstance(text, str) else text or [])]
         assert not [t for t in labels if re.search(r"(^|: )[1-4]$", t)], labels
-        if table["respondents"].isna().any():  # a blank is said to be a protected count, not a gap
-            assert any(("меньше 5" if lang == "ru" else "fewer than 5") in t for t in labels)
-    notebook = nbformat.read(out / "notebooks" / "01_portrait.ipynb", as_version=4)
-    shown_table = next(o["data"]["text/plain"] for c in notebook.cells if c.cell_type == "code"
-                       and "by_oblast\n" in c.source + "\n" and c.source.strip().endswith("by_oblast")
-                       for o in c.outputs if "data" in o)
-    assert shown_table.count("<NA>") == int(table[["individuals", "organizations", "respondents"]].isna().sum().sum())
     # no blanked cell can be worked out from the shown cells, the row totals and the column sums
     original = pd.DataFrame({"individuals": table["oblast"].map(counts["individuals"]).fillna(0).astype("int64"),
                              "organizations": table["oblast"].map(counts["organizations"]).fillna(0).astype("int64")})
@@ -260,7 +261,7 @@ def test_suppression_rule(values, k, expected_hidden):
 
 def test_a_blanked_regional_count_is_labelled_as_protected_on_the_map():
     """A blank on the respondents map is a count below the threshold, not a region without data."""
-    from pipeline import maps
+    from pipeline.outputs import maps
 
     period = load_period(PERIOD)
     division = load_division(period)
@@ -274,9 +275,25 @@ def test_a_blanked_regional_count_is_labelled_as_protected_on_the_map():
 
 
 def test_a_threshold_below_the_default_is_accepted_with_a_warning(data_root):
-    from pipeline.errors import InputWarning
+    from pipeline.data.errors import InputWarning
 
     set_min_cell(data_root, "2")
     with pytest.warns(InputWarning, match="below the default of 3"):
         period = load_period(PERIOD, data_root)
     assert privacy.min_cell(period) == 2
+
+
+def test_regional_assessments_by_fewer_hrds_than_the_threshold_are_left_out(data_root):
+    """A region's wave assessed by 4 HRDs publishes their mean scores: with min_cell_respondents 5
+    it is left out of every Part V table, and of the national means."""
+    from pipeline.parts import dynamics
+    from pipeline.parts.inputs import load_inputs
+
+    default = dynamics.tables(load_inputs(dynamics, PERIOD, data_root))
+    assert (default["dynamics_regions_by_wave"]["assessors"] == 4).any(), "bulletin No. 5 has waves of 4 assessors"
+    set_min_cell(data_root, "5")
+    strict = dynamics.tables(load_inputs(dynamics, PERIOD, data_root))
+    waves = strict["dynamics_regions_by_wave"]
+    assert (waves["assessors"] >= 5).all() and len(waves) < len(default["dynamics_regions_by_wave"])
+    national = strict["dynamics_national"]
+    assert (national["assessors"] == national["wave"].map(waves.groupby("wave")["assessors"].sum())).all()

@@ -8,9 +8,9 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from pipeline import reconcile
-from pipeline.figures import agrees, leaves
-from pipeline.periods import load_period
+from pipeline.data.figures import agrees, leaves
+from pipeline.data.periods import load_period
+from pipeline.outputs import reconcile
 
 PUBLISHED = reconcile.published_tree(load_period("2015-08_2016-04"))  # published_figures.yml + matrix
 SURVEY_SECTIONS = ("sample", "survey_individuals", "survey_organizations", "survey_all")

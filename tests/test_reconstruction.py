@@ -1,10 +1,10 @@
 """Bulletin No. 5's raw survey files are rebuilt, byte for byte, by the seeded reconstruction."""
 from __future__ import annotations
 
-from pipeline.codebook import all_files, render_markdown
+from pipeline.data.codebook import all_files, render_markdown
+from pipeline.data.periods import load_period
+from pipeline.data.reconstruct import rebuild_bulletin5
 from pipeline.paths import REPO_ROOT
-from pipeline.periods import load_period
-from pipeline.reconstruct import rebuild_bulletin5
 
 PERIOD = "2015-08_2016-04"
 

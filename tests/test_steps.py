@@ -1,79 +1,148 @@
-"""Which pipeline code each step uses (pipeline.steps.code_used_by): read from the imports, so that
-editing one part's module re-runs that part only, and never so narrow that a changed module or
-contract goes unnoticed."""
+"""The registry of steps (pipeline/steps.yml) and the code each step uses (pipeline.run.code): read
+from the imports, so that editing one part's module re-runs that part only, and never so narrow
+that a changed module or contract goes unnoticed. Adding a step is one registry entry and its code."""
 from __future__ import annotations
 
 import json
 
-from pipeline import steps
-from pipeline.cli import main
-from pipeline.run import period_notebooks
+import pytest
+import yaml
 
-NOTEBOOKS = {nb.stem: nb for nb in period_notebooks()}
+from pipeline import registry
+from pipeline.cli import main
+from pipeline.run import code
+from pipeline.run.engine import all_steps, run_period
+from pipeline.run.steps import NotebookStep, from_registry
+from tests.conftest import PERIOD
+
+STEPS = {step.name: step for step in all_steps()}
+PARTS = ("overview", "portrait", "security", "incidents", "media", "dynamics")
 
 
 def used(source) -> set[str]:
-    return {p.relative_to(steps.PACKAGE_DIR).as_posix() for p in steps.code_used_by(source)}
+    return {p.relative_to(code.PACKAGE_DIR).as_posix() for p in code.code_used_by(source)}
 
 
-def notebook(tmp_path, *cells: str):
-    path = tmp_path / "probe.ipynb"
-    path.write_text(json.dumps({"cells": [{"cell_type": "code", "source": c, "metadata": {}, "outputs": [],
-                                           "execution_count": None} for c in cells],
-                                "metadata": {}, "nbformat": 4, "nbformat_minor": 5}), encoding="utf-8")
+def notebook(tmp_path, *cells: str, name="probe.ipynb"):
+    import nbformat
+
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    path = tmp_path / name
+    nbformat.write(nb, path)
     return path
 
 
+def test_the_registry_declares_every_step_once():
+    assert list(STEPS) == [*PARTS, "reconciliation", "datapackage", "bulletin"]
+    for part in PARTS:
+        step = STEPS[part]
+        assert isinstance(step, NotebookStep) and step.notebook.exists(), part
+        assert (code.PACKAGE_DIR / "parts" / f"{part}.py").exists() and (code.PACKAGE_DIR / "parts" / f"{part}.tables.yml").exists()
+    assert STEPS["reconciliation"].after == PARTS and STEPS["bulletin"].optional
+    assert [n for n, s in STEPS.items() if s.entry.previous_period] == ["dynamics"]
+
+
+@pytest.mark.parametrize("spec,words", [
+    ({"a": {"kind": "magic"}}, "kind 'magic'"),
+    ({"a": {"kind": "notebook"}}, "names its notebook"),
+    ({"a": {"kind": "datapackage", "after": ["b"]}}, "expected steps listed before it"),
+    ({"a": {"kind": "datapackage", "reads": {"rav": "all"}}}, "reads ['rav']"),
+])
+def test_a_wrong_registry_entry_is_refused_with_its_name(spec, words):
+    with pytest.raises(ValueError, match="step a: "):
+        registry.parse(spec)
+    with pytest.raises(ValueError) as error:
+        registry.parse(spec)
+    assert words in str(error.value)
+
+
 def test_each_part_depends_on_its_own_module_and_not_on_the_others():
-    own = {"00_overview": "overview.py", "01_portrait": "survey.py", "02_security": "survey.py",
-           "03_incidents": "incidents.py", "04_media": "media.py", "05_dynamics": "dynamics.py"}
-    for stem, module in own.items():
-        code = used(NOTEBOOKS[stem])
-        assert module in code, stem
-        assert not (set(own.values()) - {module}) & code, stem
-        # the run machinery (orchestration, Quarto, reconciliation) does not shape a notebook's outputs
-        assert not {"run.py", "render.py", "reconcile.py", "batch.py", "cli.py"} & code, stem
-        # what every notebook reads through: the package, raw-data checks, the codebooks
-        assert {"__init__.py", "io.py", "validation.py", "codebook.py", "schemas/survey.yml"} <= code, stem
+    own = {"overview": {"parts/overview.py"}, "portrait": {"parts/portrait.py", "parts/survey.py"},
+           "security": {"parts/security.py", "parts/survey.py"}, "incidents": {"parts/incidents.py"},
+           "media": {"parts/media.py"}, "dynamics": {"parts/dynamics.py"}}
+    every_part = set().union(*own.values())
+    for name, modules in own.items():
+        used_here = used(STEPS[name].notebook)
+        assert modules <= used_here, name
+        assert not (every_part - modules) & used_here, name
+        # the run machinery (engine, Quarto, reconciliation) does not shape a notebook's outputs
+        assert not {"run/engine.py", "outputs/render.py", "outputs/reconcile.py", "run/batch.py", "cli.py"} & used_here, name
+        # what every notebook reads through: the raw data's checks and codebooks, the registry
+        assert {"__init__.py", "data/io.py", "data/validation.py", "data/codebook.py", "data/schemas/survey.yml",
+                "registry.py", "steps.yml"} <= used_here, name
 
 
 def test_modules_reached_only_through_other_modules_and_their_contracts_count():
-    assert {"charts.py", "maps.py", "privacy.py", "privacy.yml"} <= used(NOTEBOOKS["01_portrait"])  # maps -> charts
-    assert "dynamics.yml" in used(NOTEBOOKS["05_dynamics"])  # named by dynamics.py beside it
-    assert "dynamics.yml" not in used(NOTEBOOKS["04_media"])
+    assert {"outputs/charts.py", "outputs/maps.py", "data/privacy.py", "data/privacy.yml"} <= used(STEPS["portrait"].notebook)
+    assert "parts/dynamics.yml" in used(STEPS["dynamics"].notebook)  # named by dynamics.py beside it
+    assert "parts/dynamics.yml" not in used(STEPS["media"].notebook)
+
+
+def test_the_reconciliation_uses_the_parts_whose_statements_it_checks_and_no_other():
+    reconciliation = used(code.PACKAGE_DIR / "outputs" / "reconcile.py")
+    assert {"outputs/reconcile.py", "parts/incidents.py", "parts/media.py", "parts/dynamics.py",
+            "outputs/published_figures.map.yml"} <= reconciliation
+    assert not {"parts/survey.py", "run/engine.py"} & reconciliation
+    assert set(code.code_files()) - set(STEPS["reconciliation"].code()), "not the whole package"
 
 
 def test_every_contract_of_the_package_is_named_by_some_module():
     """A data file read under a computed name would be invisible to the fingerprints: keep the names
-    literal (Path(__file__).with_name("x.yml"), SCHEMAS_DIR)."""
-    files = {p.relative_to(steps.PACKAGE_DIR).as_posix() for p in steps.PACKAGE_DIR.rglob("*")
+    literal (Path(__file__).with_name("x.yml"), SCHEMAS_DIR), or list them (datapackage.metadata_files)."""
+    from pipeline.outputs.datapackage import metadata_files
+
+    files = {p.relative_to(code.PACKAGE_DIR).as_posix() for p in code.PACKAGE_DIR.rglob("*")
              if p.is_file() and p.suffix not in (".py", ".pyc")}
-    named = set()
-    for module in steps.PACKAGE_DIR.rglob("*.py"):
-        _, literals, _ = steps._module_facts(module, (0, 0))
-        named |= {p.relative_to(steps.PACKAGE_DIR).as_posix() for p in steps._data_files(module, literals, files)}
+    named = {p.relative_to(code.PACKAGE_DIR).as_posix() for p in metadata_files()}
+    for module in code.PACKAGE_DIR.rglob("*.py"):
+        _, literals, _ = code._module_facts(module, (0, 0))
+        named |= {p.relative_to(code.PACKAGE_DIR).as_posix() for p in code._data_files(module, literals, files)}
     assert files and files <= named, sorted(files - named)
 
 
 def test_imports_chosen_at_run_time_make_the_whole_package_the_dependency(tmp_path):
-    whole = set(steps.code_files())
-    assert set(steps.code_used_by(steps.PACKAGE_DIR / "reconcile.py")) == whole  # importlib.import_module
-    assert set(steps.code_used_by(notebook(tmp_path, "import importlib", "m = importlib.import_module('pipeline.maps')"))) == whole
-    assert set(steps.code_used_by(notebook(tmp_path, "from pipeline import media", "def broken(:"))) == whole
+    whole = set(code.code_files())
+    assert set(code.code_used_by(notebook(tmp_path, "import importlib", "m = importlib.import_module('pipeline.outputs.maps')"))) == whole
+    assert set(code.code_used_by(notebook(tmp_path, "from pipeline.parts import media", "def broken(:"))) == whole
 
 
 def test_magics_and_imports_inside_functions_are_read(tmp_path):
-    code = used(notebook(tmp_path, "%matplotlib inline\n!ls", "def later():\n    from pipeline.media import tables"))
-    assert {"media.py", "__init__.py"} <= code and "incidents.py" not in code
+    found = used(notebook(tmp_path, "%matplotlib inline\n!ls", "def later():\n    from pipeline.parts.media import tables"))
+    assert {"parts/media.py", "__init__.py"} <= found and "parts/incidents.py" not in found
     assert used(notebook(tmp_path, "import pandas as pd")) == set()
 
 
-def test_steps_command_lists_reads_and_code(capsys):
+def test_steps_command_lists_reads_after_and_code(capsys):
     assert main(["steps"]) == 0
     out = capsys.readouterr().out
-    assert "04_media.ipynb\n  reads: outlets, materials, material_cases, cases" in out
-    media_code = out.split("04_media.ipynb")[1].split("05_dynamics.ipynb")[0]
-    assert "media.py" in media_code and "incidents.py" not in media_code
-    assert "reconciliation\n  reads: the run's tables; published_figures.yml" in out
-    assert out.rstrip().endswith("bulletin\n  reads: the run's tables, maps and reconciliation; report/, _quarto*.yml\n"
-                                 "  code: the whole package")
+    assert "media (notebook: 04_media.ipynb)\n  reads: raw outlets, materials, material_cases, cases; reference cities" in out
+    media_code = out.split("media (notebook")[1].split("dynamics (notebook")[0]
+    assert "parts/media.py" in media_code and "parts/incidents.py" not in media_code
+    assert "reconciliation (reconciliation)\n  reads: published figures published_figures.yml" in out
+    assert "  after: overview, portrait, security, incidents, media, dynamics" in out
+    assert "bulletin (bulletin, optional)\n  reads: this run's tables, maps, reconciliation, record; report/" in out
+
+
+@pytest.mark.e2e
+def test_a_seventh_step_is_one_registry_entry_and_its_own_code(data_root, tmp_path):
+    """A new part: its notebook (here written by the test) and one entry in the registry. The engine
+    runs it, records it, and reuses it when nothing it reads changed; nothing else is edited."""
+    probe = notebook(tmp_path, "period = None\ndata_root = None\noutput_dir = None",
+                     "import pandas as pd\nfrom pipeline.outputs import processed\n"
+                     "from pipeline.parts.inputs import PartInputs\n"
+                     "from pipeline.data import io\n"
+                     "raw = io.load_raw(period, data_root, only=('outlets',))\n"
+                     "processed.save_tables(output_dir, {'outlet_kinds': raw['outlets']['kind'].value_counts().rename_axis('kind').reset_index()})",
+                     name="06_outlets.ipynb")
+    nb = json.loads(probe.read_text(encoding="utf-8"))
+    nb["cells"][0]["metadata"]["tags"] = ["parameters"]
+    probe.write_text(json.dumps(nb), encoding="utf-8")
+    spec = yaml.safe_load(registry.REGISTRY.read_text(encoding="utf-8"))
+    spec["outlets"] = {"kind": "notebook", "notebook": str(probe), "reads": {"raw": ["outlets"]}}
+    steps = [s for s in from_registry(registry.parse(spec)) if s.name == "outlets"]
+    first = run_period(PERIOD, data_root, steps=steps, progress=False)
+    assert [(s.step, s.status) for s in first.steps] == [("outlets", "ran")]
+    assert (first.output_dir / "tables" / "outlet_kinds.csv").read_text(encoding="utf-8").startswith("kind,count\n")
+    again = run_period(PERIOD, data_root, steps=steps, progress=False)
+    assert [(s.step, s.status) for s in again.steps] == [("outlets", "skipped")]

@@ -4,10 +4,10 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from pipeline import survey
-from pipeline.codebook import load_codebook
-from pipeline.io import load_division, load_raw
-from pipeline.periods import load_period
+from pipeline.data.codebook import load_codebook
+from pipeline.data.io import load_division, load_raw
+from pipeline.data.periods import load_period
+from pipeline.parts import survey
 
 PERIOD = "2015-08_2016-04"
 

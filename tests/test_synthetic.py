@@ -1,13 +1,10 @@
 """Synthetic periods: valid at any scale, reproducible from their seed, labelled synthetic."""
 from __future__ import annotations
 
-import json
-
 from pipeline.cli import main
-from pipeline.io import validate_period
-from pipeline.periods import load_period
-from pipeline.run import period_notebooks, run_period
-from pipeline.synthetic import write_period
+from pipeline.data.io import validate_period
+from pipeline.data.periods import load_period
+from pipeline.data.synthetic import write_period
 from tests.conftest import copy_reference
 
 
@@ -29,12 +26,24 @@ def test_same_seed_same_bytes(tmp_path):
     assert first == {p.name: p.read_bytes() for p in a.iterdir()}
 
 
-def test_a_synthetic_period_runs_and_says_it_is_synthetic(tmp_path):
+def test_a_synthetic_period_says_it_is_synthetic_in_its_tables_package_and_maps(tmp_path):
+    from pipeline.outputs import datapackage, maps, processed
+    from pipeline.parts import incidents
+    from pipeline.parts.inputs import load_inputs
+    from pipeline.run.engine import all_steps
+    from pipeline.run.steps import Run
+
     root = copy_reference(tmp_path / "data")
     assert main(["--data-root", str(root), "synthesize", "2030-01_2030-09", "--scale", "2", "--seed", "3"]) == 0
-    notebooks = [p for p in period_notebooks() if p.name.startswith(("00", "03"))]
-    out = run_period("2030-01_2030-09", root, notebooks=notebooks, progress=False, bulletin=False).output_dir
-    package = json.loads((out / "datapackage.json").read_text(encoding="utf-8"))
-    assert "Synthetic data" in package["description"]
-    assert not (out / "reconciliation.csv").exists()  # no published figures for a synthetic period
-    assert "Синтетические данные" in (out / "maps" / "violations_all_ru.svg").read_text(encoding="utf-8")
+    part = load_inputs(incidents, "2030-01_2030-09", root)
+    out = tmp_path / "out"
+    tables = incidents.tables(part)
+    processed.save_tables(out, tables)
+    package = datapackage.build(out, part.period)
+    assert "Synthetic data" in package["description"] and "data origin: synthetic" in package["keywords"]
+    figure = maps.violations_maps(tables["incidents_by_oblast"], part.reference["hrd_categories"],
+                                  maps.load_geography(part.period), part.period)["violations_all_ru"]
+    assert any("Синтетические данные" in a.text for a in figure.layout.annotations)
+    run = Run(period=part.period, folder=out, scratch=tmp_path, parameters={})
+    reconciliation = next(s for s in all_steps() if s.name == "reconciliation")
+    assert not reconciliation.applies(run), "no published figures for a synthetic period"

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.errors import InputError
-from pipeline.io import load_raw
-from pipeline.periods import load_period
+from pipeline.data.errors import InputError
+from pipeline.data.io import load_raw
+from pipeline.data.periods import load_period
 
 PERIOD = "2015-08_2016-04"
 

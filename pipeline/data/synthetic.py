@@ -1,0 +1,190 @@
+"""Synthetic periods of any size, in the raw schema of the codebooks, for tests, demonstrations and
+benchmarks. Every value is random but valid; the period is marked `data_origin: synthetic`, so every
+output that shows it says so. No person is described: respondents and cases are codes.
+
+    hrd-bulletin synthesize 2030-01_2030-09 --scale 10      # 10x the volume of bulletin No. 5
+"""
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from pipeline import paths
+from pipeline.data.codebook import all_files
+from pipeline.data.errors import InputError, Problem
+from pipeline.data.periods import (
+    DIVISION_EXPECTED,
+    check_period_id,
+    is_division_name,
+    period_folder,
+)
+
+# rows per file at scale 1: the volume of bulletin No. 5
+BASE_ROWS = {"individuals": 79, "organizations": 52, "cases": 391, "violations": 407, "outlets": 114,
+             "materials": 175, "material_cases": 202}
+# realistic ranges for whole numbers the codebook allows to be large
+RANGES = {"experience_years": (1, 40), "projects_per_year": (1, 8), "annual_funding_usd": (500, 250_000),
+          "threats": (0, 10), "attacks_information": (0, 20), "attacks_reputational": (0, 30),
+          "attacks_physical": (0, 4), "attacks_technical": (0, 15), "assessors": (3, 12)}
+
+
+def write_period(root: Path, period_id: str, scale: float = 1.0, seed: int = 0, division: str = "kz_2015",
+                 previous: str | None = None, replace: bool = False) -> Path:
+    """Write data/raw/<period_id>/ under root (reference data must already be in root/raw/reference);
+    previous names the period before it, whose Part V tables its dynamics compare against.
+
+    Never overwrites data: an existing period folder is refused, and replace=True may overwrite only
+    a period that is itself synthetic. The period is written in a folder beside it and renamed into
+    place, so it is never seen half-written."""
+    check_period_id(period_id, where="synthesize")
+    if previous is not None:
+        check_period_id(previous, where="synthesize --previous")
+        if previous[8:] >= period_id[:7]:  # YYYY-MM strings compare as months
+            raise InputError([Problem("synthesize --previous", None, None, previous,
+                                      f"a period that ends before {period_id} starts")])
+    if not is_division_name(division):
+        raise InputError([Problem("synthesize --division", None, None, division, DIVISION_EXPECTED)])
+    folder = period_folder(root, period_id)
+    if folder.exists():
+        origin = _data_origin(folder)
+        if not replace or origin != "synthetic":
+            expected = ("a new period id: synthesize never overwrites data"
+                        + ("; add --replace to overwrite this synthetic period" if origin == "synthetic"
+                           else f" (this folder holds {origin + ' data' if origin else 'no synthetic period'})"))
+            raise InputError([Problem(str(folder), None, None, None, expected)])
+    if not (isinstance(scale, (int, float)) and 0 < scale <= 1000):  # also refuses nan and inf
+        raise InputError([Problem("synthesize --scale", None, None, scale, "a volume above 0 and at most 1000 (1 = bulletin No. 5)")])
+    partial = folder.with_name(f".{period_id}.partial")
+    shutil.rmtree(partial, ignore_errors=True)
+    partial.mkdir(parents=True)
+    try:
+        _write_files(partial, root, period_id, scale, seed, division, previous)
+    except BaseException:
+        shutil.rmtree(partial, ignore_errors=True)  # nothing half-written is left behind
+        raise
+    if folder.exists():  # replace=True on a synthetic period: its other files (notes, scans) stay
+        written = {p.relative_to(partial) for p in partial.rglob("*") if p.is_file()}
+        for path in folder.rglob("*"):
+            relative = path.relative_to(folder)
+            if path.is_file() and relative not in written:
+                (partial / relative).parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(path, partial / relative)
+        old = folder.with_name(f".{period_id}.replaced")
+        shutil.rmtree(old, ignore_errors=True)
+        folder.rename(old)
+        partial.rename(folder)
+        shutil.rmtree(old)
+    else:
+        partial.rename(folder)
+    return folder
+
+
+def _write_files(partial: Path, root: Path, period_id: str, scale: float, seed: int, division: str,
+                 previous: str | None) -> None:
+    """period.yml and every raw file of the codebook, random but valid, into the folder partial."""
+    rng = np.random.default_rng(seed)
+    first = dt.date(int(period_id[:4]), int(period_id[5:7]), 1)
+    end_year, end_month = int(period_id[8:12]), int(period_id[13:15])
+    last = (dt.date(end_year + end_month // 12, end_month % 12 + 1, 1) - dt.timedelta(days=1))
+    waves, start = [], first
+    bounds = np.linspace(0, (last - first).days + 1, 4).round().astype(int)
+    for n in range(3):
+        end = first + dt.timedelta(days=int(bounds[n + 1]) - 1)
+        waves.append({"wave": n + 1, "first_day": start, "last_day": end})
+        start = end + dt.timedelta(days=1)
+    meta = {"id": period_id, "bulletin_number": 0,
+            "title": {"ru": f"Синтетический период {period_id}", "en": f"Synthetic period {period_id}"},
+            "first_day": first, "last_day": last, "division": division, "data_origin": "synthetic",
+            "previous_period": previous, "waves": waves}
+    (partial / "period.yml").write_text("# SYNTHETIC data for tests, demonstrations and benchmarks\n"
+                                        + yaml.safe_dump(meta, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    reference = paths.reference_dir(root)
+    context = _Context(rng, reference, division, first, last, waves)
+    tables: dict[str, pd.DataFrame] = {}
+    for key, (book, raw) in all_files().items():
+        rows = max(1, round(BASE_ROWS.get(key, 0) * scale))
+        tables[key] = context.table(key, book, raw, rows, tables)
+        tables[key].to_csv(partial / raw.file, index=False, encoding="utf-8", lineterminator="\n")
+
+
+def _data_origin(folder: Path) -> str | None:
+    """The data_origin period.yml declares, or None when there is no readable one."""
+    try:
+        meta = yaml.safe_load((folder / "period.yml").read_text(encoding="utf-8"))
+    except (OSError, ValueError, yaml.YAMLError):  # ValueError: not UTF-8, or a day not in the calendar
+        return None
+    return meta.get("data_origin") if isinstance(meta, dict) else None
+
+
+class _Context:
+    def __init__(self, rng, reference: Path, division: str, first: dt.date, last: dt.date, waves):
+        self.rng, self.first, self.last, self.waves = rng, first, last, waves
+        self.division = list(pd.read_csv(reference / "divisions" / f"{division}.csv")["code"])
+        crosswalk = pd.read_csv(reference / "divisions" / f"{division}_cities.csv")
+        gazetteer = pd.read_csv(reference / "gazetteer.csv", keep_default_na=False)
+        self.places = list(gazetteer.loc[gazetteer["city"].isin(crosswalk["city"]), "name"])
+        self.reference = reference
+
+    def table(self, key, book, raw, rows, done) -> pd.DataFrame:
+        if key == "regional_assessments":
+            grid = pd.MultiIndex.from_product([self.division, [w["wave"] for w in self.waves]], names=["oblast", "wave"])
+            frame = grid.to_frame(index=False).astype(str)
+            rows = len(frame)
+        elif key == "material_cases":
+            pairs = set()
+            materials, cases = list(done["materials"]["material_id"]), list(done["cases"]["case_id"])
+            for m in materials:  # every material covers a case; some cover two
+                pairs.add((m, cases[self.rng.integers(len(cases))]))
+            while len(pairs) < rows:
+                pairs.add((materials[self.rng.integers(len(materials))], cases[self.rng.integers(len(cases))]))
+            return pd.DataFrame(sorted(pairs), columns=["material_id", "case_id"])
+        else:
+            frame = pd.DataFrame(index=range(rows))
+        for column in raw.columns:
+            if column.name in frame.columns:
+                continue
+            frame[column.name] = self.column(column, book, raw, rows, done, frame)
+        return frame
+
+    def column(self, column, book, raw, n, done, frame):
+        rng = self.rng
+        if column.type == "id":
+            width = max(3, len(str(n)))
+            return [f"{raw.id_prefix}-{i:0{width}d}" for i in range(1, n + 1)]
+        if column.type == "ref":
+            target_file, target_column = column.ref.split(".")
+            ids = done[target_file][target_column].to_numpy()
+            if len(ids) <= n:  # every target is referenced at least once (each case has a violation)
+                return list(rng.permutation(np.concatenate([ids, rng.choice(ids, n - len(ids))])))
+            return list(rng.choice(ids, n))
+        if column.type == "label":
+            return [f"OBS-{i:02d}" for i in rng.integers(1, 17, n)]
+        if column.type == "date":
+            days = (self.last - self.first).days + 1
+            return [(self.first + dt.timedelta(days=int(d))).isoformat() for d in rng.integers(0, days, n)]
+        if column.type == "place":
+            return list(rng.choice(self.places, n))
+        if column.type == "code":
+            if column.codes == "division":
+                codes = self.division
+            elif column.codes.startswith("reference/"):
+                codes = list(pd.read_csv(self.reference / f"{column.codes.split('/', 1)[1]}.csv")["id"])
+            else:
+                codes = list(book.codes[column.codes])
+            values = np.array(rng.choice(codes, n), dtype=object)
+            condition = column.applies_when()
+            if condition:
+                other, wanted = condition
+                values = np.where(frame[other].isin(wanted), values, "")
+            elif not column.required:
+                values = np.where(rng.random(n) < 0.05, "", values)
+            return list(values)
+        if column.type == "integer":
+            low, high = RANGES.get(column.name, (column.min, column.max))
+            return list(rng.integers(int(max(low, column.min)), int(min(high, column.max)) + 1, n))
+        return [f"{v:.1f}" for v in rng.uniform(column.min, column.max, n)]

@@ -1,0 +1,41 @@
+"""Numbers and counted nouns as the bulletin writes them, in Russian and English: one place for
+every table, chart, map and sentence.
+
+    number(27867.5, "ru", 1) -> '27 867,5'      number(27867.5, "en", 1) -> '27,867.5'
+    percent(54.4, "ru")      -> '54,4%'         plural(14, "ru", ("область", "области", "областей")) -> 'областей'
+"""
+from __future__ import annotations
+
+
+def number(value, lang: str, decimals: int = 0) -> str:
+    """Russian: a space between thousands and a decimal comma; English: a comma and a decimal point.
+    (Plain spaces: Quarto shows an inline value through its repr, which would spell out a no-break space.)"""
+    text = f"{float(value):,.{decimals}f}"
+    return text.replace(",", " ").replace(".", ",") if lang == "ru" else text
+
+
+def percent(value, lang: str, decimals: int = 1) -> str:
+    return f"{number(value, lang, decimals)}%"
+
+
+def plural(count: int, lang: str, forms: tuple[str, ...]) -> str:
+    """The noun's form for a whole count: Russian forms (1, 2-4, 5+: 'случай', 'случая', 'случаев'),
+    11-14 taking the third; English forms (one, other)."""
+    n = abs(int(count))
+    if lang == "en":
+        return forms[0] if n == 1 else forms[1]
+    if n % 10 == 1 and n % 100 != 11:
+        return forms[0]
+    if 2 <= n % 10 <= 4 and not 12 <= n % 100 <= 14:
+        return forms[1]
+    return forms[2]
+
+
+def counted(count: int, lang: str, forms: tuple[str, ...]) -> str:
+    """'14 областей', '2 города', '1 region', '16 regions'."""
+    return f"{number(count, lang)} {plural(count, lang, forms)}"
+
+
+def plotly_separators(lang: str) -> str:
+    """plotly's layout.separators (decimal, then thousands) for the edition's language."""
+    return ", " if lang == "ru" else ".,"

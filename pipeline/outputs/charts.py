@@ -1,0 +1,154 @@
+"""Charts of the bulletin (plotly). Every chart carries a source line saying where its data came
+from, including that bulletin No. 5's microdata is reconstructed.
+
+Charts work offline: `use_offline_renderer()` embeds plotly.js in the notebook instead of loading
+it from a CDN, so executed notebooks open on a machine without network.
+"""
+from __future__ import annotations
+
+import textwrap
+
+import pandas as pd
+import plotly.graph_objects as go
+import plotly.io as pio
+
+from pipeline import formatting
+from pipeline.data.periods import Period
+
+GROUP_LABELS = {"ru": {"individuals": "Физические лица", "organizations": "НПО", "all": "Все респонденты"},
+                "en": {"individuals": "Individuals", "organizations": "NGOs", "all": "All respondents"}}
+GROUP_COLOURS = {"individuals": "#1f5f8b", "organizations": "#e07b39", "all": "#5a5a5a"}
+FONT = "PT Sans, DejaVu Sans, Arial, sans-serif"
+
+
+def use_offline_renderer() -> None:
+    """Notebook output that needs no network: plotly.js is embedded once per notebook."""
+    pio.renderers.default = "plotly_mimetype+notebook"
+
+
+def source_line(period: Period, lang: str = "ru") -> str:
+    origin = period.origin_note[lang]
+    if lang == "ru":
+        return f"Источник: мониторинг правозащитников, бюллетень №{period.bulletin_number}. {origin}"
+    return f"Source: monitoring of human rights defenders, bulletin No. {period.bulletin_number}. {origin}"
+
+
+def share_bars(shares: pd.DataFrame, item: str, period: Period, groups=("individuals",), answers=None,
+               title: str | None = None, lang: str = "ru") -> go.Figure:
+    """Horizontal bars: share of each answer to `item`, one colour per respondent group."""
+    rows = shares[(shares["item"] == item) & shares["group"].isin(groups)]
+    if answers is not None:
+        rows = rows[rows["answer"].isin(answers)]
+    if rows.empty:
+        raise ValueError(f"no shares for item {item!r} and groups {groups}")
+    fig = go.Figure()
+    for group in groups:
+        part = rows[rows["group"] == group]
+        fig.add_bar(
+            y=[wrap(a) for a in part[f"answer_{lang}"]], x=part["share_pct"], orientation="h", name=GROUP_LABELS[lang][group],
+            marker_color=GROUP_COLOURS[group], text=[_pct(100 * c / b, lang) for c, b in zip(part["count"], part["base"])],
+            textposition="outside",
+            customdata=part[["count", "base"]],
+            hovertemplate="%{y}: %{x:.1f}% (%{customdata[0]} / %{customdata[1]})<extra></extra>",
+        )
+    label = title or rows[f"item_{lang}"].iloc[0]
+    return _layout(fig, label, period, lang, xaxis_title="%" , legend=len(groups) > 1)
+
+
+def compare_groups(shares: pd.DataFrame, bars: list[tuple[str, str, str]], period: Period, title: str,
+                   lang: str = "ru", groups=("individuals", "organizations", "all")) -> go.Figure:
+    """One bar per (item, answer, label) and group: e.g. the share lacking each means of protection."""
+    fig = go.Figure()
+    for group in groups:
+        labels, values, hover = [], [], []
+        for item, answer, label in bars:
+            row = shares[(shares["item"] == item) & (shares["answer"] == answer) & (shares["group"] == group)]
+            if row.empty:
+                continue
+            r = row.iloc[0]
+            labels.append(wrap(label))
+            values.append(100 * r["count"] / r["base"])
+            hover.append(f"{r['count']} / {r['base']}")
+        fig.add_bar(y=labels, x=values, orientation="h", name=GROUP_LABELS[lang][group],
+                    marker_color=GROUP_COLOURS[group], customdata=hover, text=[_pct(v, lang) for v in values],
+                    textposition="outside",
+                    hovertemplate="%{y}: %{x:.1f}% (%{customdata})<extra></extra>")
+    fig.update_layout(barmode="group")
+    return _layout(fig, title, period, lang, xaxis_title="%", legend=True)
+
+
+def wrap(label: str, width: int = 34) -> str:
+    """Long category labels on several lines, so the bars keep their room."""
+    return "<br>".join(textwrap.wrap(str(label), width)) or str(label)
+
+
+def _pct(value: float, lang: str) -> str:
+    return formatting.percent(value, lang)
+
+
+def _layout(fig: go.Figure, title: str, period: Period, lang: str, xaxis_title: str, legend: bool) -> go.Figure:
+    bars = sum(len(t.y) for t in fig.data)
+    top = max((max(t.x) for t in fig.data if len(t.x)), default=100)
+    height = max(300, 130 + 26 * bars)
+    # room for the longest line of the category labels (plotly's automargin clips them in static export)
+    longest = max((len(line) for t in fig.data for label in t.y for line in str(label).split("<br>")), default=10)
+    fig.update_layout(
+        title={"text": title, "x": 0.01, "xanchor": "left"},
+        font={"family": FONT, "size": 13},
+        template="plotly_white",
+        width=820, height=height,
+        margin={"l": min(320, 12 + 7 * longest), "r": 20, "t": 90 if legend else 60, "b": 95},
+        showlegend=legend,
+        legend={"orientation": "h", "x": 0, "y": 1.0, "yanchor": "bottom"},
+        xaxis={"title": xaxis_title, "range": [0, min(100, top * 1.18) if top > 0 else 1]},
+        yaxis={"autorange": "reversed", "automargin": False},
+    )
+    return add_source(fig, period, lang, width=95, yshift=-60)
+
+
+def add_source(fig: go.Figure, period: Period, lang: str, width: int, yshift: int) -> go.Figure:
+    """The source line under a chart or map (it says when the data is reconstructed), and the
+    edition's number separators for the axes and colour bars ('7,9' in Russian)."""
+    fig.add_annotation(text=wrap(source_line(period, lang), width), xref="paper", yref="paper", x=0, y=0, yshift=yshift,
+                       showarrow=False, font={"size": 10, "color": "#666"}, xanchor="left", yanchor="top", align="left")
+    fig.update_layout(separators=formatting.plotly_separators(lang))
+    return fig
+
+
+def ranked_bars(table: pd.DataFrame, label: str, value: str, period: Period, title: str, lang: str = "ru",
+                top: int | None = None, colour: str = GROUP_COLOURS["individuals"]) -> go.Figure:
+    """Horizontal bars of one count per label, largest first (e.g. violations by threat type)."""
+    rows = table.sort_values(value, ascending=False, kind="stable")
+    rows = rows.head(top) if top else rows
+    fig = go.Figure(go.Bar(y=[wrap(x, 40) for x in rows[label]], x=rows[value], orientation="h", marker_color=colour,
+                           text=rows[value], textposition="outside", hovertemplate="%{y}: %{x}<extra></extra>"))
+    return _layout(fig, title, period, lang, xaxis_title="", legend=False)
+
+
+def matrix_heatmap(matrix: pd.DataFrame, types: pd.DataFrame, period: Period, title: str, lang: str = "ru") -> go.Figure:
+    """The bulletin's threat-type x city matrix as a heat map (types in the bulletin's order)."""
+    cells = matrix[matrix["in_bulletin_matrix"]]
+    grid = cells.pivot_table(index="threat_type", columns=f"city_{lang}", values="violations", aggfunc="sum", fill_value=0)
+    order = types.dropna(subset=["matrix_order"]).sort_values("matrix_order")
+    grid = grid.reindex(order["threat_type"]).fillna(0).astype(int)
+    labels = dict(zip(order["threat_type"], order[f"name_{lang}"]))
+    fig = go.Figure(go.Heatmap(z=grid.values, x=list(grid.columns), y=[wrap(labels[t], 45) for t in grid.index],
+                               colorscale="Reds", text=grid.values, texttemplate="%{text}",
+                               hovertemplate="%{y}<br>%{x}: %{z}<extra></extra>", showscale=False))
+    fig.update_layout(title={"text": title, "x": 0.01}, font={"family": FONT, "size": 11}, template="plotly_white",
+                      width=1000, height=800, margin={"l": 10, "r": 10, "t": 60, "b": 160},
+                      yaxis={"autorange": "reversed", "automargin": True}, xaxis={"tickangle": -45})
+    return add_source(fig, period, lang, width=110, yshift=-110)
+
+
+def wave_lines(national: pd.DataFrame, measures: dict[str, str], period: Period, title: str, lang: str = "ru") -> go.Figure:
+    """One line per measure across the waves of the period (e.g. threats, resources, risk)."""
+    fig = go.Figure()
+    for measure, name in measures.items():
+        fig.add_scatter(x=[f"{'Волна' if lang == 'ru' else 'Wave'} {w}" for w in national["wave"]], y=national[measure],
+                        mode="lines+markers+text", name=name, text=[f"{v:.2f}" for v in national[measure]],
+                        textposition="top center")
+    fig.update_layout(title={"text": title, "x": 0.01}, font={"family": FONT, "size": 13}, template="plotly_white",
+                      width=820, height=420, margin={"l": 10, "r": 20, "t": 90, "b": 95},
+                      legend={"orientation": "h", "x": 0, "y": 1.0, "yanchor": "bottom"})
+    return add_source(fig, period, lang, width=95, yshift=-40)

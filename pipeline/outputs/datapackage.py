@@ -1,0 +1,159 @@
+"""datapackage.json (Frictionless Data Package) describing a run's processed tables.
+
+Descriptions come from each part's pipeline/parts/<part>.tables.yml; types from the tables themselves; sizes and SHA-256
+hashes from the files. Nothing in it depends on when the run happened, so two runs on the same
+inputs write the same bytes.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import pandas as pd
+import yaml
+
+from pipeline.data.periods import Period
+
+PARTS_DIR = Path(__file__).resolve().parents[1] / "parts"
+RECONCILIATION_META = Path(__file__).with_name("reconciliation.tables.yml")
+
+
+def sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def metadata_files() -> list[Path]:
+    """Where the tables are described: pipeline/parts/<part>.tables.yml for every part of the
+    registry, and the reconciliation's."""
+    from pipeline import registry
+
+    parts = [PARTS_DIR / f"{e.name}.tables.yml" for e in registry.entries().values() if e.kind == "notebook"]
+    return parts + [RECONCILIATION_META]
+
+
+def tables_by_part() -> dict[str, dict[str, dict]]:
+    """Every table's title, description, key and columns, by the part (or output) that writes it.
+    `like: <table>` takes the columns (and whatever else is not given) of a table described before."""
+    meta: dict = {}
+    parts: dict[str, dict[str, dict]] = {}
+    for path in metadata_files():
+        part = path.name.removesuffix(".tables.yml")
+        for name, info in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).items():
+            if name in meta:
+                raise KeyError(f"{path}: table {name} is described twice")
+            like = info.pop("like", None)
+            meta[name] = parts.setdefault(part, {})[name] = {**meta[like], **info} if like else info
+    return parts
+
+
+def tables_meta() -> dict:
+    """Every table's title, description, key and columns, by name."""
+    return {name: info for tables in tables_by_part().values() for name, info in tables.items()}
+
+
+def field_type(dtype) -> str:
+    if pd.api.types.is_bool_dtype(dtype):
+        return "boolean"
+    if pd.api.types.is_integer_dtype(dtype):
+        return "integer"
+    if pd.api.types.is_float_dtype(dtype):
+        return "number"
+    return "string"
+
+
+def build(folder: Path, period: Period) -> dict:
+    """The data package of a run folder holding tables/*.csv|parquet and reconciliation.csv."""
+    meta = tables_meta()
+    resources = []
+    csvs = sorted((folder / "tables").glob("*.csv")) + sorted(folder.glob("reconciliation.csv"))
+    for csv in csvs:
+        name = csv.stem
+        if name not in meta:
+            raise KeyError(f"{csv}: table '{name}' is not described in pipeline/parts/<part>.tables.yml")
+        info = meta[name]
+        frame = pd.read_parquet(csv.with_suffix(".parquet")) if csv.with_suffix(".parquet").exists() else pd.read_csv(csv)
+        undocumented = [c for c in frame.columns if c not in info["columns"]]
+        if undocumented:
+            raise KeyError(f"{csv}: columns {undocumented} of table {name} are not described in its part's .tables.yml")
+        fields = [{"name": c, "type": field_type(frame[c].dtype), "description": info["columns"][c]} for c in frame.columns]
+        relative = csv.relative_to(folder).as_posix()
+        resource = {
+            "name": name.replace("_", "-"), "path": relative, "type": "table", "scheme": "file", "format": "csv",
+            "mediatype": "text/csv", "encoding": "utf-8", "title": info["title"], "description": info["description"].strip(),
+            "bytes": csv.stat().st_size, "hash": f"sha256:{sha256(csv)}",
+            "schema": {"fields": fields, "primaryKey": info.get("primary_key", [])},
+        }
+        parquet = csv.with_suffix(".parquet")
+        if parquet.exists():  # the same table, typed, for Python and R users
+            resource["parquet"] = {"path": parquet.relative_to(folder).as_posix(), "bytes": parquet.stat().st_size,
+                                   "hash": f"sha256:{sha256(parquet)}"}
+        resources.append(resource)
+    resources += map_resources(folder)
+    return {
+        "$schema": "https://datapackage.org/profiles/2.0/datapackage.json",
+        "name": f"hrd-kz-{period.id.replace('_', '-').lower()}",
+        "title": f"{period.title_en} (bulletin No. {period.bulletin_number})",
+        "description": (f"Processed tables of the monitoring of human rights defenders in Kazakhstan, "
+                        f"{period.first_day} to {period.last_day}. {period.origin_note['en']} "
+                        "Aggregates only: no personal data."),
+        "version": f"{period.id}",
+        "keywords": ["human rights defenders", "Kazakhstan", "monitoring", f"data origin: {period.data_origin}"],
+        "resources": resources,
+    }
+
+
+MAP_FORMATS = {".html": ("html", "text/html"), ".json": ("json", "application/json"), ".png": ("png", "image/png"), ".svg": ("svg", "image/svg+xml"),
+               ".js": ("js", "text/javascript")}
+
+
+def map_resources(folder: Path) -> list[dict]:
+    """The maps (interactive HTML, PNG, SVG, and the plotly.js their HTML loads) as file resources."""
+    resources = []
+    for path in sorted((folder / "maps").glob("*")):
+        fmt, mediatype = MAP_FORMATS[path.suffix]
+        name = path.name.lower().replace("_", "-").replace(".", "-")
+        resources.append({
+            "name": f"map-{name}" if path.suffix != ".js" else f"maps-{name}", "path": path.relative_to(folder).as_posix(),
+            "type": "file", "scheme": "file", "format": fmt, "mediatype": mediatype,
+            "title": "plotly.js, loaded by the interactive maps" if path.suffix == ".js" else f"Map {path.stem} ({fmt})",
+            "bytes": path.stat().st_size, "hash": f"sha256:{sha256(path)}",
+        })
+    return resources
+
+
+def write(folder: Path, period: Period, into: Path | None = None) -> Path:
+    """datapackage.json describing the run folder, written into `into` (default: the folder)."""
+    path = Path(into or folder) / "datapackage.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    text = json.dumps(build(folder, period), ensure_ascii=False, indent=2) + "\n"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def describe_tables(period=None) -> str:
+    """`hrd-bulletin tables`: every processed table with its part, title, description and columns;
+    with a period that has been run, the rows of each of its tables."""
+    present = {}
+    if period is not None:
+        from pipeline.outputs.publish import settle
+
+        settle(period.processed_dir.parent, period.id)
+        present = {p.stem: p for p in (period.processed_dir / "tables").glob("*.parquet")}
+        if not present:
+            return f"{period.id}: no tables yet; run `hrd-bulletin run {period.id}` first"
+    lines = []
+    for part, tables in tables_by_part().items():
+        lines.append(f"# {part}")
+        for name, info in tables.items():
+            rows = ""
+            if period is not None:
+                rows = f"  [{len(pd.read_parquet(present[name]))} rows]" if name in present else "  [not in this run]"
+            lines += [f"{name}: {info['title']}{rows}", f"    {' '.join(info['description'].split())}",
+                      f"    columns: {', '.join(info['columns'])}"]
+        lines.append("")
+    return "\n".join(lines).rstrip()

@@ -1,0 +1,279 @@
+"""Choropleth maps of the regions of Kazakhstan (geopandas + plotly), offline and reproducible.
+
+Boundaries come from data/raw/reference/boundaries/<division>.geojson, the division of the period.
+A map is drawn as plain plotly shapes in a Lambert conformal conic projection centred on
+Kazakhstan, not as a plotly `geo` trace: a geo trace loads its base map (topojson) from a CDN,
+which breaks offline, and a base map adds nothing inside one country. So the HTML maps need only
+plotly.js, shipped beside them, and kaleido renders the same figure to PNG and SVG for print.
+
+Conventions: every unit of the division is drawn; a unit with no observation (NaN) is grey and
+hatched, a unit with zero takes the lightest colour of the scale. Cities of republican
+significance (Almaty, Astana) are too small to see as areas: they get a circle at their centre.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import re
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import plotly.graph_objects as go
+from plotly.colors import sample_colorscale
+
+from pipeline import formatting
+from pipeline.data import privacy
+from pipeline.data.errors import InputError, Problem
+from pipeline.data.periods import Period
+from pipeline.outputs.charts import FONT, add_source, wrap
+
+PROJECTION = "+proj=lcc +lat_0=48 +lon_0=67 +lat_1=45 +lat_2=51 +datum=WGS84 +units=km +no_defs"
+NO_DATA = {"ru": "нет наблюдений", "en": "no observations"}
+NO_DATA_FILL = "#f0f0f0"
+WIDTH, HEIGHT = 1000, 620
+
+
+def boundaries_path(period: Period) -> Path:
+    return period.reference_dir / "boundaries" / f"{period.division}.geojson"
+
+
+def load_geography(period: Period) -> gpd.GeoDataFrame:
+    """The division's units with names, kind, centre coordinates and projected geometry."""
+    path = boundaries_path(period)
+    reference = period.reference_dir
+    division = pd.read_csv(period.division_path, dtype=str, keep_default_na=False)
+    if not path.exists():
+        raise InputError([Problem(str(path), None, None, None, f"boundaries of division {period.division}")])
+    shapes = gpd.read_file(path)
+    missing = sorted(set(division["code"]) - set(shapes["code"]))
+    extra = sorted(set(shapes["code"]) - set(division["code"]))
+    if missing or extra:
+        raise InputError([Problem(str(path), None, "code", ", ".join(missing + extra),
+                                  f"one feature per unit of divisions/{period.division}.csv "
+                                  f"(missing: {', '.join(missing) or 'none'}; unknown: {', '.join(extra) or 'none'})")])
+    cities = pd.read_csv(reference / "cities.csv", dtype={"city": str})
+    geo = shapes.merge(division, on="code").merge(
+        cities[["city", "lat", "lon"]].rename(columns={"city": "centre_city"}), on="centre_city", how="left")
+    geo = geo.to_crs(PROJECTION).sort_values("code").reset_index(drop=True)
+    centres = gpd.GeoSeries(gpd.points_from_xy(geo["lon"], geo["lat"]), crs="EPSG:4326").to_crs(PROJECTION)
+    geo["centre_x"], geo["centre_y"] = centres.x.to_numpy(), centres.y.to_numpy()
+    label_points = geo.geometry.representative_point()
+    geo["label_x"], geo["label_y"] = label_points.x, label_points.y
+    return geo
+
+
+def values_by_unit(table: pd.DataFrame, column: str, geo: gpd.GeoDataFrame, key: str = "oblast") -> pd.Series:
+    """The column of a processed table per unit of the division; NaN where the table has no row."""
+    values = table.set_index(key)[column].astype("float64")
+    unknown = sorted(set(values.index) - set(geo["code"]))
+    if unknown:
+        raise ValueError(f"units {unknown} are not in the division")
+    return values.reindex(geo["code"])
+
+
+def choropleth(values: pd.Series, geo: gpd.GeoDataFrame, period: Period, title: str, legend_title: str,
+               lang: str = "ru", colorscale: str = "Reds", decimals: int = 0, name: str = "map",
+               from_zero: bool = True, missing: dict[str, str] | None = None) -> go.Figure:
+    """A choropleth of one value per unit (NaN = no observation), with circles for the small cities.
+
+    from_zero: the colour scale starts at 0 (counts); otherwise at the smallest value (scores).
+    missing: what a NaN means on this map, per language (default: no observations)."""
+    missing_label = (missing or NO_DATA)[lang]
+    values = values.reindex(geo["code"])
+    observed = values.dropna()
+    low = float(observed.min()) if len(observed) else 0.0
+    vmin = min(0.0, low) if from_zero else low
+    vmax = float(observed.max()) if len(observed) and observed.max() > vmin else vmin + 1
+    colours = dict(zip(observed.index, sample_colorscale(colorscale, list((observed - vmin) / (vmax - vmin)))))
+    names = dict(zip(geo["code"], geo[f"name_{lang}"]))
+
+    def shown(v) -> str:
+        return missing_label if pd.isna(v) else formatting.number(v, lang, decimals)
+
+    fig = go.Figure()
+    for _, unit in geo.iterrows():
+        code, value = unit["code"], values[unit["code"]]
+        xs, ys = _outline(unit.geometry)
+        style = {"fillcolor": colours.get(code, NO_DATA_FILL)}
+        if pd.isna(value):
+            style["fillpattern"] = {"shape": "/", "fgcolor": "#9a9a9a", "bgcolor": NO_DATA_FILL, "size": 6}
+        fig.add_scatter(x=xs, y=ys, mode="lines", fill="toself", line={"color": "#ffffff", "width": 0.8},
+                        hoveron="fills", text=f"{names[code]}: {shown(value)}", hoverinfo="text", showlegend=False,
+                        name=code, customdata=[[code, None if pd.isna(value) else float(value)]], uid=f"{name}-{code}", **style)
+    regions = geo[geo["kind"] != "city"]
+    fig.add_scatter(x=regions["label_x"], y=regions["label_y"], mode="text", showlegend=False, hoverinfo="skip",
+                    text=[f"{shown(values[c])}" if pd.notna(values[c]) else "" for c in regions["code"]],
+                    textfont={"size": 13, "color": [_ink(colours.get(c, NO_DATA_FILL)) for c in regions["code"]]},
+                    uid=f"{name}-labels")
+    cities = geo[geo["kind"] == "city"]
+    fig.add_scatter(x=cities["centre_x"], y=cities["centre_y"], mode="markers+text", showlegend=False,
+                    marker={"size": 18, "color": [colours.get(c, NO_DATA_FILL) for c in cities["code"]],
+                            "line": {"color": "#222", "width": 1.5}},
+                    text=[f"{names[c]}: {shown(values[c])}" for c in cities["code"]], textposition="middle right",
+                    textfont={"size": 12}, hoverinfo="text", uid=f"{name}-cities")
+    fig.add_scatter(x=[None], y=[None], mode="markers", showlegend=False, hoverinfo="skip", uid=f"{name}-scale",
+                    marker={"colorscale": colorscale, "cmin": vmin, "cmax": vmax, "color": [vmin], "showscale": True,
+                            "colorbar": {"title": {"text": wrap(legend_title, 18)}, "thickness": 14, "len": 0.6,
+                                         "x": 1.0, "tickformat": f",.{decimals}f"}})
+    if values.isna().any():
+        fig.add_scatter(x=[None], y=[None], mode="markers", name=missing_label, uid=f"{name}-nodata",
+                        marker={"symbol": "square", "size": 14, "color": NO_DATA_FILL, "line": {"color": "#9a9a9a", "width": 1}})
+    fig.update_layout(
+        title={"text": title, "x": 0.01, "xanchor": "left"}, font={"family": FONT, "size": 13},
+        template="plotly_white", width=WIDTH, height=HEIGHT, margin={"l": 10, "r": 10, "t": 60, "b": 60},
+        xaxis={"visible": False}, yaxis={"visible": False, "scaleanchor": "x", "scaleratio": 1},
+        legend={"x": 0.0, "y": 0.02, "bgcolor": "rgba(255,255,255,0.7)"}, showlegend=bool(values.isna().any()),
+        meta={"map": name, "division": period.division,
+              "values": {c: (None if pd.isna(v) else float(v)) for c, v in values.items()},
+              "total": float(observed.sum())},
+    )
+    return add_source(fig, period, lang, width=115, yshift=-8)
+
+
+def _ink(colour: str) -> str:
+    """Black text on light fills, white on dark ones."""
+    if colour.startswith("#"):
+        r, g, b = (int(colour[i:i + 2], 16) for i in (1, 3, 5))
+    else:
+        r, g, b = (float(v) for v in re.findall(r"[\d.]+", colour)[:3])
+    return "#111111" if 0.299 * r + 0.587 * g + 0.114 * b > 140 else "#ffffff"
+
+
+def _outline(geometry) -> tuple[list, list]:
+    """Exterior rings of a (multi)polygon as one path, rings separated by None (plotly's convention)."""
+    xs, ys = [], []
+    for polygon in getattr(geometry, "geoms", [geometry]):
+        x, y = polygon.exterior.xy
+        xs += [round(v, 2) for v in x] + [None]
+        ys += [round(v, 2) for v in y] + [None]
+    return xs, ys
+
+
+# --- writing -------------------------------------------------------------------------------
+class _DropIgnoredDevToolsMessage(logging.Filter):
+    """choreographer (kaleido's link to Chromium) logs, with a traceback, a DevTools message it could
+    not decode and then ignores; it happens now and then on a loaded machine and does not change the
+    images (the run's maps are compared byte for byte by the tests). Printed in the kernel, the
+    traceback would land in the executed notebook and make two runs' notebooks differ."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.getMessage() != "JSONError decoding message. Ignoring"
+
+
+logging.getLogger("choreographer.channels.pipe").addFilter(_DropIgnoredDevToolsMessage())
+
+
+def _browser() -> None:
+    """kaleido drives a Chromium; Debian's lives at /usr/bin/chromium."""
+    if "BROWSER_PATH" not in os.environ:
+        for candidate in ("/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"):
+            if Path(candidate).exists():
+                os.environ["BROWSER_PATH"] = candidate
+                break
+
+
+def save(output_dir: str | os.PathLike | None, figures: dict[str, go.Figure], static: bool = True) -> list[Path]:
+    """Write each map as maps/<name>.html (plotly.js beside it, no network needed), .png and .svg,
+    and its plotly figure as .json (what the bulletin and other tools re-draw it from)."""
+    if output_dir is None:
+        print("Exploring: maps not written (a run passes output_dir).")
+        return []
+    folder = Path(output_dir) / "maps"
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, fig in figures.items():
+        path = folder / f"{name}.html"
+        fig.write_html(path, include_plotlyjs="directory", full_html=True, div_id=f"map-{name}",
+                       config={"displaylogo": False, "responsive": True}, auto_open=False)
+        fig.write_json(folder / f"{name}.json")
+        written += [path, folder / f"{name}.json"]
+    if static:
+        import plotly.io as pio
+
+        _browser()
+        names = list(figures)
+        for fmt in ("png", "svg"):
+            paths = [folder / f"{n}.{fmt}" for n in names]
+            pio.write_images([figures[n] for n in names], paths, format=fmt, scale=2 if fmt == "png" else 1)
+            written += paths
+        for n in names:
+            _stable_svg(folder / f"{n}.svg")
+    print("Maps written: " + ", ".join(figures))
+    return written
+
+
+def _stable_svg(path: Path) -> None:
+    """plotly.js names clip paths after a random id per render; name them after the map instead."""
+    text = path.read_text(encoding="utf-8")
+    ids = set(re.findall(r"clip([0-9a-f]{6})", text))
+    for n, random_id in enumerate(sorted(ids)):
+        text = text.replace(random_id, f"map{n:03d}")
+    path.write_text(text, encoding="utf-8")
+
+
+# --- the period's maps, one builder per bulletin part ---------------------------------------
+TEXT = {
+    "respondents": {"ru": ("Респонденты анкетирования по регионам", "респондентов"),
+                    "en": ("Survey respondents by region", "respondents")},
+    "violations": {"ru": ("Нарушения прав правозащитников по регионам", "нарушений"),
+                   "en": ("Violations of the rights of HRDs by region", "violations")},
+    "media": {"ru": ("Медиа-материалы об угрозах правозащитникам по регионам", "материалов"),
+              "en": ("Media materials on threats to HRDs by region", "materials")},
+    "risk": {"ru": ("Риск для правозащитников (угрозы × уязвимость / ресурсы)", "риск"),
+             "en": ("Risk for HRDs (threats × vulnerability / resources)", "risk")},
+    "threats": {"ru": ("Угрозы: самооценка правозащитников (1-5)", "угрозы"), "en": ("Threats: HRDs' own assessment (1-5)", "threats")},
+    "vulnerability": {"ru": ("Уязвимость: самооценка правозащитников (1-5)", "уязвимость"),
+                      "en": ("Vulnerability: HRDs' own assessment (1-5)", "vulnerability")},
+    "resources": {"ru": ("Ресурсы: самооценка правозащитников (1-5)", "ресурсы"), "en": ("Resources: HRDs' own assessment (1-5)", "resources")},
+    "security": {"ru": ("Безопасность: самооценка правозащитников (1-5)", "безопасность"),
+                 "en": ("Security: HRDs' own assessment (1-5)", "security")},
+}
+LANGS = ("ru", "en")
+
+
+def respondents_maps(by_oblast: pd.DataFrame, geo, period: Period) -> dict[str, go.Figure]:
+    """Part I: respondents per region (survey_respondents_by_oblast). Every region has a row there,
+    so a blank is a count suppressed to protect respondents (pipeline.privacy), not a gap."""
+    values = values_by_unit(by_oblast, "respondents", geo)
+    k = privacy.min_cell(period)
+    hidden = {"ru": f"скрыто: меньше {k} респондентов", "en": f"not shown: fewer than {k} respondents"}
+    return {f"respondents_{lang}": choropleth(values, geo, period, *TEXT["respondents"][lang], lang=lang,
+                                             colorscale="Blues", name=f"respondents_{lang}", missing=hidden) for lang in LANGS}
+
+
+def violations_maps(by_oblast: pd.DataFrame, categories: pd.DataFrame, geo, period: Period) -> dict[str, go.Figure]:
+    """Part III: violations per region, all and per HRD category (incidents_by_oblast)."""
+    figures = {}
+    labels = {"all": {"ru": "", "en": ""}} | {c: {"ru": ru, "en": en} for c, ru, en in
+                                            zip(categories["id"], categories["name_ru"], categories["name_en"])}
+    for category, label in labels.items():
+        rows = by_oblast[by_oblast["hrd_category"] == category]
+        values = values_by_unit(rows, "violations", geo)
+        for lang in LANGS:
+            title, legend = TEXT["violations"][lang]
+            if label[lang]:
+                title = f"{title}: {label[lang].lower() if lang == 'ru' else label[lang]}"
+            name = f"violations_{category}_{lang}"
+            figures[name] = choropleth(values, geo, period, title, legend, lang=lang, name=name)
+    return figures
+
+
+def media_maps(by_oblast: pd.DataFrame, geo, period: Period) -> dict[str, go.Figure]:
+    """Part IV: media materials per region of the outlet (media_by_oblast)."""
+    values = values_by_unit(by_oblast, "materials", geo)
+    return {f"media_{lang}": choropleth(values, geo, period, *TEXT["media"][lang], lang=lang, colorscale="Purples",
+                                       name=f"media_{lang}") for lang in LANGS}
+
+
+def risk_maps(regions: pd.DataFrame, geo, period: Period) -> dict[str, go.Figure]:
+    """Part V: risk and its components per region, means over the waves (dynamics_regions)."""
+    figures = {}
+    scales = {"risk": "Reds", "threats": "Oranges", "vulnerability": "Oranges", "resources": "Greens", "security": "Greens"}
+    for measure, scale in scales.items():
+        values = values_by_unit(regions, measure, geo)
+        for lang in LANGS:
+            name = f"{measure}_{lang}"
+            figures[name] = choropleth(values, geo, period, *TEXT[measure][lang], lang=lang, colorscale=scale,
+                                       decimals=1, name=name, from_zero=measure == "risk")
+    return figures

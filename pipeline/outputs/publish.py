@@ -1,0 +1,109 @@
+"""The period's outputs folder: who may write it, and how a run replaces it without ever leaving it
+half-overwritten (renames only; an interrupted swap is finished or undone by the next run or read).
+
+Kept apart from pipeline.run.engine so that the notebooks, which read processed tables through pipeline.io,
+depend on this small module only and not on the whole run machinery (pipeline.steps fingerprints
+each notebook by the code it imports).
+"""
+from __future__ import annotations
+
+import fcntl
+import os
+import shutil
+import sys
+import time
+from pathlib import Path
+
+
+class RunFailed(Exception):
+    """A run or render that could not be done; `logged`: the run has already said why on stderr."""
+
+    def __init__(self, message: str, logged: bool = False):
+        super().__init__(message)
+        self.logged = logged
+
+
+class PeriodBusy(RunFailed):
+    """Another run (or render) of the period holds its lock."""
+
+
+class CannotWrite(RunFailed):
+    """The outputs folder is not writable (a read-only copy of published outputs, say)."""
+
+
+def _log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def checkpoint(name: str) -> None:
+    """A named point of the run. HRD_PAUSE_AT=<name> makes the run announce it on stderr and wait
+    there, so a test can kill the run at that exact moment (tests/test_atomic.py)."""
+    if os.environ.get("HRD_PAUSE_AT") == name:
+        _log(f"PAUSED AT {name}")
+        time.sleep(float(os.environ.get("HRD_PAUSE_SECONDS", "60")))
+
+
+def lock_period(processed_root: Path, period_id: str, doing: str = "run"):
+    """Hold an exclusive lock on the period for the run's life (released by the OS if killed). The
+    lock file says who holds it (PID, start time, what), for the message another run gets."""
+    locks = processed_root / ".locks"
+    path = locks / f"{period_id}.lock"
+    try:
+        locks.mkdir(parents=True, exist_ok=True)
+        # not "w": that would empty the holder's note before we know whether we get the lock
+        handle = os.fdopen(os.open(path, os.O_RDWR | os.O_CREAT, 0o644), "r+", encoding="utf-8")
+    except OSError as exc:
+        raise CannotWrite(f"cannot write in {processed_root} ({exc.strerror}): a {doing} of {period_id} writes its "
+                          "outputs there. Work on a writable copy: hrd-bulletin --data-root <copy of data/> ...") from None
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        holder = handle.read().strip() or "a process that has not yet said who it is"
+        handle.close()
+        raise PeriodBusy(f"another run of {period_id} is in progress ({holder}; lock {path}): wait for it to end, "
+                         "or stop that process") from None
+    handle.seek(0)
+    handle.truncate()
+    started = time.strftime("%Y-%m-%d %H:%M:%S %Z", time.localtime())
+    handle.write(f"{doing}, PID {os.getpid()}, started {started}")
+    handle.flush()
+    return handle
+
+
+def publish(staging: Path, final: Path) -> None:
+    """Swap the staging folder in place of the period's outputs, by renames only.
+
+    Killed between the two renames, the last good outputs wait in .previous/ and recover() puts
+    them back; killed after, the new outputs are in place and .previous/ is stale."""
+    backup = final.parent / ".previous" / final.name
+    if backup.exists():
+        shutil.rmtree(backup)
+    backup.parent.mkdir(parents=True, exist_ok=True)
+    if final.exists():
+        final.rename(backup)
+    checkpoint("between-renames")
+    staging.rename(final)
+    if backup.exists():
+        shutil.rmtree(backup)
+
+
+def settle(processed_root: Path, period_id: str) -> None:
+    """recover() when no run of the period is in progress (a running one finishes its own swap).
+    On a read-only copy of published outputs there is nothing to recover, nor any way to: read as is."""
+    try:
+        lock = lock_period(processed_root, period_id, doing="read")
+    except RunFailed:
+        return
+    try:
+        recover(processed_root, period_id)
+    finally:
+        lock.close()
+
+
+def recover(processed_root: Path, period_id: str) -> None:
+    """After a run killed between the two renames of publish(): put the last good outputs back."""
+    final, backup = processed_root / period_id, processed_root / ".previous" / period_id
+    if backup.exists() and not final.exists():
+        backup.rename(final)
+    elif backup.exists():
+        shutil.rmtree(backup)

@@ -1,0 +1,220 @@
+"""Reconciliation: every published figure of a bulletin beside the figure recomputed from the
+processed tables, whether they agree, and why not when they do not.
+
+The recomputation reads only processed tables (never the raw data), so the reconciliation checks
+what is published. Where each figure comes from is data: pipeline/published_figures.map.yml.
+The published figures are published_figures.yml and, when present, published_matrix.csv (the
+bulletin's threat-type x city matrix, compared cell by cell).
+"""
+from __future__ import annotations
+
+import fnmatch
+from pathlib import Path
+
+import pandas as pd
+import yaml
+
+from pipeline.data.figures import agrees, leaves, load_published
+from pipeline.parts import dynamics, incidents, media
+
+# The parts whose statements the bulletin makes in words ("mostly journalists"): a map entry
+# `check: <part>.<function>` names a function of the part that checks one (imported here, not
+# looked up at run time, so the reconciliation's code is known: pipeline.run.steps).
+PARTS_WITH_CHECKS = {"incidents": incidents, "media": media, "dynamics": dynamics}
+
+MAP_PATH = Path(__file__).with_name("published_figures.map.yml")
+COLUMNS = ["figure", "published", "recomputed", "agrees", "status", "basis", "note"]
+STAT_KEYS = {"mean", "min", "max", "median"}
+
+
+def load_map(path: Path = MAP_PATH) -> dict[str, dict]:
+    return yaml.safe_load(path.read_text(encoding="utf-8"))
+
+
+def load_tables(folder: str | Path) -> dict[str, pd.DataFrame]:
+    """All processed tables of a run folder (data/processed/<period>/ or a staging folder)."""
+    return {p.stem: pd.read_parquet(p) for p in sorted((Path(folder) / "tables").glob("*.parquet"))}
+
+
+def published_tree(period) -> dict:
+    """The period's published figures: published_figures.yml plus the matrix as incidents_matrix."""
+    tree = load_published(period.published_figures_path)
+    matrix_path = period.published_matrix_path
+    if matrix_path.exists():
+        matrix = pd.read_csv(matrix_path).set_index("threat_type")
+        tree["incidents_matrix"] = {t: {c: int(n) for c, n in row.items()} for t, row in matrix.iterrows()}
+    return tree
+
+
+def write_for_run(folder: Path, period, into: Path | None = None) -> pd.DataFrame | None:
+    """reconciliation.csv of the tables of a run folder, written into `into` (default: the folder),
+    when the period's raw folder holds published figures."""
+    if not period.published_figures_path.exists():
+        return None
+    frame = reconcile(published_tree(period), load_tables(folder))
+    target = Path(into or folder)
+    target.mkdir(parents=True, exist_ok=True)
+    frame.to_csv(target / "reconciliation.csv", index=False, encoding="utf-8", lineterminator="\n")
+    return frame
+
+
+def summary(frame: pd.DataFrame) -> str:
+    counts = frame["status"].value_counts()
+    return ", ".join(f"{status}: {counts.get(status, 0)}" for status in ("agrees", "disagrees", "missing", "not_recomputed"))
+
+
+def reconcile(published: dict, tables: dict[str, pd.DataFrame], figure_map: dict | None = None) -> pd.DataFrame:
+    figure_map = load_map() if figure_map is None else figure_map
+    shares = _concat(tables, "_shares")
+    stats = _concat(tables, "_stats")
+    rows = []
+    for path, value, notes in leaves({k: v for k, v in published.items() if k != "period"}):
+        row = {"figure": path, "published": _as_text(value), "recomputed": "", "agrees": pd.NA,
+               "status": "not_recomputed", "basis": "", "note": "; ".join(f"{v}" for v in notes.values())}
+        source, stat = _find(figure_map, path)
+        if source is None:
+            row["basis"] = "no recomputation defined for this figure"
+            rows.append(row)
+            continue
+        try:
+            if "check" in source:
+                recomputed, ok, basis = _check(source, tables, value)
+            else:
+                if not isinstance(value, (int, float)) and "ranking" not in source:
+                    raise LookupError(f"a {type(value).__name__} cannot be compared with a number")
+                recomputed, basis = _recompute(source, stat, tables, shares, stats)
+                ok = _agrees(value, recomputed)
+        except LookupError as exc:
+            row.update(status="missing", basis=str(exc))
+        else:
+            row.update(recomputed=_as_text(recomputed), agrees=bool(ok), status="agrees" if ok else "disagrees", basis=basis)
+            if not ok and source.get("why"):
+                row["note"] = "; ".join(n for n in (source["why"], row["note"]) if n)
+        rows.append(row)
+    frame = pd.DataFrame(rows, columns=COLUMNS)
+    frame["agrees"] = frame["agrees"].astype("boolean")
+    return frame
+
+
+def _agrees(published, recomputed) -> bool:
+    if isinstance(published, list):
+        return list(published) == list(recomputed)
+    return agrees(published, recomputed)
+
+
+def _concat(tables: dict[str, pd.DataFrame], suffix: str) -> pd.DataFrame:
+    parts = [t for name, t in tables.items() if name.endswith(suffix)]
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+
+
+def _find(figure_map: dict, path: str) -> tuple[dict | None, str]:
+    """The map entry for a figure: its full path first, else its parent with the last key as stat."""
+    parent, _, last = path.rpartition(".")
+    for candidate, stat in ((path, None), (parent, last)):
+        for pattern, source in figure_map.items():
+            captured = _match(pattern, candidate)
+            if captured is None:
+                continue
+            keys = source.get("keys", {})
+            captured = [keys.get(c, c.lower() if keys.get("lower") else c) for c in captured]
+            return _fill(source, captured), source.get("stat", stat)
+    return None, last
+
+
+def _match(pattern: str, path: str) -> list[str] | None:
+    a, b = pattern.split("."), path.split(".")
+    if len(a) != len(b) or not all(fnmatch.fnmatchcase(y, x) for x, y in zip(a, b)):
+        return None
+    return [y for x, y in zip(a, b) if x == "*"]
+
+
+def _fill(source, captured: list[str]):
+    if isinstance(source, dict):
+        return {k: _fill(v, captured) for k, v in source.items()}
+    if isinstance(source, str):
+        for n, value in enumerate(captured, start=1):
+            source = source.replace(f"{{{n}}}", value)
+    return source
+
+
+def _table(tables, name: str) -> pd.DataFrame:
+    if name not in tables:
+        raise LookupError(f"table {name} was not produced")
+    return tables[name]
+
+
+def _where(frame: pd.DataFrame, where: dict) -> pd.DataFrame:
+    mask = pd.Series(True, index=frame.index)
+    for column, value in where.items():
+        if column not in frame.columns:
+            raise LookupError(f"no column {column}")
+        mask &= frame[column] == value
+    return frame[mask]
+
+
+def _check(source: dict, tables, value):
+    part, _, function = source["check"].partition(".")
+    if part not in PARTS_WITH_CHECKS or not hasattr(PARTS_WITH_CHECKS[part], function):
+        raise LookupError(f"check {source['check']}: expected <part>.<function> of {', '.join(PARTS_WITH_CHECKS)}")
+    check = getattr(PARTS_WITH_CHECKS[part], function)
+    try:
+        recomputed, ok, basis = check(tables, value, **source.get("args", {}))
+    except KeyError as exc:
+        raise LookupError(f"{source['check']}: table {exc} was not produced") from exc
+    return recomputed, bool(ok), basis
+
+
+def _recompute(source: dict, stat: str, tables, shares: pd.DataFrame, stats: pd.DataFrame):
+    where = source.get("where", {})
+    for kind in ("total", "min", "max"):
+        if kind in source:
+            table, column = source[kind].split("/")
+            rows = _where(_table(tables, table), where)
+            value = {"total": rows[column].sum, "min": rows[column].min, "max": rows[column].max}[kind]()
+            described = ", ".join(f"{k} = {v}" for k, v in where.items())
+            return float(value), f"{kind} of {table}.{column}" + (f" where {described}" if described else f" over {len(rows)} rows")
+    if "value" in source:
+        rows = _where(_table(tables, source["value"]), where)
+        if len(rows) != 1:
+            raise LookupError(f"{source['value']} where {where}: {len(rows)} rows, expected 1")
+        column = source["columns"][stat] if "columns" in source else source["column"]
+        return float(rows[column].iloc[0]), f"{source['value']}.{column} where " + ", ".join(f"{k} = {v}" for k, v in where.items())
+    if "ranking" in source:
+        table, column = source["ranking"].split("/")
+        ranked = _table(tables, table).sort_values(["rank", column])
+        aliases = source.get("aliases", {})
+        top = [aliases.get(x, x) for x in ranked[column].head(source["top"])]
+        counts = ranked.select_dtypes("number").drop(columns="rank").iloc[:, 0].head(source["top"] + 1)
+        return top, f"{table} by rank: " + ", ".join(f"{x} {n}" for x, n in zip(ranked[column], counts))
+    if "shares" in source:
+        group, item, answer = source["shares"].split("/")
+        row = _one(shares, f"shares row {group}/{item}/{answer}", group=group, item=item, answer=answer)
+        count, base = int(row["count"]), int(row["base"])
+        basis = f"{count} of {base} {group} answering {item} = {answer}"
+        if stat == "count":
+            return count, basis
+        if stat == "pct":
+            return 100 * count / base, basis
+        raise LookupError(f"a shares row has no statistic '{stat}'")
+    group, item = source["stats"].split("/")
+    row = _one(stats, f"stats row {group}/{item}", group=group, item=item)
+    if stat not in STAT_KEYS:
+        raise LookupError(f"a stats row has no statistic '{stat}'")
+    return float(row[stat]), f"{stat} over {int(row['n'])} {group} ({row['population']}) of {item}"
+
+
+def _one(frame: pd.DataFrame, what: str, **where) -> pd.Series:
+    if frame.empty:
+        raise LookupError(f"{what}: no such table was produced")
+    found = _where(frame, where)
+    if len(found) != 1:
+        raise LookupError(f"{what}: {len(found)} rows found, expected 1")
+    return found.iloc[0]
+
+
+def _as_text(value) -> str:
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    if isinstance(value, float):
+        return f"{round(value, 4):g}"
+    return str(value)

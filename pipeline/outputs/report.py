@@ -1,0 +1,163 @@
+"""Helpers for the Quarto bulletin (report/): every number, table and figure of the bulletin comes
+from the period's processed tables through this module; the report's .qmd files hold the prose.
+
+    b = Bulletin.open(period, data_root, tables_dir, lang, fmt)
+    `{python} b.num(b.headline("respondents"))` in the prose; b.table(...), b.figure(...), b.map(...)
+
+Tables and figures are printed as Markdown (cells with `output: asis`): pandoc turns them into
+native tables for HTML and Typst alike, and no rich Jupyter output is produced, so Quarto adds no
+script from a CDN and the HTML bulletin works offline. Interactive figures go into the HTML as
+raw HTML blocks that use the plotly.js embedded once in the page head; the PDF gets PNG images.
+"""
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from pipeline import formatting
+from pipeline.data.periods import Period, load_period
+from pipeline.outputs.reconcile import load_tables
+
+
+@dataclass
+class Bulletin:
+    period: Period
+    folder: Path  # the run folder holding tables/, maps/, run.json
+    lang: str
+    fmt: str  # html | pdf
+    tables: dict[str, pd.DataFrame] = field(repr=False)
+    _figures: int = 0
+    _plotly_in_page: bool = False
+
+    @classmethod
+    def open(cls, period: str, data_root: str | None, tables_dir: str | None, lang: str, fmt: str) -> "Bulletin":
+        info = load_period(period, data_root)
+        folder = Path(tables_dir) if tables_dir else info.processed_dir
+        tables = load_tables(folder)
+        if not tables:
+            raise FileNotFoundError(f"{folder}: no processed tables; run `hrd-bulletin run {period}` first")
+        return cls(period=info, folder=folder, lang=lang, fmt=fmt, tables=tables)
+
+    # --- numbers in the prose ---------------------------------------------------------------
+    def num(self, value, decimals: int = 0) -> str:
+        """A number as the bulletin prints it: '27 867' and '54,4' in Russian, '27,867' and '54.4' in English."""
+        return formatting.number(value, self.lang, decimals)
+
+    def pct(self, value: float, decimals: int = 1) -> str:
+        return formatting.percent(value, self.lang, decimals)
+
+    def value(self, table: str, column: str, **where):
+        rows = self.tables[table]
+        for key, wanted in where.items():
+            rows = rows[rows[key] == wanted]
+        if len(rows) != 1:
+            raise KeyError(f"{table} where {where}: {len(rows)} rows, expected 1")
+        return rows[column].iloc[0]
+
+    def headline(self, figure: str) -> int:
+        return int(self.value("period_headlines", "value", figure=figure))
+
+    def share(self, group: str, item: str, answer: str, decimals: int = 1) -> str:
+        """'54,4 %': a survey answer's share, from the shares tables."""
+        shares = pd.concat([t for n, t in self.tables.items() if n.endswith("_shares")])
+        row = shares[(shares["group"] == group) & (shares["item"] == item) & (shares["answer"] == answer)]
+        return self.pct(100 * row["count"].iloc[0] / row["base"].iloc[0], decimals)
+
+    def stat(self, group: str, item: str, stat: str, decimals: int = 0) -> str:
+        stats = pd.concat([t for n, t in self.tables.items() if n.endswith("_stats")])
+        row = stats[(stats["group"] == group) & (stats["item"] == item)]
+        return self.num(row[stat].iloc[0], decimals)
+
+    def measure(self, table: str, measure: str, decimals: int = 0) -> str:
+        return self.num(self.value(table, "value", measure=measure), decimals)
+
+    def division_units(self) -> str:
+        """The units of the period's division, counted: '14 областей и 2 города республиканского
+        значения: Алматы, Астана' / '14 regions and 2 cities of republican significance: Almaty, Astana'."""
+        from pipeline.data.io import load_division
+
+        division = load_division(self.period)
+        regions = int((division["kind"] != "city").sum())
+        cities = sorted(division.loc[division["kind"] == "city", f"name_{self.lang}"])
+        if self.lang == "ru":
+            text = formatting.counted(regions, "ru", ("область", "области", "областей"))
+            joined = formatting.counted(len(cities), "ru", ("город", "города", "городов")) + " республиканского значения"
+            return text + (f" и {joined}: {', '.join(cities)}" if cities else "")
+        text = formatting.counted(regions, "en", ("region", "regions"))
+        joined = formatting.counted(len(cities), "en", ("city", "cities")) + " of republican significance"
+        return text + (f" and {joined}: {', '.join(cities)}" if cities else "")
+
+    def t(self, ru: str, en: str) -> str:
+        """A label in the edition's language."""
+        return ru if self.lang == "ru" else en
+
+    # --- tables and figures -------------------------------------------------------------------
+    def table(self, frame: pd.DataFrame, columns: dict[str, tuple[str, str]], decimals: dict[str, int] | None = None) -> None:
+        """Print a pipe table (Markdown): columns {name: (Russian heading, English heading)}."""
+        decimals = decimals or {}
+        headings = [labels[0 if self.lang == "ru" else 1] for labels in columns.values()]
+        # relative column widths follow the longest cell (pandoc reads them from the dashes)
+        widths = {c: min(40, max(4, len(str(h)), *(len(str(v)) for v in frame[c]))) for c, h in zip(columns, headings)}
+        lines = ["| " + " | ".join(headings) + " |",
+                 "|" + "|".join(("-" * widths[c] + ":") if pd.api.types.is_numeric_dtype(frame[c]) else (":" + "-" * widths[c])
+                                for c in columns) + "|"]
+        for _, row in frame.iterrows():
+            cells = []
+            for c in columns:
+                v = row[c]
+                if pd.isna(v):
+                    cells.append("–")
+                elif pd.api.types.is_number(v) and not isinstance(v, bool):
+                    cells.append(self.num(v, decimals.get(c, 0)))
+                else:
+                    cells.append(str(v).replace("|", "/"))
+            lines.append("| " + " | ".join(cells) + " |")
+        print("\n".join(lines) + "\n")
+
+    def figure(self, fig, width: int = 820, height: int | None = None) -> None:
+        """An interactive plotly figure in HTML, a PNG image in the PDF."""
+        self._figures += 1
+        if self.fmt == "html":
+            fig.update_layout(width=None, autosize=True)
+            html = fig.to_html(include_plotlyjs=False, full_html=False, div_id=f"figure-{self._figures}",
+                               config={"displaylogo": False, "responsive": True})
+            self._raw_html(f'<div class="bulletin-figure">{html}</div>')
+        else:
+            from pipeline.outputs.maps import _browser
+
+            _browser()
+            path = self._image_dir() / f"figure-{self._figures}.png"
+            path.write_bytes(fig.to_image(format="png", width=width, height=height or fig.layout.height or 450, scale=2))
+            print(f"\n![]({path.name})\n")
+
+    def map(self, name: str) -> None:
+        """A map of the run: its interactive figure in HTML, its PNG in the PDF."""
+        if self.fmt == "html":
+            import plotly.io as pio
+
+            self.figure(pio.read_json(self.folder / "maps" / f"{name}_{self.lang}.json"))
+        else:
+            target = self._image_dir() / f"map-{name}_{self.lang}.png"
+            target.write_bytes((self.folder / "maps" / f"{name}_{self.lang}.png").read_bytes())
+            print(f"\n![]({target.name})\n")
+
+    def _raw_html(self, html: str) -> None:
+        """A raw HTML block; the first one carries plotly.js itself, so the page needs no network."""
+        if not self._plotly_in_page:
+            from plotly.offline import get_plotlyjs
+
+            html = f'<script type="text/javascript">{get_plotlyjs()}</script>' + html
+            self._plotly_in_page = True
+        print(f"\n````{{=html}}\n{html}\n````\n")
+
+    def _image_dir(self) -> Path:
+        """Images for Typst must lie inside the project being rendered: the working folder."""
+        return Path(os.getcwd())
+
+    # --- the run record -----------------------------------------------------------------------
+    def run_record(self) -> dict:
+        return json.loads((self.folder / "run.json").read_text(encoding="utf-8"))

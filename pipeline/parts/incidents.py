@@ -1,0 +1,193 @@
+"""Part III: incidents and court cases. Pure functions from the validated incident log to tables.
+
+A violation is one right violated in a case; the bulletin counts violations ("407 нарушений") in
+its matrix and shares, cases ("391 случай") as events. Places were resolved to a city and an
+oblast by the gazetteer when the log was read. Only aggregates leave this module.
+"""
+from __future__ import annotations
+
+import pandas as pd
+
+from pipeline.data.io import region_names
+from pipeline.parts.inputs import PartInputs
+
+STATE_RESPONSES = ("ignored", "formal", "useful")
+
+
+def _names(table: pd.DataFrame, key: str) -> pd.DataFrame:
+    return table[["id", "name_ru", "name_en"]].rename(columns={"id": key})
+
+
+def tables(part: PartInputs) -> dict[str, pd.DataFrame]:
+    """Every Part III table (described in pipeline/parts/incidents.tables.yml), from the incident log
+    and the reference lists: threat_types, threat_categories, hrd_categories, threat_sources, cities."""
+    raw, reference, division = part.raw, part.reference, part.division
+    v = raw["violations"]
+    by_type = violations_by_type(v, reference["threat_types"], reference["threat_categories"])
+    return {
+        "incidents_summary": summary(raw, by_type),
+        "incidents_by_type": by_type,
+        "incidents_by_type_and_category": by_type_and_category(v, reference["hrd_categories"]),
+        "incidents_matrix": matrix(v, reference["threat_types"], reference["cities"]),
+        "incidents_by_city": by_city(v, raw["cases"], reference["cities"]),
+        "incidents_by_oblast": by_oblast(v, division, reference["hrd_categories"]),
+        "incidents_by_hrd_category": by_hrd_category(v, reference["hrd_categories"]),
+        "incidents_by_source": by_source(v, reference["threat_sources"]),
+        "incidents_plaintiffs": plaintiffs(v, reference["threat_sources"]),
+        "incidents_court": court(v),
+        "incidents_state_response": state_response(v),
+    }
+
+
+def _rank(counts: pd.Series) -> pd.Series:
+    """1 for the largest; ties share the better rank (two types with 28 are both 4th)."""
+    return counts.rank(method="min", ascending=False).astype("int64")
+
+
+def violations_by_type(v: pd.DataFrame, types: pd.DataFrame, categories: pd.DataFrame) -> pd.DataFrame:
+    counts = v["threat_type"].value_counts()
+    table = types.rename(columns={"id": "threat_type"})[["threat_type", "category", "name_ru", "name_en", "origin", "matrix_order"]]
+    table["violations"] = table["threat_type"].map(counts).fillna(0).astype("int64")
+    table["cases"] = table["threat_type"].map(v.groupby("threat_type")["case_id"].nunique()).fillna(0).astype("int64")
+    table["share_pct"] = (100 * table["violations"] / len(v)).round(4)
+    table["rank"] = _rank(table["violations"])
+    table["in_bulletin_matrix"] = table["origin"] == "bulletin_matrix"
+    table = table.merge(categories[["id", "name_ru", "name_en"]].rename(
+        columns={"id": "category", "name_ru": "category_ru", "name_en": "category_en"}), on="category", how="left")
+    table["matrix_order"] = pd.to_numeric(table["matrix_order"], errors="coerce").astype("Int64")
+    return table.sort_values(["rank", "threat_type"], kind="stable").reset_index(drop=True)
+
+
+def by_type_and_category(v: pd.DataFrame, categories: pd.DataFrame) -> pd.DataFrame:
+    table = v.groupby(["threat_type", "hrd_category"]).size().rename("violations").reset_index()
+    table["share_of_type_pct"] = (100 * table["violations"] / table.groupby("threat_type")["violations"].transform("sum")).round(4)
+    return table.sort_values(["threat_type", "violations", "hrd_category"], ascending=[True, False, True], kind="stable").reset_index(drop=True)
+
+
+def matrix(v: pd.DataFrame, types: pd.DataFrame, cities: pd.DataFrame) -> pd.DataFrame:
+    """Threat type x city, as the bulletin's matrix (long form: one row per non-empty cell)."""
+    table = v.groupby(["threat_type", "city"]).size().rename("violations").reset_index()
+    in_matrix = set(types.loc[types["origin"] == "bulletin_matrix", "id"])
+    table["in_bulletin_matrix"] = table["threat_type"].isin(in_matrix)
+    table = table.merge(cities[["city", "name_ru", "name_en"]].rename(columns={"name_ru": "city_ru", "name_en": "city_en"}),
+                        on="city", how="left")
+    return table.sort_values(["threat_type", "city"]).reset_index(drop=True)
+
+
+def by_city(v: pd.DataFrame, cases: pd.DataFrame, cities: pd.DataFrame) -> pd.DataFrame:
+    table = v.groupby(["city", "oblast"]).agg(violations=("violation_id", "size"), cases=("case_id", "nunique")).reset_index()
+    table["rank"] = _rank(table["violations"])
+    table = table.merge(cities[["city", "name_ru", "name_en", "lat", "lon"]], on="city", how="left")
+    return table.sort_values(["rank", "city"]).reset_index(drop=True)
+
+
+def by_oblast(v: pd.DataFrame, division: pd.DataFrame, categories: pd.DataFrame) -> pd.DataFrame:
+    """Violations per region and HRD category (`all` = every category); every region and category listed."""
+    regions = region_names(division)
+    regions = regions.sort_values("oblast").reset_index(drop=True)
+    keys = ["all"] + list(categories["id"])
+    grid = regions.merge(pd.DataFrame({"hrd_category": keys}), how="cross")  # region-major, categories in order
+    counts = v.groupby(["oblast", "hrd_category"]).size()
+    totals = v.groupby("oblast").size()
+    grid["violations"] = [int(totals.get(o, 0)) if c == "all" else int(counts.get((o, c), 0))
+                          for o, c in zip(grid["oblast"], grid["hrd_category"])]
+    return grid
+
+
+def _counted(reference: pd.DataFrame, key: str, values: pd.Series, total: int) -> pd.DataFrame:
+    """Every id of a reference list with its count in `values`, share of `total` and rank."""
+    table = _names(reference, key)
+    table["violations"] = table[key].map(values.value_counts()).fillna(0).astype("int64")
+    table["share_pct"] = (100 * table["violations"] / total).round(4)
+    table["rank"] = _rank(table["violations"])
+    return table
+
+
+def by_hrd_category(v: pd.DataFrame, categories: pd.DataFrame) -> pd.DataFrame:
+    table = _counted(categories, "hrd_category", v["hrd_category"], len(v))
+    return table.sort_values(["rank", "hrd_category"]).reset_index(drop=True)
+
+
+def by_source(v: pd.DataFrame, sources: pd.DataFrame) -> pd.DataFrame:
+    table = _counted(sources, "source", v["source"], len(v))
+    table.insert(3, "state", (sources["state"] == "yes").to_numpy())
+    return table.sort_values(["rank", "source"]).reset_index(drop=True)
+
+
+def plaintiffs(v: pd.DataFrame, sources: pd.DataFrame) -> pd.DataFrame:
+    """Who brought proceedings against HRDs (the source of violations where the HRD is accused or defendant)."""
+    against = v[v["court_role"].isin(["accused", "defendant"])]
+    table = _names(sources, "source")
+    table["proceedings"] = table["source"].map(against["source"].value_counts()).fillna(0).astype("int64")
+    table["rank"] = _rank(table["proceedings"])
+    return table.sort_values(["rank", "source"]).reset_index(drop=True)
+
+
+def court(v: pd.DataFrame) -> pd.DataFrame:
+    """Court proceedings by the HRD's role and outcome."""
+    cases = v[v["court_role"].notna()]
+    table = cases.groupby(["court_role", cases["court_outcome"].fillna("not_applicable")]).size()
+    return table.rename("proceedings").reset_index().sort_values(["court_role", "court_outcome"]).reset_index(drop=True)
+
+
+def state_response(v: pd.DataFrame) -> pd.DataFrame:
+    counts = v["state_response"].value_counts()
+    table = pd.DataFrame({"response": list(STATE_RESPONSES)})
+    table["violations"] = table["response"].map(counts).fillna(0).astype("int64")
+    table["share_pct"] = (100 * table["violations"] / len(v)).round(4)
+    reacted = table.loc[table["response"] != "ignored", "violations"].sum()
+    table["share_of_reactions_pct"] = [pd.NA if r == "ignored" or not reacted else round(100 * n / reacted, 4)
+                                       for r, n in zip(table["response"], table["violations"])]
+    table["share_of_reactions_pct"] = table["share_of_reactions_pct"].astype("Float64")
+    return table
+
+
+def summary(raw: dict[str, pd.DataFrame], by_type: pd.DataFrame) -> pd.DataFrame:
+    """The headline counts of Part III, one per row."""
+    v = raw["violations"]
+    role = v["court_role"]
+    outcome = v["court_outcome"]
+    response = v["state_response"].value_counts()
+    reacted = int(response.get("formal", 0) + response.get("useful", 0))
+    convictions, acquittals = int((outcome == "conviction").sum()), int((outcome == "acquittal").sum())
+    rows = [
+        ("cases", len(raw["cases"]), "Случаи атак на правозащитников", "Cases of attacks on HRDs"),
+        ("violations", len(v), "Нарушения прав", "Violations of rights"),
+        ("threat_types_observed", int((by_type["violations"] > 0).sum()), "Виды угроз, встретившиеся в периоде", "Threat types observed"),
+        ("threat_categories_observed", int(by_type.loc[by_type["violations"] > 0, "category"].nunique()),
+         "Категории угроз, встретившиеся в периоде", "Threat categories observed"),
+        ("matrix_violations", int(by_type.loc[by_type["in_bulletin_matrix"], "violations"].sum()),
+         "Нарушения видов, показанных в матрице бюллетеня", "Violations of the types in the bulletin's matrix"),
+        ("proceedings_against_hrds", int(role.isin(["accused", "defendant", "witness"]).sum()),
+         "Судебные процессы с обвинением или привлечением правозащитников", "Proceedings accusing or involving HRDs"),
+        ("lawsuits_by_hrds_against_state", int((role == "plaintiff_against_state").sum()),
+         "Иски правозащитников к государству", "Lawsuits of HRDs against the state"),
+        ("convictions", convictions, "Обвинительные решения", "Convictions"),
+        ("acquittals", acquittals, "Оправдательные решения", "Acquittals"),
+        ("convictions_per_acquittal", round(convictions / acquittals, 4) if acquittals else float("nan"),
+         "Обвинительных решений на одно оправдательное", "Convictions per acquittal"),
+        ("state_reactions", reacted, "Реакции государства (формальные и полезные)", "State reactions (formal and useful)"),
+        ("useful_share_of_reactions", round(int(response.get("useful", 0)) / reacted, 4) if reacted else float("nan"),
+         "Доля полезных среди реакций государства", "Useful share of the state's reactions"),
+    ]
+    return pd.DataFrame(rows, columns=["measure", "value", "label_ru", "label_en"]).astype({"value": "float64"})
+
+
+# --- checks of the bulletin's statements (used by the reconciliation) -------------------------
+def most_affected_category(tables: dict[str, pd.DataFrame], published, threat_type: str):
+    """'Mostly journalists': the HRD category with most violations of a threat type, and its share."""
+    rows = tables["incidents_by_type_and_category"]
+    rows = rows[rows["threat_type"] == threat_type].sort_values("violations", ascending=False)
+    top = rows.iloc[0]
+    recomputed = top["hrd_category"].split("_")[0]
+    agrees = str(published) in top["hrd_category"] and top["share_of_type_pct"] > 50
+    return recomputed, agrees, f"{top['hrd_category']}: {top['violations']} of {rows['violations'].sum()} ({top['share_of_type_pct']:.1f}%)"
+
+
+def conviction_ratio(tables: dict[str, pd.DataFrame], published):
+    """'10:1': convictions per acquittal in proceedings against HRDs."""
+    s = tables["incidents_summary"].set_index("measure")["value"]
+    convictions, acquittals = int(s["convictions"]), int(s["acquittals"])
+    a, b = (int(x) for x in str(published).split(":"))
+    ratio = convictions / acquittals if acquittals else float("inf")
+    return f"{ratio:g}:1", abs(ratio - a / b) < 0.5, f"{convictions} convictions, {acquittals} acquittals"

@@ -1,0 +1,51 @@
+"""The kernels that execute a run's notebooks (papermill), kept to the run's scratch folder."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import papermill
+from jupyter_client import AsyncKernelManager
+from traitlets import Unicode
+from traitlets.config import Config
+
+from pipeline.run.scratch import environment as scratch_environment
+
+
+class RunKernelManager(AsyncKernelManager):
+    """The kernel of one notebook of a run: its connection file and sockets in the run's scratch
+    folder, its temporary files there too (TMPDIR), and its own console output (ipykernel's log)
+    in a file there. jupyter_client interrupts a kernel before shutting it down, and ipykernel logs
+    that as 'ERROR | KeyboardInterrupt caught in kernel' on every normal run: nothing for the
+    console. The notebook's outputs are not affected (they come over the kernel's channels)."""
+
+    scratch = Unicode("", config=True, help="the folder of this kernel's files")
+
+    async def _async_launch_kernel(self, kernel_cmd, **kw):
+        folder = Path(self.scratch)
+        kw["env"] = {**kw.get("env", os.environ), **scratch_environment(folder)}
+        with open(folder / "kernel.log", "ab") as log:  # the child keeps its own copy of the handle
+            kw["stdout"] = kw["stderr"] = log
+            await super()._async_launch_kernel(kernel_cmd, **kw)
+
+
+def execute_notebook(notebook: Path, output: Path, parameters: dict, progress: bool, scratch: Path) -> None:
+    """Execute a notebook with papermill into output, its kernel's files in scratch."""
+    scratch.mkdir(parents=True, exist_ok=True)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    papermill.execute_notebook(
+        str(notebook), str(output), parameters=parameters, kernel_name="python3",
+        progress_bar=progress, log_output=False,
+        kernel_manager_class=RunKernelManager,
+        # The kernel talks to papermill over Unix sockets in the run's private scratch folder, not
+        # loopback TCP ports that any local user could reach (and ipykernel warns about): the data
+        # is sensitive. Its connection file lies there too, so a killed run leaves nothing elsewhere.
+        config=Config({"RunKernelManager": {"transport": "ipc", "ip": str(scratch / "k"),
+                                            "connection_file": str(scratch / "kernel.json"), "scratch": str(scratch)}}),
+        # the kernel starts in the notebooks' folder; not papermill's cwd=, which changes the
+        # directory of the whole process and would race between notebooks running side by side
+        resources={"metadata": {"path": str(notebook.parent)}},
+        # saved once at the end (or at the failing cell), not after every cell: the executed
+        # notebooks embed plotly.js (~5 MB each) and per-cell saves cost seconds per notebook
+        request_save_on_cell_execute=False,
+    )

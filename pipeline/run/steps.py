@@ -1,0 +1,367 @@
+"""The steps of a run: one interface for every kind of step, built from the registry
+(pipeline/steps.yml).
+
+    step.fingerprint(run)   what it depends on (digests), compared with the last good run's
+    step.execute(run, into) do it, writing its outputs into the folder `into` (merged afterwards)
+    step.code()             the pipeline code it uses
+    step.applies(run)       whether it has anything to do for this period
+    step.left_out(run, record, done)   what --no-bulletin does with its last outputs (optional steps)
+
+The fingerprint is the same for every kind, read off what the registry says the step reads: the
+raw files, the reference data, the previous period's tables, the published figures, this run's
+outputs, the report's text; plus period.yml, the parameters, the code it uses and the package
+versions. The kinds differ only in what they execute.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pipeline import paths, registry
+from pipeline.data.codebook import all_files
+from pipeline.data.periods import Period
+from pipeline.run.code import code_used_by, digest, text_digest, versions_digest
+
+NOTEBOOKS_DIR = paths.NOTEBOOKS_DIR
+OUTPUTS_DIR = paths.REPO_ROOT / "pipeline" / "outputs"
+
+
+@dataclass
+class Run:
+    """What a step sees of the run it is part of."""
+
+    period: Period
+    folder: Path  # the run's folder (staging): outputs of the steps done so far
+    scratch: Path  # the run's temporary folder (pipeline.run.scratch)
+    parameters: dict  # the notebooks' parameters
+    last: dict | None = None  # the last good run's record (run.json), if any
+    started: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.timezone.utc))
+    progress: bool = False  # per-cell progress bars (notebooks run one at a time)
+    log: Callable[[str], None] = print
+
+    @property
+    def final(self) -> Path:
+        """The period's published outputs: the last good run."""
+        return self.period.processed_dir
+
+
+@dataclass
+class Record:
+    """What happened to a step in a run (a row of run.json's steps)."""
+
+    step: str
+    status: str = "pending"  # ran | skipped | failed | outdated
+    seconds: float = 0.0
+    reason: str = ""  # why it ran (what changed) or why it was skipped
+    fingerprint: dict = field(default_factory=dict)
+    outputs: list = field(default_factory=list)  # files the step wrote, relative to the run folder
+    rendered: str = ""  # the bulletin: when the bulletin it holds was rendered
+
+    def as_json(self) -> dict:
+        row = {"step": self.step, "status": self.status, "seconds": self.seconds, "reason": self.reason,
+               "fingerprint": self.fingerprint, "outputs": self.outputs}
+        return {**row, "rendered": self.rendered} if self.rendered else row
+
+
+class Step:
+    """A step of a run, as the registry declares it; subclasses say what it executes."""
+
+    def __init__(self, entry: registry.Entry):
+        self.entry = entry
+        self.name, self.after, self.optional = entry.name, entry.after, entry.optional
+
+    @property
+    def label(self) -> str:
+        return self.name
+
+    def code(self) -> tuple[Path, ...]:
+        raise NotImplementedError
+
+    def applies(self, run: Run) -> bool:
+        return True
+
+    def execute(self, run: Run, into: Path) -> None:
+        raise NotImplementedError
+
+    def summary(self, run: Run) -> str | None:
+        """A line for the console after the step (ran or reused)."""
+        return None
+
+    def after_execute(self, run: Run, record: Record) -> None:
+        """What the step adds to its record once executed."""
+
+    def failure(self, exc: Exception) -> str:
+        """The one line that says why the step failed."""
+        return f"step {self.label} failed: {type(exc).__name__}: {exc}"
+
+    def left_out(self, run: Run, record: Record, reuse: Callable[[Record], bool]) -> bool:
+        """An optional step the run leaves out: what happens to its last outputs (False: nothing left)."""
+        return False
+
+    def reads_text(self) -> str:
+        e, said = self.entry, []
+        if "raw" in e.reads:
+            said.append("every raw file" if e.raw is None else "raw " + ", ".join(e.raw))
+        if e.reference:
+            said.append("reference " + ", ".join(e.reference))
+        if e.previous_period:
+            said.append("the previous period's " + ", ".join(e.previous_period))
+        if e.reads.get("published"):
+            said.append("published figures " + ", ".join(e.reads["published"]))
+        if e.run_outputs:
+            said.append("this run's " + ", ".join(e.run_outputs))
+        if e.reads.get("report"):
+            said.append("report/, _quarto*.yml")
+        return "; ".join(said + ["period.yml"])
+
+    def fingerprint(self, run: Run) -> dict[str, str]:
+        """Digests of everything the step depends on, by name (the names say what changed)."""
+        period, e, parts = run.period, self.entry, {}
+        root = period.data_root
+        if "raw" in e.reads:
+            contracts = all_files()
+            keys = list(contracts) if e.raw is None else list(e.raw)
+            files = [period.raw_dir / contracts[k][1].file for k in keys]
+            parts["raw data"] = digest([p for p in files if p.exists()], root)
+        if "raw" in e.reads or e.reference:  # places are read through the gazetteer and division
+            parts["reference data"] = digest([p for p in period.reference_dir.rglob("*") if p.is_file()], root)
+        if e.previous_period and period.previous:
+            tables = [root / "processed" / period.previous / "tables" / f"{t}.parquet" for t in e.previous_period]
+            parts["previous period"] = digest([p for p in tables if p.exists()], root) if all(
+                p.exists() for p in tables) else "none"
+        if e.reads.get("published"):
+            parts["published figures"] = digest([period.raw_dir / n for n in e.reads["published"]
+                                                 if (period.raw_dir / n).exists()], root)
+        outputs = [o for o in e.run_outputs if o != "record"]
+        if outputs:
+            parts[" and ".join(outputs)] = digest(run_outputs(run.folder, outputs), run.folder)
+        if e.reads.get("report"):
+            report = [p for p in (paths.REPO_ROOT / "report").rglob("*") if p.is_file()]
+            parts["report"] = digest(report + list(paths.REPO_ROOT.glob("_quarto*.yml")), paths.REPO_ROOT)
+        parts["period.yml"] = digest([period.raw_dir / "period.yml"], root)
+        parts["code"] = digest(list(self.code()), paths.REPO_ROOT)
+        parts["package versions"] = versions_digest()
+        # folders are not inputs (the files in them are hashed above): a moved data root re-uses its runs
+        parts["parameters"] = text_digest({k: v for k, v in run.parameters.items() if k not in ("data_root", "output_dir")})
+        return parts
+
+
+def run_outputs(folder: Path, kinds: list[str]) -> list[Path]:
+    """This run's files of some kinds: tables, maps, reconciliation."""
+    found = []
+    for kind in kinds:
+        if kind == "reconciliation":
+            found += [p for p in folder.glob("reconciliation.csv")]
+        else:
+            found += [p for p in (folder / kind).glob("*") if p.is_file()]
+    return found
+
+
+class NotebookStep(Step):
+    """A part of the bulletin: its notebook executed with papermill (pipeline.run.kernels)."""
+
+    @property
+    def notebook(self) -> Path:
+        return NOTEBOOKS_DIR / self.entry.notebook
+
+    @property
+    def label(self) -> str:
+        return self.notebook.name
+
+    def code(self) -> tuple[Path, ...]:
+        return code_used_by(self.notebook)
+
+    def fingerprint(self, run: Run) -> dict[str, str]:
+        return {"notebook": digest([self.notebook], self.notebook.parent), **super().fingerprint(run)}
+
+    def execute(self, run: Run, into: Path) -> None:
+        from pipeline.run.kernels import execute_notebook
+
+        kernel = run.scratch / self.name
+        try:
+            execute_notebook(self.notebook, into / "notebooks" / self.notebook.name, {**run.parameters, "output_dir": str(into)},
+                             run.progress, kernel)
+        except Exception:
+            log = kernel / "kernel.log"
+            if log.exists():  # the kernel's own messages, for a kernel that died
+                shutil.copy(log, into / "notebooks" / f"{self.notebook.stem}.kernel.log")
+            raise
+
+    def failure(self, exc: Exception) -> str:
+        from papermill.exceptions import PapermillExecutionError
+
+        if isinstance(exc, PapermillExecutionError):
+            return (f"notebook {self.label} failed in cell {exc.exec_count} (cell #{exc.cell_index + 1}): "
+                    f"{exc.ename}: {exc.evalue}")
+        return f"notebook {self.label} failed: {type(exc).__name__}: {exc}"
+
+
+class ReconciliationStep(Step):
+    """Every published figure beside the one recomputed from this run's tables."""
+
+    def code(self) -> tuple[Path, ...]:
+        return code_used_by(OUTPUTS_DIR / "reconcile.py")
+
+    def applies(self, run: Run) -> bool:
+        return run.period.published_figures_path.exists()
+
+    def execute(self, run: Run, into: Path) -> None:
+        from pipeline.outputs import reconcile
+
+        reconcile.write_for_run(run.folder, run.period, into=into)
+
+    def summary(self, run: Run) -> str | None:
+        import pandas as pd
+
+        from pipeline.outputs import reconcile
+
+        frame = pd.read_csv(run.folder / "reconciliation.csv", keep_default_na=False)
+        return f"reconciliation with the published figures: {reconcile.summary(frame)}"
+
+
+class DataPackageStep(Step):
+    """datapackage.json: the run's tables and maps described (Frictionless Data Package)."""
+
+    def code(self) -> tuple[Path, ...]:
+        from pipeline.outputs.datapackage import metadata_files
+
+        return tuple(sorted(set(code_used_by(OUTPUTS_DIR / "datapackage.py")) | set(metadata_files())))
+
+    def execute(self, run: Run, into: Path) -> None:
+        from pipeline.outputs import datapackage
+
+        datapackage.write(run.folder, run.period, into=into)
+
+
+OUTDATED_BULLETIN = "bulletin-outdated"
+
+
+class BulletinStep(Step):
+    """The bulletin rendered by Quarto, both languages, HTML and PDF (pipeline.outputs.render)."""
+
+    def code(self) -> tuple[Path, ...]:
+        code = set(code_used_by(OUTPUTS_DIR / "render.py"))
+        for document in (paths.REPO_ROOT / "report").rglob("*.qmd"):
+            code |= set(code_used_by(document))
+        return tuple(sorted(code))
+
+    def fingerprint(self, run: Run) -> dict[str, str]:
+        from pipeline.outputs.render import EDITIONS
+
+        # which editions bulletin/ holds: `hrd-bulletin render --lang en` renders fewer, and a run
+        # then renders the others again
+        return {**super().fingerprint(run), "editions": editions_text(EDITIONS)}
+
+    def execute(self, run: Run, into: Path) -> None:
+        from pipeline.outputs import render
+
+        render.render(run.period, run.folder, log=run.log, scratch=run.scratch, target=into / "bulletin")
+
+    def after_execute(self, run: Run, record: Record) -> None:
+        record.rendered = run.started.isoformat(timespec="seconds")
+
+    def failure(self, exc: Exception) -> str:
+        return str(exc).splitlines()[0]
+
+    def left_out(self, run: Run, record: Record, reuse: Callable[[Record], bool]) -> bool:
+        """A run without the bulletin (--no-bulletin) never drops the published one silently: kept as
+        it is (bulletin/, and bulletin-outdated/ if a partial render left one) when the editions in
+        bulletin/ still match the outputs and text; else they join bulletin-outdated/, with a note
+        saying so and how to render them again. False when there is no published bulletin."""
+        last, period = run.last or {}, run.period
+        prior = next((s for s in last.get("steps", []) if step_name(s) == self.name), None)
+        if prior is None or not prior.get("outputs"):
+            return False
+        render_again = f"render it again with `hrd-bulletin render {period.id}`"
+        prior_fingerprint = prior.get("fingerprint") or {}
+        inputs_unchanged = prior.get("status") in ("ran", "skipped") and prior_fingerprint and all(
+            prior_fingerprint.get(k) == v for k, v in record.fingerprint.items() if k != "editions")
+        if inputs_unchanged:
+            current = record.fingerprint
+            record.fingerprint = prior_fingerprint  # the editions it holds, as recorded
+            if reuse(record):
+                older = [o for o in record.outputs if o.startswith(OUTDATED_BULLETIN + "/bulletin_")]
+                record.reason = (f"not rendered (--no-bulletin); the bulletin of {record.rendered or '?'} still matches: kept"
+                                 + (f"; older editions stay in {OUTDATED_BULLETIN}/" if older else ""))
+                return True
+            record.fingerprint = current
+        moved = []
+        for relative in prior["outputs"]:
+            source = run.final / relative
+            if source.is_file() and source.name != "README.txt":
+                target = run.folder / OUTDATED_BULLETIN / source.name
+                target.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(source, target)
+                moved.append(target.relative_to(run.folder).as_posix())
+        if not moved:
+            return False
+        rendered = prior.get("rendered") or last.get("started", "?")
+        from pipeline.run.code import changed
+
+        changes = [c for c in changed(prior_fingerprint, record.fingerprint) if c != "editions"] if prior_fingerprint else []
+        why = f" ({', '.join(changes)} changed since)" if changes else ""
+        note = run.folder / OUTDATED_BULLETIN / "README.txt"
+        note.write_text(
+            f"OUTDATED: this bulletin was rendered on {rendered} from outputs that have changed since{why}.\n"
+            f"It does not match the tables beside it. To bring it up to date, {render_again}.\n\n"
+            f"УСТАРЕЛ: этот бюллетень подготовлен {rendered} по данным, которые с тех пор изменились.\n"
+            f"Он не соответствует таблицам рядом с ним. Чтобы обновить его: hrd-bulletin render {period.id}\n",
+            encoding="utf-8")
+        record.status, record.outputs = "outdated", sorted(set(moved) | {f"{OUTDATED_BULLETIN}/README.txt"})
+        record.fingerprint, record.rendered = prior_fingerprint, rendered
+        record.reason = (f"not rendered (--no-bulletin); the bulletin rendered on {rendered} no longer matches the outputs"
+                         f"{why}: moved to {OUTDATED_BULLETIN}/; {render_again}")
+        return True
+
+
+def editions_text(editions) -> str:
+    return ", ".join(f"{lang} {fmt}" for lang, fmt in editions)
+
+
+KINDS: dict[str, type[Step]] = {"notebook": NotebookStep, "reconciliation": ReconciliationStep,
+                                "datapackage": DataPackageStep, "bulletin": BulletinStep}
+
+
+def from_registry(entries: dict[str, registry.Entry] | None = None) -> list[Step]:
+    """The steps of a run, in registry order."""
+    entries = registry.entries() if entries is None else entries
+    return [KINDS[e.kind](e) for e in entries.values()]
+
+
+def step_name(row: dict) -> str:
+    """A step's name in a run record (records before the registry named notebooks by file)."""
+    return row.get("step") or row.get("notebook", "")
+
+
+def describe(steps: list[Step]) -> str:
+    """What each step reads and the code it uses, for `hrd-bulletin steps` (why did this step re-run?)."""
+    from pipeline.run.code import code_files
+
+    whole = set(code_files())
+    package = paths.REPO_ROOT / "pipeline"
+    lines = []
+    for step in steps:
+        code = set(step.code())
+        shown = "the whole package" if code >= whole else ", ".join(
+            p.relative_to(package).as_posix() for p in sorted(code) if p.is_relative_to(package))
+        after = f"  after: {', '.join(step.after)}" if step.after else None
+        lines += [f"{step.name} ({step.entry.kind}{': ' + step.label if step.label != step.name else ''}"
+                  f"{', optional' if step.optional else ''})", f"  reads: {step.reads_text()}", f"  code: {shown}"]
+        lines += [after] if after else []
+    return "\n".join(lines)
+
+
+def write_json_atomically(path: Path, data: dict) -> None:
+    """Replace a JSON file by a rename: a reader never sees it half-written."""
+    partial = path.with_name(f".{path.name}.partial")
+    partial.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    os.replace(partial, path)
+
+
+__all__ = ["Run", "Record", "Step", "NotebookStep", "ReconciliationStep", "DataPackageStep", "BulletinStep", "KINDS",
+           "from_registry", "describe", "write_json_atomically"]

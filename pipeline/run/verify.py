@@ -1,0 +1,83 @@
+"""`hrd-bulletin verify`: for reviewers, every output of a period, equal or different against a run
+record (someone else's run.json, or the period's own).
+
+    hrd-bulletin verify 2015-08_2016-04 --against their/run.json           # the published outputs
+    hrd-bulletin verify 2015-08_2016-04 --rerun --against their/run.json   # a fresh run of the raw data
+
+Outputs that carry the time of their making (executed notebooks, the bulletin) differ from run to
+run by design (pipeline/run/notebooks.py lists what varies): they are shown, marked as such, and do
+not count against the verdict. The inputs are compared too: different inputs explain different outputs.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+from pipeline.data.periods import load_period
+from pipeline.outputs.datapackage import sha256
+from pipeline.outputs.publish import settle
+
+VOLATILE = ("notebooks/", "bulletin/", "bulletin-outdated/")
+
+
+def verify(period_id: str, data_root: str | os.PathLike | None = None, against: str | os.PathLike | None = None,
+           rerun: bool = False) -> tuple[str, bool]:
+    """A report of every output and input against the record, and whether they agree (the outputs
+    that carry times aside)."""
+    period = load_period(period_id, data_root)
+    record_path = Path(against) if against else period.processed_dir / "run.json"
+    if not record_path.is_file():
+        raise FileNotFoundError(f"{record_path}: no run record (run the period, or give --against <run.json>)")
+    record = json.loads(record_path.read_text(encoding="utf-8"))
+    scratch = None
+    try:
+        if rerun:
+            scratch = Path(tempfile.mkdtemp(prefix="hrd-verify-"))
+            folder = _run_again(period, scratch)
+            source = f"a fresh run of {period.id} (no bulletin)"
+        else:
+            settle(period.processed_dir.parent, period.id)
+            folder = period.processed_dir
+            source = str(folder)
+        outputs = {p.relative_to(folder).as_posix(): sha256(p) for p in sorted(folder.rglob("*"))
+                   if p.is_file() and p.name != "run.json"}
+        inputs = {name: sha256(period.data_root / name) for name in record.get("inputs", {})
+                  if (period.data_root / name).is_file()}
+    finally:
+        if scratch is not None:
+            shutil.rmtree(scratch, ignore_errors=True)
+    lines = [f"{period.id}: {source} against {record_path} (run of {record.get('started', '?')})", ""]
+    agree = True
+    for kind, recorded, current in (("input", record.get("inputs", {}), inputs), ("output", record.get("outputs", {}), outputs)):
+        for name in sorted(set(recorded) | set(current)):
+            if rerun and kind == "output" and name.startswith(VOLATILE) and name not in current:
+                continue  # not made by a run without the bulletin
+            state = ("equal" if recorded.get(name) == current.get(name) else
+                     "missing" if name not in current else "not in the record" if name not in recorded else "different")
+            volatile = kind == "output" and name.startswith(VOLATILE) and state == "different"
+            if state != "equal" and not volatile:
+                agree = False
+            lines.append(f"{state + (' (carries times: expected)' if volatile else ''):<40} {kind:<6} {name}")
+    counted = [line.split("  ")[0].strip() for line in lines[2:]]
+    summary = ", ".join(f"{counted.count(s)} {s}" for s in dict.fromkeys(counted))
+    lines += ["", f"{'AGREE' if agree else 'DIFFER'}: {summary}"]
+    return "\n".join(lines), agree
+
+
+def _run_again(period, scratch: Path) -> Path:
+    """The period run from its raw data (and the previous period's tables) in a data root of its own."""
+    from pipeline.run.engine import run_period
+
+    root = scratch / "data"
+    shutil.copytree(period.raw_dir, root / "raw" / period.id)
+    shutil.copytree(period.reference_dir, root / "raw" / "reference")
+    if period.previous:
+        shutil.copytree(period.data_root / "raw" / period.previous, root / "raw" / period.previous)
+        previous = period.data_root / "processed" / period.previous
+        if previous.is_dir():
+            shutil.copytree(previous, root / "processed" / period.previous)
+    (root / "processed").mkdir(parents=True, exist_ok=True)
+    return run_period(period.id, root, progress=False, bulletin=False).output_dir

@@ -1,0 +1,27 @@
+"""Numbers and counted nouns in Russian and English (pipeline.formatting), worked out by hand."""
+from __future__ import annotations
+
+import pytest
+
+from pipeline.formatting import counted, number, percent, plural
+
+CASE = ("случай", "случая", "случаев")
+
+
+@pytest.mark.parametrize("count,form", [(1, "случай"), (2, "случая"), (4, "случая"), (5, "случаев"), (11, "случаев"),
+                                        (12, "случаев"), (14, "случаев"), (21, "случай"), (22, "случая"), (25, "случаев"),
+                                        (101, "случай"), (111, "случаев"), (131, "случай"), (0, "случаев")])
+def test_russian_nouns_agree_with_the_count(count, form):
+    assert plural(count, "ru", CASE) == form
+
+
+@pytest.mark.parametrize("count,text", [(1, "1 region"), (2, "2 regions"), (0, "0 regions"), (21, "21 regions")])
+def test_english_nouns_agree_with_the_count(count, text):
+    assert counted(count, "en", ("region", "regions")) == text
+
+
+def test_numbers_in_each_language():
+    assert number(27867, "ru") == "27 867" and number(27867, "en") == "27,867"
+    assert number(7.94, "ru", 1) == "7,9" and number(7.94, "en", 1) == "7.9"
+    assert percent(54.43, "ru") == "54,4%" and percent(54.43, "en") == "54.4%"
+    assert counted(2, "ru", ("город", "города", "городов")) == "2 города"
