@@ -59,7 +59,7 @@ lint: $(VENV)/.installed
 test: setup lint
 	$(BIN)/python -m pytest --nbval-lax tests notebooks
 
-test-fast: $(VENV)/.installed
+test-fast: $(VENV)/.installed kernel
 	$(BIN)/python -m pytest -q -m "not e2e" tests
 
 # JupyterLab refuses to start as root without --allow-root (containers, CI machines)

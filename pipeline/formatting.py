@@ -18,9 +18,11 @@ def percent(value, lang: str, decimals: int = 1) -> str:
     return f"{number(value, lang, decimals)}%"
 
 
-def plural(count: int, lang: str, forms: tuple[str, ...]) -> str:
-    """The noun's form for a whole count: Russian forms (1, 2-4, 5+: 'случай', 'случая', 'случаев'),
-    11-14 taking the third; English forms (one, other)."""
+def plural(count, lang: str, forms: tuple[str, ...]) -> str:
+    """The noun's form for a count: Russian forms (1, 2-4, 5+: 'случай', 'случая', 'случаев'),
+    11-14 taking the third, a fraction the second ('2,5 года'); English forms (one, other)."""
+    if float(count) != int(count):  # a fraction
+        return forms[1]
     n = abs(int(count))
     if lang == "en":
         return forms[0] if n == 1 else forms[1]
@@ -31,9 +33,17 @@ def plural(count: int, lang: str, forms: tuple[str, ...]) -> str:
     return forms[2]
 
 
-def counted(count: int, lang: str, forms: tuple[str, ...]) -> str:
-    """'14 областей', '2 города', '1 region', '16 regions'."""
-    return f"{number(count, lang)} {plural(count, lang, forms)}"
+def counted(count, lang: str, forms: tuple[str, ...]) -> str:
+    """'14 областей', '2 города', '2,5 года', '1 region', '16 regions'."""
+    decimals = 0 if float(count) == int(count) else 1
+    return f"{number(count, lang, decimals)} {plural(count, lang, forms)}"
+
+
+def joined(items: list[str], lang: str) -> str:
+    """'a', 'a и b', 'a, b и c' / 'a and b', 'a, b and c'."""
+    if len(items) <= 1:
+        return "".join(items)
+    return f"{', '.join(items[:-1])} {'и' if lang == 'ru' else 'and'} {items[-1]}"
 
 
 def plotly_separators(lang: str) -> str:

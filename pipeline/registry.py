@@ -3,16 +3,16 @@ a part's notebook can ask what its step reads (pipeline.parts.inputs) without de
 engine's code."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 
 import yaml
 
 REGISTRY = Path(__file__).with_name("steps.yml")
-KINDS = ("notebook", "reconciliation", "datapackage", "bulletin")
+KINDS = ("notebook", "reconciliation", "claims", "datapackage", "bulletin")
 READS = ("raw", "reference", "previous_period", "published", "run", "report")
-RUN_OUTPUTS = ("tables", "maps", "reconciliation", "record")
+RUN_OUTPUTS = ("tables", "maps", "reconciliation", "claims", "record")
 
 
 @dataclass(frozen=True)
@@ -45,27 +45,74 @@ class Entry:
         return tuple(self.reads.get("run", ()))
 
 
+FIELDS = ("kind", "notebook", "reads", "after", "optional")
+WRITERS = ("tables", "maps")  # what notebook steps write; a step reading them runs after every one
+
+
 def parse(spec: dict, source: str = str(REGISTRY)) -> dict[str, Entry]:
-    """Entries of a registry, checked: known kinds and reads, `after` naming earlier steps."""
+    """Entries of a registry, checked: known fields, kinds and reads, `after` naming steps of the
+    registry. A step that reads this run's tables or maps runs after every notebook step, wherever
+    the registry lists it: a new part needs no edit of the steps that read its tables."""
+    from pipeline.data.codebook import all_files
+
+    raw_keys = set(all_files())
     entries: dict[str, Entry] = {}
     for name, meta in spec.items():
         where = f"{source}: step {name}"
-        if meta.get("kind") not in KINDS:
-            raise ValueError(f"{where}: kind {meta.get('kind')!r}, expected one of {', '.join(KINDS)}")
-        unknown = set(meta.get("reads", {})) - set(READS)
+
+        def refuse(what: str, where: str = where) -> None:
+            raise ValueError(f"{where}: {what}")
+
+        if not isinstance(meta, dict):
+            refuse(f"expected fields {', '.join(FIELDS)}, found {meta!r}")
+        unknown = sorted(set(meta) - set(FIELDS))
         if unknown:
-            raise ValueError(f"{where}: reads {sorted(unknown)}, expected keys among {', '.join(READS)}")
-        if set(meta.get("reads", {}).get("run", ())) - set(RUN_OUTPUTS):
-            raise ValueError(f"{where}: reads run {meta['reads']['run']}, expected among {', '.join(RUN_OUTPUTS)}")
-        later = [a for a in meta.get("after", ()) if a not in entries]
-        if later:
-            raise ValueError(f"{where}: after {later}, expected steps listed before it")
+            refuse(f"unknown field(s) {', '.join(unknown)}; expected among {', '.join(FIELDS)}")
+        if meta.get("kind") not in KINDS:
+            refuse(f"kind {meta.get('kind')!r}, expected one of {', '.join(KINDS)}")
+        reads = meta.get("reads") or {}
+        if not isinstance(reads, dict):
+            refuse(f"reads {reads!r}: expected a mapping such as {{raw: [individuals], run: [tables]}}")
+        if set(reads) - set(READS):
+            refuse(f"reads {sorted(set(reads) - set(READS))}, expected keys among {', '.join(READS)}")
+        for key in ("reference", "previous_period", "published", "run"):
+            if key in reads and not (isinstance(reads[key], list) and all(isinstance(x, str) for x in reads[key])):
+                refuse(f"reads {key}: {reads[key]!r}, expected a list of names")
+        if "raw" in reads and reads["raw"] != "all" and not (
+                isinstance(reads["raw"], list) and set(reads["raw"]) <= raw_keys):
+            refuse(f"reads raw: {reads['raw']!r}, expected all or a list of the codebook's files among {', '.join(sorted(raw_keys))}")
+        if set(reads.get("run", ())) - set(RUN_OUTPUTS):
+            refuse(f"reads run {reads['run']}, expected among {', '.join(RUN_OUTPUTS)}")
+        if not isinstance(meta.get("after", []), list):
+            refuse(f"after {meta['after']!r}: expected a list of steps")
         if meta["kind"] == "notebook" and not meta.get("notebook"):
-            raise ValueError(f"{where}: a notebook step names its notebook")
-        entries[name] = Entry(name=name, kind=meta["kind"], reads=dict(meta.get("reads", {})),
-                              after=tuple(meta.get("after", ())), optional=bool(meta.get("optional", False)),
-                              notebook=meta.get("notebook"))
+            refuse("a notebook step names its notebook")
+        entries[name] = Entry(name=name, kind=meta["kind"], reads=dict(reads), after=tuple(meta.get("after", ())),
+                              optional=bool(meta.get("optional", False)), notebook=meta.get("notebook"))
+    notebooks = tuple(n for n, e in entries.items() if e.kind == "notebook")
+    for name, entry in entries.items():
+        unknown = [a for a in entry.after if a not in entries]
+        if unknown:
+            raise ValueError(f"{source}: step {name}: after {unknown}, expected steps of the registry")
+        if set(entry.run_outputs) & set(WRITERS):
+            entries[name] = replace(entry, after=tuple(dict.fromkeys((*notebooks, *entry.after))))
+    _refuse_cycles(entries, source)
     return entries
+
+
+def _refuse_cycles(entries: dict[str, Entry], source: str) -> None:
+    done: set[str] = set()
+
+    def visit(name: str, chain: tuple[str, ...]) -> None:
+        if name in chain:
+            raise ValueError(f"{source}: steps run after each other in a circle: {' -> '.join(chain + (name,))}")
+        if name not in done:
+            for before in entries[name].after:
+                visit(before, chain + (name,))
+            done.add(name)
+
+    for name in entries:
+        visit(name, ())
 
 
 @lru_cache(maxsize=1)

@@ -25,3 +25,12 @@ def test_numbers_in_each_language():
     assert number(7.94, "ru", 1) == "7,9" and number(7.94, "en", 1) == "7.9"
     assert percent(54.43, "ru") == "54,4%" and percent(54.43, "en") == "54.4%"
     assert counted(2, "ru", ("город", "города", "городов")) == "2 города"
+
+
+@pytest.mark.parametrize("count,text", [(2.5, "2,5 года"), (1.5, "1,5 года"), (0.5, "0,5 года"), (8.0, "8 лет")])
+def test_fractions_take_the_genitive_singular_in_russian(count, text):
+    assert counted(count, "ru", ("год", "года", "лет")) == text
+
+
+def test_fractions_take_the_plural_in_english():
+    assert counted(1.5, "en", ("year", "years")) == "1.5 years" and counted(1, "en", ("year", "years")) == "1 year"

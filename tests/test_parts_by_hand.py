@@ -37,13 +37,14 @@ def test_every_part_has_the_same_entry_point():
 # --- the overview -------------------------------------------------------------------------------------
 def test_overview_counts():
     raw = {"individuals": pd.DataFrame({"oblast": ["KZ-AKM"] * 3}), "organizations": pd.DataFrame({"oblast": ["KZ-AST"] * 2}),
-           "cases": pd.DataFrame({"case_id": ["C1", "C2"]}),
+           "cases": pd.DataFrame({"case_id": ["C1", "C2"], "observer_id": ["OBS-01", "OBS-01"]}),
            "violations": pd.DataFrame({"threat_type": ["a", "a", "b"], "oblast": ["KZ-AKM", "KZ-AKM", "KZ-ZHA"]}),
            "materials": pd.DataFrame({"outlet_id": ["O1", "O1", "O2", "O3"]}),
            "regional_assessments": pd.DataFrame({"oblast": ["KZ-AKM", "KZ-AKM", "KZ-AST"]})}
     got = overview.tables(inputs(raw))["period_headlines"].set_index("figure")["value"].to_dict()
     assert got == {"respondents": 5, "individuals": 3, "organizations": 2, "cases": 2, "violations": 3, "threat_types": 2,
-                   "regions_with_violations": 2, "media_materials": 4, "media_outlets": 3, "regions_assessed": 2, "waves": 2}
+                   "regions_with_violations": 2, "media_materials": 4, "media_outlets": 3, "regions_assessed": 2, "waves": 2,
+                   "observers": 1, "division_regions": 2, "division_cities": 1}
 
 
 # --- Parts I and II: the survey -------------------------------------------------------------------------

@@ -144,6 +144,7 @@ def describe_tables(period=None) -> str:
 
         settle(period.processed_dir.parent, period.id)
         present = {p.stem: p for p in (period.processed_dir / "tables").glob("*.parquet")}
+        present.update({p.stem: p for p in period.processed_dir.glob("reconciliation.csv")})
         if not present:
             return f"{period.id}: no tables yet; run `hrd-bulletin run {period.id}` first"
     lines = []
@@ -152,7 +153,12 @@ def describe_tables(period=None) -> str:
         for name, info in tables.items():
             rows = ""
             if period is not None:
-                rows = f"  [{len(pd.read_parquet(present[name]))} rows]" if name in present else "  [not in this run]"
+                if name in present:
+                    path = present[name]
+                    frame = pd.read_parquet(path) if path.suffix == ".parquet" else pd.read_csv(path)
+                    rows = f"  [{len(frame)} rows]"
+                else:
+                    rows = "  [not in this run]"
             lines += [f"{name}: {info['title']}{rows}", f"    {' '.join(info['description'].split())}",
                       f"    columns: {', '.join(info['columns'])}"]
         lines.append("")

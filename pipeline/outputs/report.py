@@ -32,6 +32,7 @@ class Bulletin:
     tables: dict[str, pd.DataFrame] = field(repr=False)
     _figures: int = 0
     _plotly_in_page: bool = False
+    _claims: dict | None = None
 
     @classmethod
     def open(cls, period: str, data_root: str | None, tables_dir: str | None, lang: str, fmt: str) -> "Bulletin":
@@ -74,6 +75,22 @@ class Bulletin:
 
     def measure(self, table: str, measure: str, decimals: int = 0) -> str:
         return self.num(self.value(table, "value", measure=measure), decimals)
+
+    def claim(self, name: str) -> str:
+        """The sentence a claim about the period's data takes (report/claims.yml): as the run
+        computed it (claims.json), else computed from the tables."""
+        from pipeline.outputs import claims
+
+        if self._claims is None:
+            stored = claims.load(self.folder)
+            self._claims = stored if stored is not None else claims.as_json(claims.evaluate(self.tables))
+        return self._claims[name][self.lang]
+
+    def counted(self, count, noun: str) -> str:
+        """'131 респондент', '407 нарушений' / '1 case', '391 cases' (nouns of report/claims.yml)."""
+        from pipeline.claims import noun_forms
+
+        return formatting.counted(count, self.lang, noun_forms(noun, self.lang))
 
     def division_units(self) -> str:
         """The units of the period's division, counted: '14 областей и 2 города республиканского

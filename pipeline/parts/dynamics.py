@@ -11,6 +11,7 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
+from pipeline.claims import Claim, Tables, claim, names
 from pipeline.data import privacy
 from pipeline.data.io import region_names
 from pipeline.parts.inputs import PartInputs
@@ -151,3 +152,37 @@ def direction_of_risk(tables, published):
     ok = all(f"{m} {d[m]}" in wanted.replace("slightly ", "") for m in ("risk", "threats", "resources"))
     slight = abs(last["risk"] - first["risk"]) / first["risk"] < 0.15
     return text, ok and ("slightly" not in wanted or slight), text
+
+
+# --- claims: what the text says about this part's data (sentences: pipeline/claims.yml) ---------
+REASONS = ("threats_vulnerability_resources", "threats_vulnerability", "threats_resources", "vulnerability_resources",
+           "threats", "vulnerability", "resources", "none")
+
+
+@claim("dynamics.highest_risk_reason", "dynamics_regions", cases=REASONS)
+def _highest_risk_reason(tables: Tables) -> Claim:
+    """What sets the riskiest region apart: threats or vulnerability above the regions' mean,
+    resources below it."""
+    regions = tables["dynamics_regions"]
+    top = regions.sort_values("risk", ascending=False, kind="stable").iloc[0]
+    means = regions[["threats", "vulnerability", "resources"]].mean()
+    parts = [p for p, worse in (("threats", top["threats"] > means["threats"]),
+                                ("vulnerability", top["vulnerability"] > means["vulnerability"]),
+                                ("resources", top["resources"] < means["resources"])) if worse]
+    case = "_".join(parts) if parts else "none"
+    return Claim("dynamics.highest_risk_reason", case, {"region": names(top, "oblast"), "risk": float(top["risk"]),
+                                                        "threats": float(top["threats"]), "vulnerability": float(top["vulnerability"]),
+                                                        "resources": float(top["resources"])},
+                 f"{top['oblast']}: threats {top['threats']:.2f} (mean {means['threats']:.2f}), vulnerability "
+                 f"{top['vulnerability']:.2f} ({means['vulnerability']:.2f}), resources {top['resources']:.2f} "
+                 f"({means['resources']:.2f})")
+
+
+@claim("dynamics.direction", "dynamics_national", cases=("risk_up", "risk_down", "risk_same"))
+def _direction(tables: Tables) -> Claim:
+    national = tables["dynamics_national"]
+    d = direction(national)
+    return Claim("dynamics.direction", f"risk_{d['risk']}", {"threats": d["threats"], "resources": d["resources"],
+                                                             "first": float(national["risk"].iloc[0]),
+                                                             "last": float(national["risk"].iloc[-1])},
+                 f"risk {d['risk']}, threats {d['threats']}, resources {d['resources']} (first wave to last)")

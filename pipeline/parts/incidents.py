@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from pipeline.claims import Claim, Tables, claim, names
 from pipeline.data.io import region_names
 from pipeline.parts.inputs import PartInputs
 
@@ -191,3 +192,45 @@ def conviction_ratio(tables: dict[str, pd.DataFrame], published):
     a, b = (int(x) for x in str(published).split(":"))
     ratio = convictions / acquittals if acquittals else float("inf")
     return f"{ratio:g}:1", abs(ratio - a / b) < 0.5, f"{convictions} convictions, {acquittals} acquittals"
+
+
+# --- claims: what the text says about this part's data (sentences: pipeline/claims.yml) ---------
+@claim("incidents.most_exposed", "incidents_by_hrd_category", cases=("one_group", "tie"))
+def _most_exposed(tables: Tables) -> Claim:
+    table = tables["incidents_by_hrd_category"].sort_values("violations", ascending=False, kind="stable")
+    top = table[table["violations"] == table["violations"].iloc[0]]
+    case = "one_group" if len(top) == 1 else "tie"
+    return Claim("incidents.most_exposed", case, {"group": names(top.iloc[0], inside=True),
+                                                  "groups": [names(r, inside=True) for _, r in top.iterrows()],
+                                                  "share_pct": float(top["share_pct"].iloc[0])},
+                 ", ".join(f"{r['hrd_category']} {r['violations']}" for _, r in table.head(3).iterrows()))
+
+
+@claim("incidents.matrix_types", "incidents_by_type", cases=("count",))
+def _matrix_types(tables: Tables) -> Claim:
+    """The matrix shows the types of the taxonomy marked for it (reference threat_types)."""
+    count = int(tables["incidents_by_type"]["in_bulletin_matrix"].sum())
+    return Claim("incidents.matrix_types", "count", {"types": count}, f"{count} threat types in the matrix")
+
+
+TOP_TYPES = 12  # the chart of threat types shows at most this many
+
+
+@claim("incidents.types_shown", "incidents_by_type", cases=("top", "all"))
+def _types_shown(tables: Tables) -> Claim:
+    observed = int((tables["incidents_by_type"]["violations"] > 0).sum())
+    shown = min(TOP_TYPES, observed)
+    return Claim("incidents.types_shown", "all" if shown == observed else "top", {"shown": shown, "observed": observed},
+                 f"{observed} threat types observed, {shown} shown")
+
+
+@claim("incidents.state_main_source", "incidents_by_source", cases=("state_main", "state_not_main"))
+def _state_main_source(tables: Tables) -> Claim:
+    sources = tables["incidents_by_source"]
+    state = int(sources.loc[sources["state"].astype(bool), "violations"].sum())
+    total = int(sources["violations"].sum())
+    pct = 100 * state / total if total else 0.0
+    top = sources.sort_values("violations", ascending=False, kind="stable").iloc[0]
+    case = "state_main" if pct > 50 else "state_not_main"
+    return Claim("incidents.state_main_source", case, {"state_pct": pct, "top": names(top, inside=True)},
+                 f"state bodies are the source of {state} of {total} violations ({pct:.1f}%)")

@@ -30,14 +30,14 @@ class PartInputs:
     previous: dict[str, pd.DataFrame] | None = None  # the previous period's tables; None: no period, or no run
 
 
-def step_name(part: ModuleType | str) -> str:
+def part_name(part: ModuleType | str) -> str:
     """pipeline.parts.media -> 'media', the part's step in the registry."""
     return part if isinstance(part, str) else part.__name__.rpartition(".")[2]
 
 
 def load_inputs(part: ModuleType | str, period: str | Period, data_root: str | os.PathLike | None = None) -> PartInputs:
     """Everything the part's step reads, as the registry declares it."""
-    entry = registry.entry(step_name(part))
+    entry = registry.entry(part_name(part))
     info = period if isinstance(period, Period) else load_period(period, data_root)
     return PartInputs(
         period=info,

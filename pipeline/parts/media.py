@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from pipeline.claims import Claim, Tables, claim
 from pipeline.data.io import region_names
 from pipeline.data.periods import Period, wave_of
 from pipeline.parts.inputs import PartInputs
@@ -119,3 +120,27 @@ def least_covered(tables, published, n: int):
     clear = len(table) == n or table["materials"].iloc[-n] < table["materials"].iloc[-n - 1]
     return ", ".join(bottom["name_en"]), _names_match(published, bottom) and clear, \
         "materials: " + ", ".join(f"{c} {k}" for c, k in zip(bottom["city"], bottom["materials"]))
+
+
+# --- claims: what the text says about this part's data (sentences: pipeline/claims.yml) ---------
+@claim("media.most_supportive", "media_by_kind", cases=("kind", "none"))
+def _most_supportive(tables: Tables) -> Claim:
+    kinds = tables["media_by_kind"].dropna(subset=["supportive_share_pct"])
+    from pipeline.data.codebook import load_codebook
+
+    labels = load_codebook("media").codes["outlet_kind"]
+    if kinds.empty or kinds["supportive"].sum() == 0:
+        return Claim("media.most_supportive", "none", {}, "no supportive material")
+    best = kinds.sort_values(["supportive_share_pct", "materials"], ascending=False, kind="stable").iloc[0]
+    return Claim("media.most_supportive", "kind", {"kind": {lang: labels[best["kind"]][lang] for lang in ("ru", "en")},
+                                                  "share_pct": float(best["supportive_share_pct"])},
+                 f"{best['kind']}: {best['supportive']} of {best['materials']} materials supportive")
+
+
+@claim("media.mostly_events", "media_summary", cases=("events", "analysis"))
+def _mostly_events(tables: Tables) -> Claim:
+    summary = tables["media_summary"].set_index("measure")["value"]
+    analytical, materials = int(summary["analytical_materials"]), int(summary["materials"])
+    case = "analysis" if materials and analytical > materials / 2 else "events"
+    return Claim("media.mostly_events", case, {"analytical": analytical, "materials": materials},
+                 f"{analytical} of {materials} materials analytical or multimedia")

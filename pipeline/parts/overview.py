@@ -3,16 +3,17 @@ from __future__ import annotations
 
 import pandas as pd
 
+from pipeline.claims import Claim, Tables, claim
 from pipeline.data.periods import Period
 from pipeline.parts.inputs import PartInputs
 
 
 def tables(part: PartInputs) -> dict[str, pd.DataFrame]:
     """The overview's table (described in pipeline/parts/overview.tables.yml)."""
-    return {"period_headlines": headlines(part.raw, part.period)}
+    return {"period_headlines": headlines(part.raw, part.period, part.division)}
 
 
-def headlines(raw: dict[str, pd.DataFrame], period: Period) -> pd.DataFrame:
+def headlines(raw: dict[str, pd.DataFrame], period: Period, division: pd.DataFrame) -> pd.DataFrame:
     v = raw["violations"]
     rows = [
         ("respondents", len(raw["individuals"]) + len(raw["organizations"]), "Респонденты анкетирования", "Survey respondents"),
@@ -26,5 +27,20 @@ def headlines(raw: dict[str, pd.DataFrame], period: Period) -> pd.DataFrame:
         ("media_outlets", raw["materials"]["outlet_id"].nunique(), "СМИ", "Media outlets"),
         ("regions_assessed", raw["regional_assessments"]["oblast"].nunique(), "Регионы с самооценкой рисков", "Regions that assessed their risk"),
         ("waves", len(period.waves), "Волны (кварталы) мониторинга", "Waves (quarters) of the monitoring"),
+        ("observers", raw["cases"]["observer_id"].nunique(), "Наблюдатели, записавшие случаи", "Observers who logged cases"),
+        ("division_regions", int((division["kind"] != "city").sum()), "Области в административном делении периода",
+         "Regions of the period's administrative division"),
+        ("division_cities", int((division["kind"] == "city").sum()), "Города республиканского значения",
+         "Cities of republican significance"),
     ]
     return pd.DataFrame(rows, columns=["figure", "value", "label_ru", "label_en"]).astype({"value": "int64"})
+
+
+# --- claims: what the text says about this part's data (sentences: pipeline/claims.yml) ---------
+@claim("overview.coverage", "period_headlines", cases=("one_per_unit", "count"))
+def _coverage(tables: Tables) -> Claim:
+    headlines = tables["period_headlines"].set_index("figure")["value"]
+    regions, cities, observers = (int(headlines[k]) for k in ("division_regions", "division_cities", "observers"))
+    case = "one_per_unit" if observers == regions + cities else "count"
+    return Claim("overview.coverage", case, {"regions": regions, "cities": cities, "observers": observers},
+                 f"{observers} observers logged cases; the division has {regions} regions and {cities} cities")

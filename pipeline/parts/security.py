@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from pipeline.claims import Claim, Tables, band_claim, claim, share
 from pipeline.parts import survey
 from pipeline.parts.inputs import PartInputs
 
@@ -12,3 +13,62 @@ def tables(part: PartInputs) -> dict[str, pd.DataFrame]:
     """Every Part II table (described in pipeline/parts/security.tables.yml)."""
     shares_and_stats = survey.security(part.raw)
     return {"survey_security_shares": shares_and_stats["shares"], "survey_security_stats": shares_and_stats["stats"]}
+
+
+# --- claims: what the text says about this part's data (sentences: pipeline/claims.yml) ---------
+band_claim("security.training", "all", "security_training_received", "no", "survey_security_shares")
+band_claim("security.threatened", "individuals", "threats", "at_least_one", "survey_security_shares")
+PROTECTION = ("has_security_protocol", "has_office_alarm", "has_special_locks", "has_secure_communication")
+ATTACKS = ("information", "reputational", "physical", "technical")
+SIMILAR_WITHIN = 5.0  # percentage points: closer than this, two groups are "about the same"
+
+
+@claim("security.protocol", "survey_security_shares", cases=("most_of_both", "most_individuals", "most_organizations", "most_have_one"))
+def _protocol(tables: Tables) -> Claim:
+    individuals, *_ = share(tables, "individuals", "has_security_protocol", "no")
+    organizations, *_ = share(tables, "organizations", "has_security_protocol", "no")
+    case = {(True, True): "most_of_both", (True, False): "most_individuals", (False, True): "most_organizations",
+            (False, False): "most_have_one"}[(individuals > 50, organizations > 50)]
+    return Claim("security.protocol", case, {"individuals_pct": individuals, "organizations_pct": organizations},
+                 f"no security protocol: individuals {individuals:.1f}%, NGOs {organizations:.1f}%")
+
+
+@claim("security.protection_access", "survey_security_shares", cases=("individuals_lower", "organizations_lower", "similar"))
+def _protection_access(tables: Tables) -> Claim:
+    lacking = {g: sum(share(tables, g, item, "no")[0] for item in PROTECTION) / len(PROTECTION)
+               for g in ("individuals", "organizations")}
+    gap = lacking["individuals"] - lacking["organizations"]
+    case = "similar" if abs(gap) < SIMILAR_WITHIN else "individuals_lower" if gap > 0 else "organizations_lower"
+    return Claim("security.protection_access", case, {"individuals_pct": lacking["individuals"],
+                                                      "organizations_pct": lacking["organizations"]},
+                 f"mean share without a means of protection: individuals {lacking['individuals']:.1f}%, "
+                 f"NGOs {lacking['organizations']:.1f}%")
+
+
+@claim("security.attacks_by_group", "survey_security_shares", cases=("individuals_every_kind", "organizations_every_kind", "mixed"))
+def _attacks_by_group(tables: Tables) -> Claim:
+    pairs = {kind: (share(tables, "individuals", f"attacks_{kind}", "at_least_one")[0],
+                    share(tables, "organizations", f"attacks_{kind}", "at_least_one")[0]) for kind in ATTACKS}
+    individuals = sum(i > o for i, o in pairs.values())
+    organizations = sum(o > i for i, o in pairs.values())
+    case = ("individuals_every_kind" if individuals == len(ATTACKS) else "organizations_every_kind"
+            if organizations == len(ATTACKS) else "mixed")
+    return Claim("security.attacks_by_group", case, {"individuals_more": individuals, "organizations_more": organizations},
+                 "; ".join(f"{k}: individuals {i:.1f}%, NGOs {o:.1f}%" for k, (i, o) in pairs.items()))
+
+
+@claim("security.appeals_result", "survey_security_shares", cases=("none_with_measures", "some_with_measures", "no_appeals"))
+def _appeals_result(tables: Tables) -> Claim:
+    pct, count, base = share(tables, "all", "law_enforcement_result", "measures_taken")
+    case = "no_appeals" if base == 0 else "none_with_measures" if count == 0 else "some_with_measures"
+    return Claim("security.appeals_result", case, {"measures_pct": pct, "measures": count, "appeals": base},
+                 f"{count} of {base} appeals led to protective measures")
+
+
+@claim("security.coalition", "survey_security_shares", cases=("most_not_members_some_unaware", "most_not_members", "most_members_some_unaware", "most_members"))
+def _coalition(tables: Tables) -> Claim:
+    members, *_ = share(tables, "all", "coalition", "member")
+    unaware, unaware_count, _ = share(tables, "all", "coalition", "not_aware")
+    case = ("most_not_members" if members < 50 else "most_members") + ("_some_unaware" if unaware_count else "")
+    return Claim("security.coalition", case, {"members_pct": members, "unaware_pct": unaware},
+                 f"members of the Coalition {members:.1f}%, not aware of it {unaware:.1f}%")

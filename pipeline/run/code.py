@@ -56,7 +56,7 @@ def code_files() -> list[Path]:
 # A step's "code" fingerprint covers only the pipeline modules its notebook imports, directly or
 # through other modules (every import statement, also those inside functions), and the data files
 # those modules name (a string literal naming a file or folder of the package, as in
-# Path(__file__).with_name("dynamics.yml")). Editing pipeline/media.py re-runs Part IV, not Part II.
+# Path(__file__).with_name("dynamics.yml")). Editing pipeline/parts/media.py re-runs Part IV, not Part II.
 # Where that reading cannot be sure (a dynamic import, code that does not parse), the step depends
 # on the whole package: a needless re-run is cheap, a wrongly reused output is not.
 

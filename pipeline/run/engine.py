@@ -52,6 +52,7 @@ from pipeline.run.steps import (
     Run,
     Step,
     editions_text,
+    prior_record,
     step_name,
     write_json_atomically,
 )
@@ -179,7 +180,7 @@ def _execute_steps(run: Run, chosen: list[Step], progress, bulletin, force, wait
             record.status = "ran"
             step.after_execute(run, record)
         record.seconds = round(time.perf_counter() - began, 3)
-        summary = step.summary(run)
+        summary = step.summary(run, record)
         said = f"done in {record.seconds:.1f} s" if record.status == "ran" else f"skipped ({record.reason})"
         _log(f"{label}: {said}" + (f"; {summary}" if summary else ""))
         checkpoint(f"after-{step.name}")
@@ -262,8 +263,7 @@ def reuse(record: Record, run: Run, force: bool) -> bool:
         record.reason = "forced (--force)"
         return False
     last = run.last or {}
-    prior = next((s for s in last.get("steps", []) if step_name(s) == record.step
-                  and s.get("status") in ("ran", "skipped")), None)
+    prior = prior_record(last, record.step, ("ran", "skipped"))
     changes = changed(prior.get("fingerprint") if prior else None, record.fingerprint)
     if changes:
         if not prior:
@@ -373,7 +373,7 @@ def render_published(period_id: str, data_root: str | os.PathLike | None = None,
         run = Run(period=period, folder=final, scratch=scratch, parameters=record.get("parameters", {}) | {
             "data_root": str(period.data_root)}, last=record)
         fingerprint = bulletin.fingerprint(run)
-        prior = next((s for s in record.get("steps", []) if step_name(s) == bulletin.name), None)
+        prior = prior_record(record, bulletin.name)
         was_current = bool(prior and prior.get("status") in ("ran", "skipped") and prior.get("fingerprint") == fingerprint)
         complete = {tuple(e) for e in editions} >= set(render.EDITIONS) or was_current
         if not complete:  # bulletin/ will hold the editions rendered now, all current
@@ -391,7 +391,7 @@ def render_published(period_id: str, data_root: str | os.PathLike | None = None,
                 os.replace(stale, outdated / stale.name)
         if outdated.exists() and not any(p.name.startswith("bulletin_") for p in outdated.iterdir()):
             shutil.rmtree(outdated)
-        names = ", ".join(f"{lang} {fmt}" for lang, fmt in editions)
+        names = editions_text(editions)
         files = sorted(p for folder in (bulletin_dir, outdated) if folder.exists() for p in folder.iterdir() if p.is_file())
         done = Record(bulletin.name, status="ran", seconds=round(time.perf_counter() - began, 3),
                       reason=f"rendered by `hrd-bulletin render` ({names})" + (

@@ -19,7 +19,7 @@ import json
 import os
 import shutil
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from pipeline import paths, registry
@@ -61,11 +61,13 @@ class Record:
     fingerprint: dict = field(default_factory=dict)
     outputs: list = field(default_factory=list)  # files the step wrote, relative to the run folder
     rendered: str = ""  # the bulletin: when the bulletin it holds was rendered
+    details: dict = field(default_factory=dict)  # what a step reports of its outputs (the claims and their changes)
 
     def as_json(self) -> dict:
         row = {"step": self.step, "status": self.status, "seconds": self.seconds, "reason": self.reason,
                "fingerprint": self.fingerprint, "outputs": self.outputs}
-        return {**row, "rendered": self.rendered} if self.rendered else row
+        row.update({"rendered": self.rendered} if self.rendered else {})
+        return {**row, **self.details}
 
 
 class Step:
@@ -88,8 +90,8 @@ class Step:
     def execute(self, run: Run, into: Path) -> None:
         raise NotImplementedError
 
-    def summary(self, run: Run) -> str | None:
-        """A line for the console after the step (ran or reused)."""
+    def summary(self, run: Run, record: Record) -> str | None:
+        """What the console says after the step (ran or reused); the step may add details to its record."""
         return None
 
     def after_execute(self, run: Run, record: Record) -> None:
@@ -144,7 +146,9 @@ class Step:
             report = [p for p in (paths.REPO_ROOT / "report").rglob("*") if p.is_file()]
             parts["report"] = digest(report + list(paths.REPO_ROOT.glob("_quarto*.yml")), paths.REPO_ROOT)
         parts["period.yml"] = digest([period.raw_dir / "period.yml"], root)
-        parts["code"] = digest(list(self.code()), paths.REPO_ROOT)
+        # the registry as a file would tie every step to every entry: a step depends on its own entry
+        parts["step"] = text_digest(asdict(self.entry))
+        parts["code"] = digest([p for p in self.code() if p != registry.REGISTRY], paths.REPO_ROOT)
         parts["package versions"] = versions_digest()
         # folders are not inputs (the files in them are hashed above): a moved data root re-uses its runs
         parts["parameters"] = text_digest({k: v for k, v in run.parameters.items() if k not in ("data_root", "output_dir")})
@@ -155,8 +159,8 @@ def run_outputs(folder: Path, kinds: list[str]) -> list[Path]:
     """This run's files of some kinds: tables, maps, reconciliation."""
     found = []
     for kind in kinds:
-        if kind == "reconciliation":
-            found += [p for p in folder.glob("reconciliation.csv")]
+        if kind in ("reconciliation", "claims"):
+            found += [p for p in folder.glob(f"{kind}.*") if p.suffix in (".csv", ".json")]
         else:
             found += [p for p in (folder / kind).glob("*") if p.is_file()]
     return found
@@ -215,7 +219,7 @@ class ReconciliationStep(Step):
 
         reconcile.write_for_run(run.folder, run.period, into=into)
 
-    def summary(self, run: Run) -> str | None:
+    def summary(self, run: Run, record: Record) -> str | None:
         import pandas as pd
 
         from pipeline.outputs import reconcile
@@ -274,7 +278,7 @@ class BulletinStep(Step):
         bulletin/ still match the outputs and text; else they join bulletin-outdated/, with a note
         saying so and how to render them again. False when there is no published bulletin."""
         last, period = run.last or {}, run.period
-        prior = next((s for s in last.get("steps", []) if step_name(s) == self.name), None)
+        prior = prior_record(last, self.name)
         if prior is None or not prior.get("outputs"):
             return False
         render_again = f"render it again with `hrd-bulletin render {period.id}`"
@@ -323,8 +327,36 @@ def editions_text(editions) -> str:
     return ", ".join(f"{lang} {fmt}" for lang, fmt in editions)
 
 
+class ClaimsStep(Step):
+    """claims.json: what the prose says about the period's data, computed from its tables (pipeline.outputs.claims)."""
+
+    def code(self) -> tuple[Path, ...]:
+        return code_used_by(OUTPUTS_DIR / "claims.py")  # the parts' claims, pipeline/claims.py and claims.yml
+
+    def execute(self, run: Run, into: Path) -> None:
+        from pipeline.outputs import claims
+
+        claims.write_for_run(run.folder, into)
+
+    def summary(self, run: Run, record: Record) -> str | None:
+        """Every claim with its case, and which changed since the previous period: what an editor
+        reads before the text."""
+        from pipeline.outputs import claims
+
+        current = claims.load(run.folder) or {}
+        previous = claims.load(run.period.data_root / "processed" / run.period.previous) if run.period.previous else None
+        compared = claims.compared(current, previous)
+        record.details = {"claims": compared}
+        changed = [n for n, c in compared.items() if c["changed"]]
+        lines = [f"{len(current)} claims" + (f", {len(changed)} changed since {run.period.previous}" if previous else "")]
+        for name, row in compared.items():
+            mark = f"  (was {row['previous_case']})" if row["changed"] else ""
+            lines.append(f"      {name}: {row['case']}{mark}")
+        return "\n".join(lines)
+
+
 KINDS: dict[str, type[Step]] = {"notebook": NotebookStep, "reconciliation": ReconciliationStep,
-                                "datapackage": DataPackageStep, "bulletin": BulletinStep}
+                                "claims": ClaimsStep, "datapackage": DataPackageStep, "bulletin": BulletinStep}
 
 
 def from_registry(entries: dict[str, registry.Entry] | None = None) -> list[Step]:
@@ -336,6 +368,12 @@ def from_registry(entries: dict[str, registry.Entry] | None = None) -> list[Step
 def step_name(row: dict) -> str:
     """A step's name in a run record (records before the registry named notebooks by file)."""
     return row.get("step") or row.get("notebook", "")
+
+
+def prior_record(record: dict | None, name: str, statuses: tuple[str, ...] | None = None) -> dict | None:
+    """A step's row in a run record (with one of `statuses`, if given), or None."""
+    return next((s for s in (record or {}).get("steps", []) if step_name(s) == name
+                 and (statuses is None or s.get("status") in statuses)), None)
 
 
 def describe(steps: list[Step]) -> str:

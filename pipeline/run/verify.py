@@ -16,6 +16,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from pipeline.data.errors import InputError, Problem
 from pipeline.data.periods import load_period
 from pipeline.outputs.datapackage import sha256
 from pipeline.outputs.publish import settle
@@ -30,8 +31,14 @@ def verify(period_id: str, data_root: str | os.PathLike | None = None, against: 
     period = load_period(period_id, data_root)
     record_path = Path(against) if against else period.processed_dir / "run.json"
     if not record_path.is_file():
-        raise FileNotFoundError(f"{record_path}: no run record (run the period, or give --against <run.json>)")
-    record = json.loads(record_path.read_text(encoding="utf-8"))
+        raise InputError([Problem(str(record_path), None, None, None,
+                                  "a run record (run.json): run the period, or give --against <run.json>")])
+    try:
+        record = json.loads(record_path.read_text(encoding="utf-8"))
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise InputError([Problem(str(record_path), None, None, None, f"a run record in JSON ({exc})")]) from None
+    if not isinstance(record, dict) or not record.get("outputs"):
+        raise InputError([Problem(str(record_path), None, "outputs", None, "a run record listing the run's outputs")])
     scratch = None
     try:
         if rerun:
@@ -64,7 +71,18 @@ def verify(period_id: str, data_root: str | os.PathLike | None = None, against: 
     counted = [line.split("  ")[0].strip() for line in lines[2:]]
     summary = ", ".join(f"{counted.count(s)} {s}" for s in dict.fromkeys(counted))
     lines += ["", f"{'AGREE' if agree else 'DIFFER'}: {summary}"]
+    code = _code_differences(record)
+    if code:  # different code may explain different outputs; it does not decide the verdict
+        lines += [f"the code differs from the record's in {len(code)} file(s): {', '.join(code[:8])}"
+                  + (" ..." if len(code) > 8 else "")]
     return "\n".join(lines), agree
+
+
+def _code_differences(record: dict) -> list[str]:
+    from pipeline.paths import REPO_ROOT
+
+    return sorted(name for name, digest in record.get("code", {}).items()
+                  if not (REPO_ROOT / name).is_file() or sha256(REPO_ROOT / name) != digest)
 
 
 def _run_again(period, scratch: Path) -> Path:

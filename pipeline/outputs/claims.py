@@ -1,0 +1,50 @@
+"""The claims of a run: every part's claims (pipeline.claims) evaluated on the run's tables,
+written to claims.json with their sentences, and compared with the previous period's."""
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from pathlib import Path
+
+import pandas as pd
+
+from pipeline.claims import Claim, Tables, evaluate_registered, sentence
+
+# the parts declare their claims: importing them registers every claim
+from pipeline.parts import dynamics, incidents, media, overview, portrait, security  # noqa: F401
+
+
+def evaluate(tables: Tables) -> dict[str, Claim]:
+    """Every claim whose tables are among `tables`."""
+    return evaluate_registered(tables)
+
+
+def as_json(claims: dict[str, Claim]) -> dict:
+    return {name: {**asdict(c), "ru": sentence(c, "ru"), "en": sentence(c, "en")} for name, c in claims.items()}
+
+
+def write_for_run(folder: Path, into: Path) -> dict[str, Claim]:
+    """claims.json: every claim of the run's tables, with its sentences."""
+    tables = {p.stem: pd.read_parquet(p) for p in sorted((Path(folder) / "tables").glob("*.parquet"))}
+    claims = evaluate(tables)
+    into.mkdir(parents=True, exist_ok=True)
+    (into / "claims.json").write_text(json.dumps(as_json(claims), ensure_ascii=False, indent=2, default=_plain) + "\n",
+                                      encoding="utf-8")
+    return claims
+
+
+def _plain(value):
+    return value.item() if hasattr(value, "item") else str(value)
+
+
+def compared(current: dict, previous: dict | None) -> dict[str, dict]:
+    """Per claim (claims.json rows): its case, the previous period's case, and whether it changed."""
+    previous = previous or {}
+    return {name: {"case": row["case"], "previous_case": previous.get(name, {}).get("case"),
+                   "changed": name in previous and previous[name]["case"] != row["case"]}
+            for name, row in current.items()}
+
+
+def load(folder: Path) -> dict | None:
+    path = Path(folder) / "claims.json"
+    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
