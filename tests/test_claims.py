@@ -3,7 +3,11 @@ both languages; hand-made tables whose patterns go against bulletin No. 5 flip t
 sentence of the bulletin or the notebooks asserts a claim as fixed text any more."""
 from __future__ import annotations
 
+import datetime as dt
+import re
+
 import pandas as pd
+import pytest
 import yaml
 
 from pipeline import claims
@@ -119,3 +123,113 @@ def test_no_claim_of_the_list_is_fixed_text_any_more():
         texts[notebook.name] = "\n".join(c.source for c in nbformat.read(notebook, as_version=4).cells)
     found = {(name, phrase) for name, text in texts.items() for phrase in fixed if phrase in text}
     assert found == set()
+
+
+# --- a period whose patterns go against bulletin No. 5: its bulletin and notebooks say so ----------------------
+NO5_SENTENCES = ["Все виды атак шире распространены среди правозащитников, работающих самостоятельно",
+                 "меры по защите не были приняты ни по одному обращению", "Наиболее уязвимая группа — журналисты",
+                 "Государство — главный источник угроз", "Уровень риска за период повысился"]
+
+
+@pytest.fixture(scope="module")
+def against_no5(tmp_path_factory):
+    """A synthetic period made to go against No. 5's conclusions, its tables computed in this process."""
+    from pipeline.data.periods import load_period
+    from pipeline.data.synthetic import write_period
+    from pipeline.parts import dynamics, incidents, media, overview, portrait
+    from pipeline.parts.inputs import load_inputs
+    from tests.conftest import copy_reference
+
+    root = copy_reference(tmp_path_factory.mktemp("against") / "data")
+    write_period(root, "2030-01_2030-09", seed=4, scenario="against-bulletin-5")
+    period = load_period("2030-01_2030-09", root)
+    tables = {}
+    for part in (overview, portrait, security, incidents, media, dynamics):
+        tables.update(part.tables(load_inputs(part, period)))
+    return period, tables
+
+
+def test_the_claims_of_a_period_against_bulletin_5_are_true_of_its_own_data(against_no5):
+    period, tables = against_no5
+    from pipeline.data.io import load_raw, load_reference
+
+    raw = load_raw(period)
+    found = evaluate(tables)
+    # worked out from the raw rows, not from the claims' code
+    for kind in security.ATTACKS:
+        attacked = {g: (raw[g][f"attacks_{kind}"] > 0).mean() for g in ("individuals", "organizations")}
+        assert attacked["organizations"] > attacked["individuals"], kind
+    assert found["security.attacks_by_group"].case == "organizations_every_kind"
+    appeals = pd.concat([raw[g] for g in ("individuals", "organizations")])["law_enforcement_result"].dropna()
+    assert (appeals == "measures_taken").sum() > 0 and found["security.appeals_result"].case == "some_with_measures"
+    assert raw["violations"]["hrd_category"].value_counts().idxmax() == "lawyers_public_defenders"
+    assert found["incidents.most_exposed"].values["group"]["ru"].startswith("адвокаты")
+    state = set(load_reference(period, "threat_sources").query("state == 'yes'")["id"])
+    assert raw["violations"]["source"].isin(state).mean() < 0.5 and found["incidents.state_main_source"].case == "state_not_main"
+    national = tables["dynamics_national"]
+    assert national["risk"].iloc[-1] < national["risk"].iloc[0] and found["dynamics.direction"].case == "risk_down"
+
+
+def test_its_notebooks_say_what_its_data_says(against_no5):
+    """The notebooks' claim cells, executed on that period (exploring: nothing is written)."""
+    import ast
+
+    import nbformat
+
+    period, tables = against_no5
+    said = []
+    for notebook in sorted((REPO_ROOT / "notebooks").glob("0[0-4]_*.ipynb")):
+        cells = [c.source for c in nbformat.read(notebook, as_version=4).cells if c.cell_type == "code"]
+        namespace = {"__name__": "__claims_test__"}
+        exec(cells[0], namespace)
+        namespace.update(period=period.id, data_root=str(period.data_root), output_dir=None)
+        for source in cells[1:]:
+            body = ast.parse(source).body
+            if "claims.show(" in source and isinstance(body[-1], ast.Expr):
+                exec(compile(ast.Module(body=body[:-1], type_ignores=[]), notebook.name, "exec"), namespace)
+                said.append(eval(compile(ast.Expression(body[-1].value), notebook.name, "eval"), namespace).data)
+            else:
+                exec(compile(source, notebook.name, "exec"), namespace)
+    text = " ".join(said)
+    assert "Все виды атак шире распространены среди НПО" in text and "были приняты по" in text
+    assert not [s for s in NO5_SENTENCES if s in text]
+
+
+@pytest.mark.e2e
+def test_its_bulletin_says_what_its_data_says(against_no5, tmp_path):
+    """The Russian bulletin of that period, rendered: every claim's sentence for this period is in
+    it, none of No. 5's that the data contradicts."""
+    from pipeline.outputs import maps, processed, render
+    from pipeline.outputs.claims import write_for_run
+    from pipeline.parts import incidents
+    from pipeline.parts.inputs import load_inputs
+    from pipeline.run.engine import run_record
+    from pipeline.run.scratch import fresh_scratch, remove_scratch
+    from pipeline.run.steps import write_json_atomically
+
+    period, tables = against_no5
+    folder = tmp_path / "run"
+    processed.save_tables(folder, tables)
+    geo = maps.load_geography(period)
+    categories = load_inputs(incidents, period).reference["hrd_categories"]
+    figures = {**maps.respondents_maps(tables["survey_respondents_by_oblast"], geo, period),
+               **maps.violations_maps(tables["incidents_by_oblast"], categories, geo, period),
+               **maps.media_maps(tables["media_by_oblast"], geo, period),
+               **maps.risk_maps(tables["dynamics_regions"], geo, period)}
+    maps.save(folder, figures, static=False)  # the HTML edition draws the maps from their figures
+    found = write_for_run(folder, folder)
+    write_json_atomically(folder / "run.json", run_record(period, {"period": period.id}, [], folder,
+                                                           dt.datetime.now(dt.timezone.utc)))
+    scratch = fresh_scratch(period.data_root, period.id)
+    try:
+        written = render.render(period, folder, editions=[("ru", "html")], log=lambda m: None, scratch=scratch)
+    finally:
+        remove_scratch(scratch)
+    html = written[0].read_text(encoding="utf-8")
+    text = " ".join(re.sub(r"<[^>]+>", " ", re.sub(r"<script.*?</script>", " ", html, flags=re.S)).split())
+    used = set(re.findall(r'b\.claim\("([\w.]+)"\)', " ".join(p.read_text(encoding="utf-8")
+                                                              for p in (REPO_ROOT / "report").rglob("*.qmd"))))
+    assert len(used) > 15
+    for name in used:
+        assert claims.sentence(found[name], "ru") in text, name
+    assert not [s for s in NO5_SENTENCES if s in text]

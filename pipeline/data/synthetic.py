@@ -34,7 +34,7 @@ RANGES = {"experience_years": (1, 40), "projects_per_year": (1, 8), "annual_fund
 
 
 def write_period(root: Path, period_id: str, scale: float = 1.0, seed: int = 0, division: str = "kz_2015",
-                 previous: str | None = None, replace: bool = False) -> Path:
+                 previous: str | None = None, replace: bool = False, scenario: str = "random") -> Path:
     """Write data/raw/<period_id>/ under root (reference data must already be in root/raw/reference);
     previous names the period before it, whose Part V tables its dynamics compare against.
 
@@ -57,13 +57,15 @@ def write_period(root: Path, period_id: str, scale: float = 1.0, seed: int = 0, 
                         + ("; add --replace to overwrite this synthetic period" if origin == "synthetic"
                            else f" (this folder holds {origin + ' data' if origin else 'no synthetic period'})"))
             raise InputError([Problem(str(folder), None, None, None, expected)])
+    if scenario not in SCENARIOS:
+        raise InputError([Problem("synthesize --scenario", None, None, scenario, f"one of {', '.join(SCENARIOS)}")])
     if not (isinstance(scale, (int, float)) and 0 < scale <= 1000):  # also refuses nan and inf
         raise InputError([Problem("synthesize --scale", None, None, scale, "a volume above 0 and at most 1000 (1 = bulletin No. 5)")])
     partial = folder.with_name(f".{period_id}.partial")
     shutil.rmtree(partial, ignore_errors=True)
     partial.mkdir(parents=True)
     try:
-        _write_files(partial, root, period_id, scale, seed, division, previous)
+        _write_files(partial, root, period_id, scale, seed, division, previous, scenario)
     except BaseException:
         shutil.rmtree(partial, ignore_errors=True)  # nothing half-written is left behind
         raise
@@ -85,7 +87,7 @@ def write_period(root: Path, period_id: str, scale: float = 1.0, seed: int = 0, 
 
 
 def _write_files(partial: Path, root: Path, period_id: str, scale: float, seed: int, division: str,
-                 previous: str | None) -> None:
+                 previous: str | None, scenario: str) -> None:
     """period.yml and every raw file of the codebook, random but valid, into the folder partial."""
     rng = np.random.default_rng(seed)
     first = dt.date(int(period_id[:4]), int(period_id[5:7]), 1)
@@ -109,7 +111,39 @@ def _write_files(partial: Path, root: Path, period_id: str, scale: float, seed: 
     for key, (book, raw) in all_files().items():
         rows = max(1, round(BASE_ROWS.get(key, 0) * scale))
         tables[key] = context.table(key, book, raw, rows, tables)
+    SCENARIOS[scenario](tables, rng)
+    for key, (_, raw) in all_files().items():
         tables[key].to_csv(partial / raw.file, index=False, encoding="utf-8", lineterminator="\n")
+
+
+def _against_bulletin_5(tables: dict[str, pd.DataFrame], rng) -> None:
+    """Patterns that go against bulletin No. 5's, so that a text typed from No. 5's conclusions would
+    be caught out: NGOs attacked more than individuals; half the appeals to law enforcement led to
+    measures; lawyers, not journalists, the most exposed; private persons, not the state, the main
+    source of threats; threats falling and resources rising from wave to wave (risk falling)."""
+    for kind in ("information", "reputational", "physical", "technical"):
+        column = f"attacks_{kind}"
+        individuals, organizations = tables["individuals"], tables["organizations"]
+        individuals[column] = np.where(rng.random(len(individuals)) < 0.8, 0, rng.integers(1, 3, len(individuals)))
+        organizations[column] = np.where(rng.random(len(organizations)) < 0.8, rng.integers(1, 6, len(organizations)), 0)
+    for group in ("individuals", "organizations"):
+        frame = tables[group]
+        appealed = frame["law_enforcement_appeal"] == "yes"
+        frame.loc[appealed, "law_enforcement_result"] = np.where(rng.random(int(appealed.sum())) < 0.5, "measures_taken", "no_measures")
+    violations = tables["violations"]
+    violations["hrd_category"] = np.where(rng.random(len(violations)) < 0.6, "lawyers_public_defenders", violations["hrd_category"])
+    violations["source"] = np.where(rng.random(len(violations)) < 0.7, "private_person", violations["source"])
+    assessments = tables["regional_assessments"]
+    wave = assessments["wave"].astype(int)
+    noise = rng.uniform(-0.2, 0.2, len(assessments))
+    assessments["threats"] = [f"{v:.1f}" for v in (4.6 - wave + noise)]
+    assessments["resources"] = [f"{v:.1f}" for v in (1.4 + wave + noise)]
+
+
+SCENARIOS = {
+    "random": lambda tables, rng: None,  # every value drawn at random, uniformly over what the codebook allows
+    "against-bulletin-5": _against_bulletin_5,
+}
 
 
 def _data_origin(folder: Path) -> str | None:
