@@ -107,9 +107,11 @@ def build_parser() -> argparse.ArgumentParser:
     synth.add_argument("--scale", type=float, default=1.0, help="volume relative to bulletin No. 5 (default 1; above 0, at most 1000)")
     synth.add_argument("--seed", type=int, default=0, help="random seed: the same seed writes the same bytes (default 0)")
     synth.add_argument("--previous", type=period_id_arg, help="id of the period before it (its dynamics compare against that period)")
-    synth.add_argument("--scenario", choices=("random", "against-bulletin-5"), default="random",
+    synth.add_argument("--scenario", choices=("random", "against-bulletin-5", "quiet-period"), default="random",
                        help="random (default): every value drawn uniformly; against-bulletin-5: patterns that go "
-                            "against bulletin No. 5's conclusions (to test that the text follows the data)")
+                            "against bulletin No. 5's conclusions (NGOs attacked more, risk falling); quiet-period: "
+                            "other patterns against them (no appeals, refusals or lawsuits; activists most exposed; "
+                            "most cases in the media); both test that the text follows the data")
     synth.add_argument("--replace", action="store_true",
                        help="overwrite the period if it exists and is itself synthetic (never observed or reconstructed data)")
     return parser

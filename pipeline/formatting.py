@@ -6,11 +6,22 @@ every table, chart, map and sentence.
 """
 from __future__ import annotations
 
+import math
+from decimal import ROUND_HALF_UP, Decimal
+
 
 def number(value, lang: str, decimals: int = 0) -> str:
     """Russian: a space between thousands and a decimal comma; English: a comma and a decimal point.
-    (Plain spaces: Quarto shows an inline value through its repr, which would spell out a no-break space.)"""
-    text = f"{float(value):,.{decimals}f}"
+    (Plain spaces: Quarto shows an inline value through its repr, which would spell out a no-break space.)
+    Halves round away from zero, as a reader rounds (7,25 -> 7,3), not to even as Python's format does;
+    the value as written (its shortest repr) is rounded, so 0,145 -> 0,15 whatever its binary double."""
+    value = float(value)
+    if math.isnan(value):  # not computable for the period (e.g. convictions per acquittal, no acquittal)
+        return "—"
+    if not math.isfinite(value):
+        return f"{value}"
+    rounded = Decimal(repr(value)).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+    text = f"{rounded:,.{decimals}f}"
     return text.replace(",", " ").replace(".", ",") if lang == "ru" else text
 
 

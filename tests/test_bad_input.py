@@ -168,6 +168,9 @@ CASES = {
                                       "period.yml", None, "min_cell_respondents", "a whole number of at least 1"),
     "min_cell_respondents below 1": (lambda r: replace(r, "period.yml", "division: kz_2015", "min_cell_respondents: -5\ndivision: kz_2015"),
                                      "period.yml", None, "min_cell_respondents", "a whole number of at least 1"),
+    "the back page's contact in one language only": (
+        lambda r: replace(r, "period.yml", "  en: |\n    LPRC — Legal", "  english: |\n    LPRC — Legal"),
+        "period.yml", None, "contact", "a text in each language"),
     "division naming a path": (lambda r: replace(r, "period.yml", "division: kz_2015", "division: ../.."),
                                "period.yml", None, "division", "a division name of lower-case letters"),
     "previous_period naming a path": (lambda r: set_previous(r, "../../etc"),

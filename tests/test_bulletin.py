@@ -6,11 +6,14 @@ import json
 import re
 from pathlib import Path
 
+import pandas as pd
 import pytest
+import yaml
 
 from pipeline.outputs.report import Bulletin
 
 REPORT = Path(__file__).resolve().parents[1] / "report"
+PUBLISHED = REPORT.parent / "data" / "raw" / "2015-08_2016-04" / "published_figures.yml"
 HEADLINES = {"respondents": "131", "cases": "391", "violations": "407", "media_materials": "175"}
 
 
@@ -80,19 +83,24 @@ def test_html_works_offline_with_every_map_and_table(bulletin_dir, period_run, b
     page.on("request", lambda r: outside.append(r.url) if not r.url.startswith(("file:", "data:")) else None)
     page.goto((bulletin_dir / f"bulletin_{lang}.html").as_uri(), wait_until="load")
     page.wait_for_function("document.querySelectorAll('.plotly-graph-div .main-svg').length > 0")
-    maps_in_report = 5  # respondents, violations, media, risk, security
-    charts_in_report = 4  # activity, protection, threat types, matrix
+    categories = pd.read_csv(period_run.output_dir / "tables" / "incidents_by_hrd_category.csv")
+    # respondents, violations, media, risk, security, threats, vulnerability, resources; one per affected category
+    maps_in_report = 8 + int((categories["violations"] > 0).sum())
+    charts_in_report = 5  # activity, protection, threat types, HRD categories, matrix
     assert page.locator(".plotly-graph-div").count() == maps_in_report + charts_in_report
     rendered = page.evaluate("[...document.querySelectorAll('.plotly-graph-div')].filter(d => d.querySelector('.main-svg')).length")
     assert rendered == maps_in_report + charts_in_report
     reconciliation = page.locator("#tbl-reconciliation table")
     assert reconciliation.count() == 1
+    not_reproduced = page.locator("#tbl-not-reproduced table tbody tr")  # published_figures.yml, not_reproduced
+    assert not_reproduced.count() == len(yaml.safe_load(PUBLISHED.read_text(encoding="utf-8"))["not_reproduced"])
     assert page.locator("table").count() >= 10
     assert errors == [] and outside == [], (errors, outside)
     text = page.inner_text("body")
     for value in HEADLINES.values():
         assert value in text
     assert ("реконструированы" if lang == "ru" else "reconstructed") in text
+    assert "050009" in text and "www.lprc.kz" in text  # the back page, from period.yml
     context.close()
 
 

@@ -40,7 +40,9 @@ def shares(rows) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["group", "item", "answer", "count", "base"])
 
 
-def security_shares(individuals_attacked: int, organizations_attacked: int, measures: int) -> dict[str, pd.DataFrame]:
+def security_shares(individuals_attacked: int, organizations_attacked: int, measures: int,
+                    likely: dict[str, int] | None = None) -> dict[str, pd.DataFrame]:
+    likely = likely or {"reputational": 12, "information": 10, "technical": 4, "physical": 6}
     rows = []
     for kind in security.ATTACKS:
         rows += [("individuals", f"attacks_{kind}", "at_least_one", individuals_attacked, 10),
@@ -49,7 +51,8 @@ def security_shares(individuals_attacked: int, organizations_attacked: int, meas
         rows += [("individuals", item, "no", 2, 10), ("organizations", item, "no", 8, 10)]
     rows += [("all", "law_enforcement_result", "measures_taken", measures, 10), ("all", "security_training_received", "no", 19, 20),
              ("individuals", "threats", "at_least_one", 1, 10), ("all", "coalition", "member", 15, 20),
-             ("all", "coalition", "not_aware", 0, 20)]
+             ("all", "coalition", "not_member", 5, 20), ("all", "coalition", "not_aware", 0, 20)]
+    rows += [("all", f"likelihood_{kind}", "possible", count, 20) for kind, count in likely.items()]
     return {"survey_security_shares": shares(rows)}
 
 
@@ -98,14 +101,91 @@ def test_a_tie_for_the_most_exposed_names_both():
     assert case == "tie" and "адвокаты и журналисты" in text
 
 
+def test_physical_attack_likeliest_and_a_tie_named_as_one():
+    case, text = case_and_sentence(security_shares(3, 1, 0, {"reputational": 2, "information": 4, "technical": 3, "physical": 9}),
+                                   "security.likeliest_attack")
+    assert case == "physical" and text == (
+        "Чаще всего возможной считают физическую атаку (45,0%), реже всего — репутационную (10,0%).")
+    case, text = case_and_sentence(security_shares(3, 1, 0, {"reputational": 9, "information": 9, "technical": 3, "physical": 5}),
+                                   "security.likeliest_attack", "en")
+    assert case == "tie" and "reputational and information" in text and "technical" in text
+
+
+def threat_stats(individuals: float, organizations: float) -> dict[str, pd.DataFrame]:
+    return {"survey_security_stats": pd.DataFrame({"item": ["threats"] * 2, "group": ["individuals", "organizations"],
+                                                   "mean": [individuals, organizations]})}
+
+
+def test_threats_per_person_compared_between_individuals_and_ngos():
+    assert case_and_sentence(threat_stats(5.0, 5.0), "security.threats_by_group")[0] == "similar"
+    assert case_and_sentence(threat_stats(2.0, 6.5), "security.threats_by_group")[0] == "organizations_more"
+    case, text = case_and_sentence(threat_stats(7.25, 3.0), "security.threats_by_group")
+    assert case == "individuals_more" and text == (
+        "На одного пострадавшего среди физических лиц приходится больше угроз (7,3), чем среди НПО (3,0).")
+    # nobody in a group threatened: no comparison is made
+    assert case_and_sentence(threat_stats(4.0, float("nan")), "security.threats_by_group")[0] == "not_comparable"
+
+
+def refusals(counts: dict[str, int]) -> dict[str, pd.DataFrame]:
+    total = sum(counts.values())
+    by_type = pd.DataFrame({"threat_type": ["information_refused"] * len(counts), "hrd_category": list(counts),
+                            "violations": list(counts.values()),
+                            "share_of_type_pct": [round(100 * n / total, 1) if total else 0.0 for n in counts.values()]})
+    categories = pd.DataFrame({"hrd_category": ["journalists", "lawyers"], "name_ru": ["Журналисты", "Адвокаты"],
+                               "name_en": ["Journalists", "Lawyers"], "violations": [20, 20], "share_pct": [50.0, 50.0]})
+    return {"incidents_by_type_and_category": by_type[by_type["violations"] > 0], "incidents_by_hrd_category": categories}
+
+
+def test_refusals_mostly_one_group_only_when_it_has_more_than_half():
+    assert case_and_sentence(refusals({"lawyers": 8, "journalists": 2}), "incidents.refusals_mostly") == (
+        "mostly_one_group", "Отказы в предоставлении информации касаются в основном одной группы — адвокаты (80,0%).")
+    assert case_and_sentence(refusals({"lawyers": 5, "journalists": 5}), "incidents.refusals_mostly")[0] == "spread"
+    assert case_and_sentence(refusals({"lawyers": 0}), "incidents.refusals_mostly")[0] == "none"
+
+
+def coalition(members: int, not_members: int, unaware: int) -> dict[str, pd.DataFrame]:
+    table = security_shares(3, 1, 0)["survey_security_shares"]
+    table = table[table["item"] != "coalition"]
+    rows = [("all", "coalition", answer, n, members + not_members + unaware)
+            for answer, n in (("member", members), ("not_member", not_members), ("not_aware", unaware))]
+    return {"survey_security_shares": pd.concat([table, shares(rows)], ignore_index=True)}
+
+
+def test_coalition_sentence_carries_the_shares():
+    text = case_and_sentence(security_shares(3, 1, 0), "security.coalition")[1]
+    assert "(75,0%)" in text
+    assert case_and_sentence(coalition(4, 12, 4), "security.coalition") == ("most_not_members_some_unaware", (
+        "Большинство правозащитников не состоят в Коалиции по вопросам безопасности и защиты правозащитников: "
+        "60,0% не являются её членами, а 20,0% о ней даже не знают"))
+    assert case_and_sentence(coalition(10, 10, 0), "security.coalition")[0] == "half_members"
+
+
 def test_risk_falling_and_its_reasons():
     national = pd.DataFrame({"wave": [1, 2], "threats": [3.5, 3.0], "vulnerability": [3.0, 3.0], "resources": [2.0, 2.6],
                              "security": [3.0, 3.0], "risk": [5.25, 3.46]})
     case, text = case_and_sentence({"dynamics_national": national}, "dynamics.direction")
     assert case == "risk_down" and text == "Уровень риска за период снизился (с 5,25 до 3,46): угрозы снизились, ресурсы повысились"
     regions = pd.DataFrame({"oblast": ["A", "B"], "oblast_ru": ["Альфа", "Бета"], "oblast_en": ["Alpha", "Beta"],
-                            "threats": [2.0, 4.0], "vulnerability": [4.0, 2.0], "resources": [3.0, 3.0], "risk": [2.7, 2.6]})
+                            "threats": [2.0, 4.0], "vulnerability": [4.0, 2.0], "resources": [3.0, 3.0], "risk": [2.7, 2.6],
+                            "security_level": ["high", "medium"], "risk_level": ["low", "low"]})
     assert case_and_sentence({"dynamics_regions": regions}, "dynamics.highest_risk_reason")[0] == "vulnerability"
+
+
+def levels(security: list[str], risk: list[str]) -> dict[str, pd.DataFrame]:
+    n = len(security)
+    return {"dynamics_regions": pd.DataFrame({"oblast": list("ABCDE")[:n], "oblast_ru": list("АБВГД")[:n], "oblast_en": list("ABCDE")[:n],
+                                              "threats": 3.0, "vulnerability": 3.0, "resources": 3.0, "risk": 3.0,
+                                              "security_level": security, "risk_level": risk})}
+
+
+def test_most_regions_level_needs_more_than_half_of_them():
+    tables = levels(["low", "medium", "medium", "high"], ["medium", "medium", "medium", "low"])
+    assert case_and_sentence(tables, "dynamics.security_levels")[0] == "mostly_low_or_medium"
+    assert case_and_sentence(tables, "dynamics.risk_levels") == (
+        "mostly_medium", "Риск в большинстве регионов средний (регионов с низким, средним и высоким риском: 1, 3 и 0)")
+    tables = levels(["high", "high", "high", "low"], ["high", "high", "low", "low"])
+    assert case_and_sentence(tables, "dynamics.security_levels")[0] == "mostly_high"
+    assert case_and_sentence(tables, "dynamics.risk_levels")[0] == "no_majority"
 
 
 def test_no_claim_of_the_list_is_fixed_text_any_more():
@@ -125,32 +205,62 @@ def test_no_claim_of_the_list_is_fixed_text_any_more():
     assert found == set()
 
 
-# --- a period whose patterns go against bulletin No. 5: its bulletin and notebooks say so ----------------------
-NO5_SENTENCES = ["Все виды атак шире распространены среди правозащитников, работающих самостоятельно",
-                 "меры по защите не были приняты ни по одному обращению", "Наиболее уязвимая группа — журналисты",
-                 "Государство — главный источник угроз", "Уровень риска за период повысился"]
+# --- periods whose patterns go against bulletin No. 5: their bulletin and notebooks say so --------------------
+# No. 5's sentences that each synthetic scenario's data contradicts: none may appear in its texts
+CONTRADICTED = {
+    "against-bulletin-5": ["Все виды атак шире распространены среди правозащитников, работающих самостоятельно",
+                           "меры по защите не были приняты ни по одному обращению",
+                           "Наиболее уязвимая группа — журналисты", "Государство — главный источник угроз",
+                           "Уровень риска за период повысился"],
+    "quiet-period": ["Все виды атак шире распространены среди правозащитников, работающих самостоятельно",
+                     "меры по защите не были приняты ни по одному обращению",
+                     "Наиболее уязвимая группа — журналисты", "Освещаемость проблем правозащитников в СМИ низкая",
+                     "Отказы в предоставлении информации касаются в основном",
+                     "Соотношение исков самих правозащитников", "Материалы в основном событийные"],
+}
+# sentences of the other case that each scenario's texts must say
+EXPECTED = {
+    "against-bulletin-5": ["Все виды атак шире распространены среди НПО", "были приняты по"],
+    "quiet-period": ["Одни виды атак чаще встречаются", "Об итогах обращений респонденты не сообщили"],
+}
 
 
-@pytest.fixture(scope="module")
-def against_no5(tmp_path_factory):
-    """A synthetic period made to go against No. 5's conclusions, its tables computed in this process."""
+def _scenario_period(tmp_path_factory, scenario: str, seed: int):
+    """A synthetic period of that scenario, its tables computed in this process."""
     from pipeline.data.periods import load_period
     from pipeline.data.synthetic import write_period
     from pipeline.parts import dynamics, incidents, media, overview, portrait
     from pipeline.parts.inputs import load_inputs
     from tests.conftest import copy_reference
 
-    root = copy_reference(tmp_path_factory.mktemp("against") / "data")
-    write_period(root, "2030-01_2030-09", seed=4, scenario="against-bulletin-5")
+    root = copy_reference(tmp_path_factory.mktemp(scenario) / "data")
+    write_period(root, "2030-01_2030-09", seed=seed, scenario=scenario)
     period = load_period("2030-01_2030-09", root)
     tables = {}
     for part in (overview, portrait, security, incidents, media, dynamics):
         tables.update(part.tables(load_inputs(part, period)))
-    return period, tables
+    return scenario, period, tables
+
+
+@pytest.fixture(scope="module")
+def against_no5(tmp_path_factory):
+    """NGOs attacked more, appeals with measures, lawyers most exposed, private persons the main source, risk falling."""
+    return _scenario_period(tmp_path_factory, "against-bulletin-5", seed=4)
+
+
+@pytest.fixture(scope="module")
+def quiet(tmp_path_factory):
+    """No appeals, refusals or lawsuits; activists most exposed; the akimat first; most cases in the media."""
+    return _scenario_period(tmp_path_factory, "quiet-period", seed=7)
+
+
+@pytest.fixture(params=["against_no5", "quiet"])
+def scenario_period(request):
+    return request.getfixturevalue(request.param)
 
 
 def test_the_claims_of_a_period_against_bulletin_5_are_true_of_its_own_data(against_no5):
-    period, tables = against_no5
+    _, period, tables = against_no5
     from pipeline.data.io import load_raw, load_reference
 
     raw = load_raw(period)
@@ -170,13 +280,44 @@ def test_the_claims_of_a_period_against_bulletin_5_are_true_of_its_own_data(agai
     assert national["risk"].iloc[-1] < national["risk"].iloc[0] and found["dynamics.direction"].case == "risk_down"
 
 
-def test_its_notebooks_say_what_its_data_says(against_no5):
+def test_the_claims_of_a_quiet_period_are_true_of_its_own_data(quiet):
+    _, period, tables = quiet
+    from pipeline.data.io import load_raw, load_reference
+
+    raw = load_raw(period)
+    found = evaluate(tables)
+    # worked out from the raw rows, not from the claims' code
+    more_among = {kind: (raw["organizations"][f"attacks_{kind}"] > 0).mean() > (raw["individuals"][f"attacks_{kind}"] > 0).mean()
+                  for kind in security.ATTACKS}
+    assert more_among["information"] and not any(v for k, v in more_among.items() if k != "information")
+    assert found["security.attacks_by_group"].case == "mixed"
+    surveyed = pd.concat([raw[g] for g in ("individuals", "organizations")])
+    assert (surveyed["law_enforcement_appeal"] == "yes").sum() == 0 and found["security.appeals_result"].case == "no_appeals"
+    violations = raw["violations"]
+    assert violations["hrd_category"].value_counts().idxmax() == "activists_public_figures"
+    assert found["incidents.most_exposed"].values["group"]["ru"].lower().startswith("общественные деятели")
+    assert (violations["threat_type"] == "information_refused").sum() == 0 and found["incidents.refusals_mostly"].case == "none"
+    assert (violations["court_role"] == "plaintiff_against_state").sum() == 0
+    assert found["incidents.proceedings_to_lawsuits"].case == "no_lawsuits"
+    state = set(load_reference(period, "threat_sources").query("state == 'yes'")["id"])
+    assert violations["source"].value_counts().idxmax() == "akimat"
+    assert violations["source"].isin(state).mean() > 0.5 and found["incidents.state_main_source"].case == "state_main"
+    covered = raw["material_cases"]["case_id"].nunique() / len(raw["cases"])
+    assert covered > 0.5 and found["media.coverage"].case == "majority_covered"
+    assert (raw["materials"]["genre"].isin(["analysis", "multimedia"])).mean() > 0.5
+    assert found["media.mostly_events"].case == "analysis"
+    national = tables["dynamics_national"]
+    assert national["threats"].iloc[-1] < national["threats"].iloc[0] and national["risk"].iloc[-1] > national["risk"].iloc[0]
+    assert found["dynamics.direction"].case == "risk_up"
+
+
+def test_its_notebooks_say_what_its_data_says(scenario_period):
     """The notebooks' claim cells, executed on that period (exploring: nothing is written)."""
     import ast
 
     import nbformat
 
-    period, tables = against_no5
+    scenario, period, tables = scenario_period
     said = []
     for notebook in sorted((REPO_ROOT / "notebooks").glob("0[0-4]_*.ipynb")):
         cells = [c.source for c in nbformat.read(notebook, as_version=4).cells if c.cell_type == "code"]
@@ -191,12 +332,12 @@ def test_its_notebooks_say_what_its_data_says(against_no5):
             else:
                 exec(compile(source, notebook.name, "exec"), namespace)
     text = " ".join(said)
-    assert "Все виды атак шире распространены среди НПО" in text and "были приняты по" in text
-    assert not [s for s in NO5_SENTENCES if s in text]
+    assert [s for s in EXPECTED[scenario] if s not in text] == []
+    assert [s for s in CONTRADICTED[scenario] if s in text] == []
 
 
 @pytest.mark.e2e
-def test_its_bulletin_says_what_its_data_says(against_no5, tmp_path):
+def test_its_bulletin_says_what_its_data_says(scenario_period, tmp_path):
     """The Russian bulletin of that period, rendered: every claim's sentence for this period is in
     it, none of No. 5's that the data contradicts."""
     from pipeline.outputs import maps, processed, render
@@ -207,7 +348,7 @@ def test_its_bulletin_says_what_its_data_says(against_no5, tmp_path):
     from pipeline.run.scratch import fresh_scratch, remove_scratch
     from pipeline.run.steps import write_json_atomically
 
-    period, tables = against_no5
+    scenario, period, tables = scenario_period
     folder = tmp_path / "run"
     processed.save_tables(folder, tables)
     geo = maps.load_geography(period)
@@ -232,4 +373,5 @@ def test_its_bulletin_says_what_its_data_says(against_no5, tmp_path):
     assert len(used) > 15
     for name in used:
         assert claims.sentence(found[name], "ru") in text, name
-    assert not [s for s in NO5_SENTENCES if s in text]
+    assert [s for s in EXPECTED[scenario] if s not in text] == []
+    assert [s for s in CONTRADICTED[scenario] if s in text] == []

@@ -27,6 +27,12 @@ def test_numbers_in_each_language():
     assert counted(2, "ru", ("город", "города", "городов")) == "2 города"
 
 
+def test_halves_round_up_as_a_reader_rounds_not_to_even():
+    assert number(7.25, "ru", 1) == "7,3" and number(0.125, "en", 2) == "0.13" and number(2.5, "en") == "3"
+    assert percent(12.45, "ru") == "12,5%" and number(-2.5, "ru") == "-3"
+    assert number(float("nan"), "en") == "—"
+
+
 @pytest.mark.parametrize("count,text", [(2.5, "2,5 года"), (1.5, "1,5 года"), (0.5, "0,5 года"), (8.0, "8 лет")])
 def test_fractions_take_the_genitive_singular_in_russian(count, text):
     assert counted(count, "ru", ("год", "года", "лет")) == text

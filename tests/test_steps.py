@@ -127,7 +127,8 @@ def test_steps_command_lists_reads_after_and_code(capsys):
     assert "parts/media.py" in media_code and "parts/incidents.py" not in media_code
     assert "reconciliation (reconciliation)\n  reads: published figures published_figures.yml" in out
     assert "  after: overview, portrait, security, incidents, media, dynamics" in out
-    assert "bulletin (bulletin, optional)\n  reads: this run's tables, maps, reconciliation, claims, record; report/" in out
+    assert ("bulletin (bulletin, optional)\n  reads: reference divisions, macro_regions; published figures published_figures.yml; "
+            "this run's tables, maps, reconciliation, claims, record; report/") in out
 
 
 @pytest.mark.e2e

@@ -91,6 +91,11 @@ class Period:
     raw_dir: Path
     data_root: Path
     min_cell_respondents: int | None = None  # overrides pipeline/privacy.yml for this period
+    # the back page (colophon), each {ru: text, en: text} or None: who publishes the bulletin, the
+    # project and funding statement, the publishers' contact block (an office's public address)
+    publishers: dict | None = None
+    acknowledgement: dict | None = None
+    contact: dict | None = None
 
     @property
     def processed_dir(self) -> Path:
@@ -230,6 +235,7 @@ def load_period(period_id: str, data_root: str | os.PathLike | None = None) -> P
         division=meta["division"], data_origin=meta["data_origin"], previous=meta.get("previous_period"),
         waves=tuple(meta["waves"]),
         raw_dir=folder, data_root=root, min_cell_respondents=minimum,
+        **{field: meta.get(field) for field in BACK_PAGE_FIELDS},
     )
 
 
@@ -264,8 +270,21 @@ def previous_period_problems(period: Period, required_run: bool = True) -> list[
     return problems
 
 
+# optional texts of the back page, each in both languages
+BACK_PAGE_FIELDS = {
+    "publishers": "who publishes the bulletin, {ru: ..., en: ...}",
+    "acknowledgement": "the project and funding statement of the back page, {ru: ..., en: ...}",
+    "contact": "the publishers' contact block of the back page (one line each: office, address, phone, site), {ru: ..., en: ...}",
+}
+
+
 def _check_optional_fields(path: Path, meta: dict) -> list[Problem]:
     problems = []
+    for field, meaning in BACK_PAGE_FIELDS.items():
+        value = meta.get(field)
+        if value is not None and not (isinstance(value, dict) and all(isinstance(value.get(lang), str) and value[lang].strip()
+                                                                     for lang in ("ru", "en"))):
+            problems.append(Problem(str(path), None, field, value, f"a text in each language: {meaning}"))
     previous = meta.get("previous_period")
     if previous is not None and not is_period_id(previous):
         problems.append(Problem(str(path), None, "previous_period", previous,

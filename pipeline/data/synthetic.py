@@ -140,9 +140,50 @@ def _against_bulletin_5(tables: dict[str, pd.DataFrame], rng) -> None:
     assessments["resources"] = [f"{v:.1f}" for v in (1.4 + wave + noise)]
 
 
+def _quiet_period(tables: dict[str, pd.DataFrame], rng) -> None:
+    """A quieter period that goes against bulletin No. 5 in other ways than _against_bulletin_5, so
+    that the bulletin's "other case" sentences for empty and mixed results are exercised: nobody
+    appealed to law enforcement; no refusal of information and no lawsuit by defenders; activists,
+    not journalists, the most exposed; the akimat, not the police, the first source (the state still
+    the main one); attacks mixed between the groups (information attacks more among NGOs, the
+    others more among individuals); most logged cases covered by the media, mostly in analysis;
+    threats falling while vulnerability rises more (risk rising, for other reasons than No. 5's)."""
+    individuals, organizations = tables["individuals"], tables["organizations"]
+    for kind in ("information", "reputational", "physical", "technical"):
+        column = f"attacks_{kind}"
+        more, less = (organizations, individuals) if kind == "information" else (individuals, organizations)
+        more[column] = np.where(rng.random(len(more)) < 0.7, rng.integers(1, 4, len(more)), 0)
+        less[column] = np.where(rng.random(len(less)) < 0.15, 1, 0)
+    for frame in (individuals, organizations):
+        frame["law_enforcement_appeal"] = "no"
+        frame["law_enforcement_result"] = ""
+    violations = tables["violations"]
+    others = [t for t in pd.unique(violations["threat_type"]) if t != "information_refused"]
+    refused = violations["threat_type"] == "information_refused"
+    violations.loc[refused, "threat_type"] = rng.choice(others, int(refused.sum()))
+    violations.loc[violations["court_role"] == "plaintiff_against_state", "court_role"] = ""
+    violations["hrd_category"] = np.where(rng.random(len(violations)) < 0.55, "activists_public_figures", violations["hrd_category"])
+    violations["source"] = np.where(rng.random(len(violations)) < 0.6, "akimat", violations["source"])
+    materials = tables["materials"]
+    materials["genre"] = np.where(rng.random(len(materials)) < 0.8, "analysis", materials["genre"])
+    # most cases covered: every case in at least one material, on top of the pairs drawn
+    pairs = set(map(tuple, tables["material_cases"].to_numpy()))
+    material_ids = materials["material_id"].to_numpy()
+    for case_id in tables["cases"]["case_id"]:
+        pairs.add((material_ids[rng.integers(len(material_ids))], case_id))
+    tables["material_cases"] = pd.DataFrame(sorted(pairs), columns=["material_id", "case_id"])
+    assessments = tables["regional_assessments"]
+    wave = assessments["wave"].astype(int)
+    noise = rng.uniform(-0.1, 0.1, len(assessments))
+    assessments["threats"] = [f"{v:.1f}" for v in (3.4 - 0.2 * wave + noise)]
+    assessments["vulnerability"] = [f"{v:.1f}" for v in (1.6 + 0.9 * wave + noise)]
+    assessments["resources"] = [f"{v:.1f}" for v in (3.0 + noise)]
+
+
 SCENARIOS = {
     "random": lambda tables, rng: None,  # every value drawn at random, uniformly over what the codebook allows
     "against-bulletin-5": _against_bulletin_5,
+    "quiet-period": _quiet_period,
 }
 
 

@@ -23,7 +23,8 @@ from pipeline.parts import dynamics, incidents, media
 PARTS_WITH_CHECKS = {"incidents": incidents, "media": media, "dynamics": dynamics}
 
 MAP_PATH = Path(__file__).with_name("published_figures.map.yml")
-COLUMNS = ["figure", "published", "recomputed", "agrees", "status", "basis", "note"]
+COLUMNS = ["figure", "title_ru", "title_en", "published", "recomputed", "agrees", "status", "reason_ru", "reason_en",
+           "basis", "note"]
 STAT_KEYS = {"mean", "min", "max", "median"}
 
 
@@ -44,6 +45,23 @@ def published_tree(period) -> dict:
         matrix = pd.read_csv(matrix_path).set_index("threat_type")
         tree["incidents_matrix"] = {t: {c: int(n) for c, n in row.items()} for t, row in matrix.iterrows()}
     return tree
+
+
+# Keys of published_figures.yml that are not figures: the period's id, and the bulletin's content
+# that no table can reproduce, with why (listed in the bulletin's appendix).
+NOT_FIGURES = ("period", "not_reproduced")
+
+
+def figures_of(published: dict) -> dict:
+    """The published figures of a published_figures.yml tree, without its other keys."""
+    return {k: v for k, v in published.items() if k not in NOT_FIGURES}
+
+
+def not_reproduced(period) -> list[dict]:
+    """The bulletin's elements that the period's data cannot reproduce: [{element: {ru, en}, why: {ru, en}}]."""
+    if not period.published_figures_path.exists():
+        return []
+    return list(load_published(period.published_figures_path).get("not_reproduced") or [])
 
 
 def write_for_run(folder: Path, period, into: Path | None = None) -> pd.DataFrame | None:
@@ -68,10 +86,12 @@ def reconcile(published: dict, tables: dict[str, pd.DataFrame], figure_map: dict
     shares = _concat(tables, "_shares")
     stats = _concat(tables, "_stats")
     rows = []
-    for path, value, notes in leaves({k: v for k, v in published.items() if k != "period"}):
+    for path, value, notes in leaves(figures_of(published)):
         row = {"figure": path, "published": _as_text(value), "recomputed": "", "agrees": pd.NA,
-               "status": "not_recomputed", "basis": "", "note": "; ".join(f"{v}" for v in notes.values())}
+               "status": "not_recomputed", "basis": "", "note": "; ".join(f"{v}" for v in notes.values()),
+               "reason_ru": "", "reason_en": ""}
         source, stat = _find(figure_map, path)
+        row.update(title(path, source, stat, tables))
         if source is None:
             row["basis"] = "no recomputation defined for this figure"
             rows.append(row)
@@ -88,8 +108,8 @@ def reconcile(published: dict, tables: dict[str, pd.DataFrame], figure_map: dict
             row.update(status="missing", basis=str(exc))
         else:
             row.update(recomputed=_as_text(recomputed), agrees=bool(ok), status="agrees" if ok else "disagrees", basis=basis)
-            if not ok and source.get("why"):
-                row["note"] = "; ".join(n for n in (source["why"], row["note"]) if n)
+            if not ok:
+                row.update(reason(source, stat, value, recomputed, tables, published))
         rows.append(row)
     frame = pd.DataFrame(rows, columns=COLUMNS)
     frame["agrees"] = frame["agrees"].astype("boolean")
@@ -218,3 +238,140 @@ def _as_text(value) -> str:
     if isinstance(value, float):
         return f"{round(value, 4):g}"
     return str(value)
+
+
+# --- titles and reasons in the edition's language -------------------------------------------------
+# A reader of the appendix sees each figure by its title, not its path in published_figures.yml,
+# and, where a figure cannot be met, why, in words computed from the published figures and this
+# run's tables (so a reason never outlives the data that made it true).
+STAT_WORDS = {"pct": ("доля, %", "share, %"), "count": ("число", "count"), "mean": ("среднее", "mean"),
+              "median": ("медиана", "median"), "min": ("минимум", "minimum"), "max": ("максимум", "maximum"),
+              "rank": ("место", "rank")}
+GROUP_WORDS = {"individuals": ("физические лица", "individuals"), "organizations": ("НПО", "NGOs"),
+               "all": ("все респонденты", "all respondents")}
+COLUMN_WORDS = {"violations": ("нарушения", "violations"), "share_pct": ("доля, %", "share, %"), "rank": ("место", "rank"),
+                "share_of_type_pct": ("доля в виде угроз, %", "share of the type, %"), "cases": ("случаи", "cases"),
+                "cases_covered": ("случаи, освещённые за квартал", "cases covered per quarter")}
+NAMED_BY = {"threat_type": "incidents_by_type", "hrd_category": "incidents_by_hrd_category", "city": "incidents_by_city",
+            "source": "incidents_by_source", "measure": None, "figure": None, "response": None, "name_en": "incidents_by_city"}
+
+
+def _names(tables: dict[str, pd.DataFrame], key: str, value) -> tuple[str, str]:
+    """The Russian and English name of a code (a threat type, a category, a city, a measure)."""
+    if key in ("measure", "figure"):
+        for table in tables.values():
+            if key in table.columns and "label_ru" in table.columns and (table[key] == value).any():
+                row = table[table[key] == value].iloc[0]
+                return row["label_ru"], row["label_en"]
+    table = tables.get(NAMED_BY.get(key) or "")
+    if table is not None and key in table.columns and (table[key] == value).any():
+        row = table[table[key] == value].iloc[0]
+        return row["name_ru"], row["name_en"]
+    words = {"ignored": ("государство проигнорировало", "ignored by the state"), True: ("всего", "in all")}
+    return words.get(value, (str(value), str(value)))
+
+
+def _table_titles(name: str) -> tuple[str, str]:
+    from pipeline.outputs.datapackage import tables_meta
+
+    title = tables_meta().get(name, {}).get("title", f"{name} / {name}")
+    english, _, russian = title.partition(" / ")
+    return russian or english, english
+
+
+def title(path: str, source: dict | None, stat: str | None, tables: dict[str, pd.DataFrame]) -> dict[str, str]:
+    """title_ru and title_en of a published figure, from where it is recomputed."""
+    parts: list[tuple[str, str]] = []
+    if source is None:
+        parts = [(path, path)]
+    elif "title" in source:
+        parts = [(source["title"]["ru"], source["title"]["en"])]
+    elif "shares" in source or "stats" in source:
+        group, item, *answer = (source.get("shares") or source["stats"]).split("/")
+        table = _concat(tables, "_shares" if "shares" in source else "_stats")
+        rows = table[(table["item"] == item) & (table["group"] == group)] if len(table) else table
+        if answer and len(rows):
+            rows = rows[rows["answer"] == answer[0]]
+        if len(rows):
+            row = rows.iloc[0]
+            parts.append((row["item_ru"], row["item_en"]))
+            if answer:
+                parts.append((row["answer_ru"], row["answer_en"]))
+        parts.append(GROUP_WORDS.get(group, (group, group)))
+        if stat in STAT_WORDS:
+            parts.append(STAT_WORDS[stat])
+    elif "ranking" in source:
+        table = source["ranking"].split("/")[0]
+        ru, en = _table_titles(table)
+        parts = [(ru.split(": ", 1)[-1], en.split(": ", 1)[-1]), (f"первые {source['top']}", f"the first {source['top']}")]
+    else:
+        spec = source.get("value") or next(source[k] for k in ("total", "min", "max") if k in source)
+        table = spec.split("/")[0]
+        where = {k: v for k, v in source.get("where", {}).items() if k != "in_bulletin_matrix"}
+        ru, en = _table_titles(table)
+        named = [_names(tables, k, v) for k, v in where.items()]
+        if not (named and table in ("incidents_summary", "media_summary", "period_headlines")):
+            parts.append((ru.split(": ", 1)[-1], en.split(": ", 1)[-1]))
+        parts += named
+        column = (source.get("columns", {}).get(stat) if "columns" in source else source.get("column")) or spec.partition("/")[2]
+        if column in COLUMN_WORDS and column != "value":
+            parts.append(COLUMN_WORDS[column])
+        for kind in ("min", "max"):
+            if kind in source:
+                parts.append(STAT_WORDS[kind])
+    return {"title_ru": "; ".join(p[0] for p in parts), "title_en": "; ".join(p[1] for p in parts)}
+
+
+def reason(source: dict, stat: str | None, published, recomputed, tables: dict[str, pd.DataFrame],
+           published_tree: dict) -> dict[str, str]:
+    """reason_ru and reason_en of a figure that cannot be met, computed by the kind the map names
+    (`why:`): a row or a column of the bulletin's own matrix, or the types that rank above."""
+    why = source.get("why")
+    kind = why.get(stat) if isinstance(why, dict) else why
+    if kind is None:
+        return {"reason_ru": f"опубликовано {published}, пересчитано {_as_text(recomputed)}",
+                "reason_en": f"published {published}, recomputed {_as_text(recomputed)}"}
+    return REASONS[kind](source, published, recomputed, tables, published_tree.get("incidents_matrix", {}))
+
+
+def _matrix_row(source, published, recomputed, tables, matrix) -> dict[str, str]:
+    threat_type = source["where"]["threat_type"]
+    ru, en = _names(tables, "threat_type", threat_type)
+    row_sum = sum(matrix.get(threat_type, {}).values())
+    if row_sum == recomputed:
+        return {"reason_ru": f"текст бюллетеня говорит {published}, но строка «{ru}» его же матрицы даёт {row_sum}; "
+                             "пересчёт следует матрице, самой подробной таблице",
+                "reason_en": f"the bulletin's text says {published}, but its own matrix row \"{en}\" sums to {row_sum}; "
+                             "the recomputation follows the matrix, the most detailed table"}
+    return {"reason_ru": f"строка «{ru}» матрицы бюллетеня даёт {row_sum}, текст — {published}, пересчёт — {_as_text(recomputed)}",
+            "reason_en": f"the matrix row \"{en}\" sums to {row_sum}, the text says {published}, the recomputation gives "
+                         f"{_as_text(recomputed)}"}
+
+
+def _rank_above(source, published, recomputed, tables, matrix) -> dict[str, str]:
+    threat_type = source["where"]["threat_type"]
+    ranked = tables["incidents_by_type"]
+    mine = int(ranked.loc[ranked["threat_type"] == threat_type, "violations"].iloc[0])
+    above = ranked[ranked["violations"] > mine].sort_values("violations", ascending=False)
+    listed = {lang: ", ".join(f"«{r[f'name_{lang}']}» ({r['violations']})" for _, r in above.iterrows()) for lang in ("ru", "en")}
+    return {"reason_ru": f"по записям о нарушениях выше стоят: {listed['ru']}; место — {_as_text(recomputed)}, не {published}",
+            "reason_en": f"in the records of violations these rank above it: {listed['en']}; it is {_as_text(recomputed)}, "
+                         f"not {published}"}
+
+
+def _matrix_column(source, published, recomputed, tables, matrix) -> dict[str, str]:
+    cities = tables["incidents_by_city"]
+    row = cities[cities["name_en"] == source["where"]["name_en"]].iloc[0]
+    column = sum(counts.get(row["city"], 0) for counts in matrix.values())
+    if column > published:
+        return {"reason_ru": f"только виды угроз, показанные в матрице бюллетеня, дают городу «{row['name_ru']}» {column} "
+                            f"нарушений, больше {published} в тексте: цифру текста получить нельзя",
+                "reason_en": f"the threat types of the bulletin's matrix alone give {row['name_en']} {column} violations, "
+                             f"more than the {published} of the text: the text's figure cannot be met"}
+    return {"reason_ru": f"матрица бюллетеня даёт городу «{row['name_ru']}» {column} нарушений, остальные "
+                         f"{int(recomputed) - column} — виды угроз, которых матрица не показывает",
+            "reason_en": f"the bulletin's matrix gives {row['name_en']} {column} violations, the other "
+                         f"{int(recomputed) - column} are of threat types the matrix does not show"}
+
+
+REASONS = {"matrix_row": _matrix_row, "rank": _rank_above, "matrix_column": _matrix_column}

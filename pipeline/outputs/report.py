@@ -86,6 +86,38 @@ class Bulletin:
             self._claims = stored if stored is not None else claims.as_json(claims.evaluate(self.tables))
         return self._claims[name][self.lang]
 
+    def agreeing(self, count, word: str) -> str:
+        """The form of a word that agrees with a count: 'описан' (1 случай), 'описано' (5 случаев)."""
+        from pipeline.claims import noun_forms
+
+        return formatting.plural(count, self.lang, noun_forms(word, self.lang))
+
+    def names(self, rows: pd.DataFrame, count: str | None = None, decimals: int = 0, lower: bool = False,
+              name: str = "name", empty: str = "—", dashes: bool = False, quoted: bool = False) -> str:
+        """The rows' names in the edition's language, joined ('Алматы (90), Астана (50) и Павлодар (50)'),
+        each with its `count` column when given; `empty` for no rows, so a short period still reads.
+        lower: names inside a sentence (the first letter only, so 'СМИ' stays). dashes: names that hold
+        commas themselves, as 'name — 27; name — 16' / 'name: 27; name: 16'. quoted: «name» / "name"."""
+        items = []
+        for _, row in rows.iterrows():
+            text = str(row[f"{name}_{self.lang}"])
+            text = text[:1].lower() + text[1:] if lower else text
+            if quoted:
+                text = f"«{text}»" if self.lang == "ru" else f'"{text}"'
+            if count and dashes:
+                text = f"{text}{' — ' if self.lang == 'ru' else ': '}{self.num(row[count], decimals)}"
+            elif count:
+                text = f"{text} ({self.num(row[count], decimals)})"
+            items.append(text)
+        if dashes:
+            return "; ".join(items) or empty
+        return formatting.joined(items, self.lang) or empty
+
+    def top_ranked(self, table: str, top: int, rank: str = "rank") -> tuple[pd.DataFrame, pd.DataFrame]:
+        """The rows ranked 1..top (all tied rows kept) and the rest, in rank order."""
+        rows = self.tables[table].sort_values([rank, f"name_{self.lang}"], kind="stable")
+        return rows[rows[rank] <= top], rows[rows[rank] > top]
+
     def counted(self, count, noun: str) -> str:
         """'131 респондент', '407 нарушений' / '1 case', '391 cases' (nouns of report/claims.yml)."""
         from pipeline.claims import noun_forms
@@ -107,6 +139,35 @@ class Bulletin:
         text = formatting.counted(regions, "en", ("region", "regions"))
         joined = formatting.counted(len(cities), "en", ("city", "cities")) + " of republican significance"
         return text + (f" and {joined}: {', '.join(cities)}" if cities else "")
+
+    def back_page(self) -> str:
+        """The colophon's Markdown from period.yml: who publishes, the project statement, and the
+        publishers' contact block (its lines kept as lines); what period.yml leaves out is left out."""
+        p, lang = self.period, self.lang
+        blocks = []
+        if p.publishers:
+            blocks.append(self.t("Издатели: ", "Published by ") + p.publishers[lang].strip() + ".")
+        if p.acknowledgement:
+            blocks.append(p.acknowledgement[lang].strip())
+        if p.contact:
+            blocks.append("\n".join("| " + line.strip() for line in p.contact[lang].strip().splitlines() if line.strip()))
+        return "\n\n".join(blocks) + "\n"
+
+    def macro_regions(self) -> str:
+        """'Регионы страны по традиции объединяют в 5 макрорегионов: Восточный, ..., Южный и Центральный.':
+        the traditional grouping of the period's division (its macro_region column, names in
+        reference/macro_regions.csv); nothing when the division does not group its units."""
+        from pipeline.data.io import load_division, load_reference
+
+        division = load_division(self.period)
+        used = set(division.get("macro_region", pd.Series(dtype=str))) - {""}
+        names = load_reference(self.period, "macro_regions").set_index("id")
+        listed = [names.loc[m, f"name_{self.lang}"] for m in names.index if m in used]
+        if not listed:
+            return ""
+        grouped = f"{self.counted(len(listed), 'macro_region')}: {formatting.joined(listed, self.lang)}"
+        return self.t(f"Регионы страны по традиции объединяют в {grouped}.",
+                      f"The country's regions are traditionally grouped into {grouped}.")
 
     def t(self, ru: str, en: str) -> str:
         """A label in the edition's language."""

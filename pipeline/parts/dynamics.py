@@ -186,3 +186,29 @@ def _direction(tables: Tables) -> Claim:
                                                              "first": float(national["risk"].iloc[0]),
                                                              "last": float(national["risk"].iloc[-1])},
                  f"risk {d['risk']}, threats {d['threats']}, resources {d['resources']} (first wave to last)")
+
+
+LEVELS = ("low", "medium", "high")
+
+
+def _levels_claim(name: str, column: str):
+    """How most regions stand on a level (low/medium/high): the level more than half of the regions
+    share, else the two lower levels together when they make a majority, else no majority."""
+    @claim(name, "dynamics_regions", cases=(*(f"mostly_{lv}" for lv in LEVELS), "mostly_low_or_medium", "no_majority"))
+    def _levels(tables: Tables) -> Claim:
+        counts = tables["dynamics_regions"][column].value_counts()
+        total = int(counts.sum())
+        values = {lv: int(counts.get(lv, 0)) for lv in LEVELS}
+        majority = [lv for lv in LEVELS if values[lv] * 2 > total]
+        if majority:
+            case = f"mostly_{majority[0]}"
+        elif (values["low"] + values["medium"]) * 2 > total:
+            case = "mostly_low_or_medium"
+        else:
+            case = "no_majority"
+        return Claim(name, case, {**values, "regions": total}, f"{column}: " + ", ".join(f"{lv} {n}" for lv, n in values.items()))
+    return _levels
+
+
+_levels_claim("dynamics.security_levels", "security_level")
+_levels_claim("dynamics.risk_levels", "risk_level")

@@ -194,6 +194,16 @@ def conviction_ratio(tables: dict[str, pd.DataFrame], published):
     return f"{ratio:g}:1", abs(ratio - a / b) < 0.5, f"{convictions} convictions, {acquittals} acquittals"
 
 
+def proceedings_ratio(tables: dict[str, pd.DataFrame], published):
+    """'1:8' ("примерно"): lawsuits of HRDs against the state to proceedings against HRDs. The bulletin
+    says "about", so a ratio within one of the published one agrees (96/13 = 7.4 is "about 1:8")."""
+    s = tables["incidents_summary"].set_index("measure")["value"]
+    against, lawsuits = int(s["proceedings_against_hrds"]), int(s["lawsuits_by_hrds_against_state"])
+    a, b = (int(x) for x in str(published).split(":"))
+    ratio = against / lawsuits if lawsuits else float("inf")
+    return f"1:{ratio:.1f}", abs(ratio - b / a) < 1, f"{lawsuits} lawsuits by HRDs, {against} proceedings against them"
+
+
 # --- claims: what the text says about this part's data (sentences: pipeline/claims.yml) ---------
 @claim("incidents.most_exposed", "incidents_by_hrd_category", cases=("one_group", "tie"))
 def _most_exposed(tables: Tables) -> Claim:
@@ -234,3 +244,37 @@ def _state_main_source(tables: Tables) -> Claim:
     case = "state_main" if pct > 50 else "state_not_main"
     return Claim("incidents.state_main_source", case, {"state_pct": pct, "top": names(top, inside=True)},
                  f"state bodies are the source of {state} of {total} violations ({pct:.1f}%)")
+
+
+@claim("incidents.refusals_mostly", "incidents_by_type_and_category", "incidents_by_hrd_category",
+       cases=("mostly_one_group", "spread", "none"))
+def _refusals_mostly(tables: Tables) -> Claim:
+    """Whom refusals of information concern: one group when it has more than half of them."""
+    rows = tables["incidents_by_type_and_category"]
+    rows = rows[rows["threat_type"] == "information_refused"].sort_values("violations", ascending=False, kind="stable")
+    categories = tables["incidents_by_hrd_category"].set_index("hrd_category")
+    if rows.empty:
+        return Claim("incidents.refusals_mostly", "none", {}, "no refusals of information recorded")
+    top = rows.iloc[0]
+    group = names(categories.loc[top["hrd_category"]], inside=True)
+    case = "mostly_one_group" if top["share_of_type_pct"] > 50 else "spread"
+    return Claim("incidents.refusals_mostly", case, {"group": group, "share_pct": float(top["share_of_type_pct"])},
+                 f"refusals of information: {top['hrd_category']} {top['violations']} of {rows['violations'].sum()}")
+
+
+@claim("incidents.proceedings_to_lawsuits", "incidents_summary",
+       cases=("more_against_hrds", "more_by_hrds", "no_lawsuits", "no_proceedings"))
+def _proceedings_to_lawsuits(tables: Tables) -> Claim:
+    """Lawsuits defenders brought against the state, to proceedings against them: '1:N', the bulletin's way."""
+    s = tables["incidents_summary"].set_index("measure")["value"]
+    against, lawsuits = int(s["proceedings_against_hrds"]), int(s["lawsuits_by_hrds_against_state"])
+    if not against:
+        case, per = "no_proceedings", 0.0
+    elif not lawsuits:
+        case, per = "no_lawsuits", 0.0
+    elif against >= lawsuits:
+        case, per = "more_against_hrds", against / lawsuits
+    else:
+        case, per = "more_by_hrds", lawsuits / against
+    return Claim("incidents.proceedings_to_lawsuits", case, {"per": per, "against": against, "lawsuits": lawsuits},
+                 f"{against} proceedings against HRDs, {lawsuits} lawsuits by them")

@@ -37,6 +37,11 @@ def tables(part: PartInputs) -> dict[str, pd.DataFrame]:
     }
 
 
+# "Serial coverage" (bulletin No. 5, conclusion III): a case covered by a series of materials,
+# three or more; two may be a report and its follow-up.
+SERIES_MIN_MATERIALS = 3
+
+
 def summary(m: pd.DataFrame, raw, links: pd.DataFrame) -> pd.DataFrame:
     tone = m["tone"].value_counts()
     rows = [
@@ -45,6 +50,9 @@ def summary(m: pd.DataFrame, raw, links: pd.DataFrame) -> pd.DataFrame:
         ("cities", m["city"].nunique(), "Города", "Cities"),
         ("cases_covered", links["case_id"].nunique(), "Случаи, освещённые в СМИ", "Cases covered by the media"),
         ("cases_logged", len(raw["cases"]), "Случаи в журнале", "Cases in the incident log"),
+        ("cases_covered_serially", int((links.groupby("case_id").size() >= SERIES_MIN_MATERIALS).sum()),
+         f"Случаи, освещённые серией (от {SERIES_MIN_MATERIALS} материалов)",
+         f"Cases covered by a series ({SERIES_MIN_MATERIALS} materials or more)"),
         ("analytical_materials", int(m["genre"].isin(["analysis", "multimedia"]).sum()),
          "Аналитические и мультимедийные материалы", "Analytical and multimedia materials"),
     ] + [(f"tone_{t}", int(tone.get(t, 0)), f"Тональность: {t}", f"Tone: {t}") for t in TONES]
@@ -144,3 +152,26 @@ def _mostly_events(tables: Tables) -> Claim:
     case = "analysis" if materials and analytical > materials / 2 else "events"
     return Claim("media.mostly_events", case, {"analytical": analytical, "materials": materials},
                  f"{analytical} of {materials} materials analytical or multimedia")
+
+
+@claim("media.coverage", "media_summary", cases=("minority_covered", "majority_covered", "none_covered"))
+def _coverage(tables: Tables) -> Claim:
+    """Conclusion I of bulletin No. 5 ("a low level of coverage"): the share of logged cases the media covered."""
+    summary = tables["media_summary"].set_index("measure")["value"]
+    covered, logged = int(summary["cases_covered"]), int(summary["cases_logged"])
+    pct = 100 * covered / logged if logged else 0.0
+    case = "none_covered" if not covered else "majority_covered" if pct > 50 else "minority_covered"
+    return Claim("media.coverage", case, {"covered": covered, "logged": logged, "share_pct": pct},
+                 f"{covered} of {logged} logged cases covered by the media")
+
+
+@claim("media.serial_coverage", "media_summary", cases=("some_cases", "most_cases", "no_case"))
+def _serial_coverage(tables: Tables) -> Claim:
+    """Conclusion III ("only some stories get serial coverage"): covered cases with a series of materials."""
+    summary = tables["media_summary"].set_index("measure")["value"]
+    serial, covered = int(summary["cases_covered_serially"]), int(summary["cases_covered"])
+    pct = 100 * serial / covered if covered else 0.0
+    case = "no_case" if not serial else "most_cases" if pct > 50 else "some_cases"
+    return Claim("media.serial_coverage", case, {"serial": serial, "covered": covered, "share_pct": pct,
+                                                 "series": SERIES_MIN_MATERIALS},
+                 f"{serial} of {covered} covered cases in {SERIES_MIN_MATERIALS}+ materials")

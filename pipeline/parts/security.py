@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from pipeline.claims import Claim, Tables, band_claim, claim, share
+from pipeline.formatting import joined
 from pipeline.parts import survey
 from pipeline.parts.inputs import PartInputs
 
@@ -65,10 +66,55 @@ def _appeals_result(tables: Tables) -> Claim:
                  f"{count} of {base} appeals led to protective measures")
 
 
-@claim("security.coalition", "survey_security_shares", cases=("most_not_members_some_unaware", "most_not_members", "most_members_some_unaware", "most_members"))
+@claim("security.coalition", "survey_security_shares",
+       cases=("most_not_members_some_unaware", "most_not_members", "most_members_some_unaware", "most_members", "half_members"))
 def _coalition(tables: Tables) -> Claim:
+    """Membership of the Coalition. Not members are those who answered 'not a member' (the bulletin's
+    66%) and those who do not know of it (22%): together the majority when members are under half."""
     members, *_ = share(tables, "all", "coalition", "member")
+    not_members, *_ = share(tables, "all", "coalition", "not_member")
     unaware, unaware_count, _ = share(tables, "all", "coalition", "not_aware")
-    case = ("most_not_members" if members < 50 else "most_members") + ("_some_unaware" if unaware_count else "")
-    return Claim("security.coalition", case, {"members_pct": members, "unaware_pct": unaware},
-                 f"members of the Coalition {members:.1f}%, not aware of it {unaware:.1f}%")
+    if members == 50:
+        case = "half_members"
+    else:
+        case = ("most_not_members" if members < 50 else "most_members") + ("_some_unaware" if unaware_count else "")
+    return Claim("security.coalition", case, {"members_pct": members, "not_members_pct": not_members,
+                                              "unaware_pct": unaware},
+                 f"members of the Coalition {members:.1f}%, not members {not_members:.1f}%, not aware of it {unaware:.1f}%")
+
+
+SAME_THREATS_WITHIN = 1.0  # threats per threatened respondent: closer than this, "no difference"
+
+
+@claim("security.threats_by_group", "survey_security_stats",
+       cases=("similar", "individuals_more", "organizations_more", "not_comparable"))
+def _threats_by_group(tables: Tables) -> Claim:
+    """Mean threats per threatened respondent, individuals against NGOs."""
+    stats = tables["survey_security_stats"]
+    threats = stats[stats["item"] == "threats"].set_index("group")["mean"]
+    mean = {g: float(threats.get(g, float("nan"))) for g in ("individuals", "organizations")}
+    gap = mean["individuals"] - mean["organizations"]
+    if pd.isna(gap):  # a group nobody in which was threatened: nothing to compare
+        case = "not_comparable"
+    else:
+        case = "similar" if abs(gap) < SAME_THREATS_WITHIN else "individuals_more" if gap > 0 else "organizations_more"
+    return Claim("security.threats_by_group", case, {"individuals": mean["individuals"], "organizations": mean["organizations"]},
+                 f"threats per threatened respondent: individuals {mean['individuals']:.1f}, NGOs {mean['organizations']:.1f}")
+
+
+LIKELIHOOD = {"reputational": ("репутационную", "reputational"), "information": ("информационную", "information"),
+              "technical": ("техническую", "technical"), "physical": ("физическую", "physical")}
+
+
+@claim("security.likeliest_attack", "survey_security_shares", cases=(*LIKELIHOOD, "tie"))
+def _likeliest_attack(tables: Tables) -> Claim:
+    """Which kind of attack respondents most often think possible (a tie is said as one)."""
+    shares = {kind: share(tables, "all", f"likelihood_{kind}", "possible")[0] for kind in LIKELIHOOD}
+    top, least = max(shares.values()), min(shares.values())
+    likeliest = [kind for kind in LIKELIHOOD if shares[kind] == top]
+    least_kind = next(kind for kind in LIKELIHOOD if shares[kind] == least)
+    case = likeliest[0] if len(likeliest) == 1 else "tie"
+    kinds = {lang: joined([LIKELIHOOD[kind][i] for kind in likeliest], lang) for i, lang in enumerate(("ru", "en"))}
+    return Claim("security.likeliest_attack", case, {"share_pct": top, "least_pct": least, "kinds": kinds,
+                                                     "least": dict(zip(("ru", "en"), LIKELIHOOD[least_kind]))},
+                 "; ".join(f"{k} {v:.1f}%" for k, v in shares.items()))

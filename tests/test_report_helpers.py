@@ -1,0 +1,69 @@
+"""The bulletin's helpers (pipeline/outputs/report.py) on hand-made tables: lists of names that
+still read when a period has fewer rows than bulletin No. 5, ties kept in rankings, words that agree
+with their counts, the back page and the macro-regions from the period's own files."""
+from __future__ import annotations
+
+import dataclasses
+
+import pandas as pd
+import pytest
+
+from pipeline.data.periods import load_period
+from pipeline.outputs.report import Bulletin
+
+PERIOD = "2015-08_2016-04"
+
+
+def bulletin(lang: str, tables: dict | None = None, **period_fields) -> Bulletin:
+    period = dataclasses.replace(load_period(PERIOD), **period_fields)
+    return Bulletin(period=period, folder=period.processed_dir, lang=lang, fmt="html", tables=tables or {})
+
+
+CITIES = pd.DataFrame({"city": ["a", "b", "c", "d", "e"], "name_ru": ["Алматы", "Астана", "Павлодар", "Актобе", "Тараз"],
+                       "name_en": ["Almaty", "Astana", "Pavlodar", "Aktobe", "Taraz"], "violations": [90, 50, 50, 50, 3],
+                       "rank": [1, 2, 2, 2, 5]})
+
+
+def test_names_joined_with_counts_and_nothing_for_no_rows():
+    b = bulletin("ru")
+    assert b.names(CITIES.head(3), "violations") == "Алматы (90), Астана (50) и Павлодар (50)"
+    assert bulletin("en").names(CITIES.head(2)) == "Almaty and Astana"
+    assert b.names(CITIES.head(0)) == "—" and b.names(CITIES.head(0), empty="нет таких") == "нет таких"
+
+
+def test_names_inside_a_sentence_keep_acronyms_and_names_with_commas_take_dashes():
+    rows = pd.DataFrame({"name_ru": ["Журналисты, журналистские коллективы и СМИ", "Адвокаты"],
+                         "name_en": ["Journalists, editorial teams and media", "Lawyers"], "n": [27, 4]})
+    assert bulletin("ru").names(rows, "n", lower=True, dashes=True) == "журналисты, журналистские коллективы и СМИ — 27; адвокаты — 4"
+    assert bulletin("en").names(rows, "n", lower=True, dashes=True) == "journalists, editorial teams and media: 27; lawyers: 4"
+
+
+def test_names_quoted_in_the_editions_quotation_marks():
+    assert bulletin("ru").names(CITIES.head(2), "violations", lower=True, quoted=True) == "«алматы» (90) и «астана» (50)"
+    assert bulletin("en").names(CITIES.head(1), quoted=True) == '"Almaty"'
+
+
+def test_top_ranked_keeps_every_tie():
+    top, rest = bulletin("ru", {"incidents_by_city": CITIES}).top_ranked("incidents_by_city", 3)
+    assert list(top["name_ru"]) == ["Алматы", "Актобе", "Астана", "Павлодар"] and list(rest["name_ru"]) == ["Тараз"]
+
+
+@pytest.mark.parametrize("count,verb", [(1, "описан"), (21, "описан"), (391, "описан"), (2, "описано"), (11, "описано"),
+                                        (175, "описано")])
+def test_a_verb_before_a_count_agrees_with_it(count, verb):
+    assert bulletin("ru").agreeing(count, "described") == verb
+
+
+def test_the_back_page_comes_from_period_yml_and_leaves_out_what_it_does_not_say():
+    page = bulletin("ru").back_page()
+    assert "Центр исследования правовой политики (LPRC)" in page and "| Республика Казахстан, г. Алматы" in page
+    assert "info@lprc.kz" in bulletin("en").back_page()
+    other = bulletin("en", publishers={"ru": "ОО «Пример»", "en": "NGO \"Example\""}, acknowledgement=None, contact=None)
+    assert other.back_page().strip() == 'Published by NGO "Example".'
+    assert "LPRC" not in other.back_page()
+
+
+def test_macro_regions_from_the_division():
+    assert bulletin("ru").macro_regions() == ("Регионы страны по традиции объединяют в 5 макрорегионов: "
+                                              "Восточный, Западный, Северный, Южный и Центральный.")
+    assert bulletin("en").macro_regions().startswith("The country's regions are traditionally grouped into 5 macro-regions: East")
