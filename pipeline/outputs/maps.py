@@ -161,6 +161,10 @@ class _DropIgnoredDevToolsMessage(logging.Filter):
         return record.getMessage() != "JSONError decoding message. Ignoring"
 
 
+# choreographer's loggers must be logistro's kind (they call .debug2): logistro sets the logger class
+# when imported, so import it before fetching one, whatever was imported first in this process.
+import logistro  # noqa: E402, F401 - kaleido's own dependency
+
 logging.getLogger("choreographer.channels.pipe").addFilter(_DropIgnoredDevToolsMessage())
 
 

@@ -22,6 +22,11 @@ from pipeline import formatting
 from pipeline.data.periods import Period, load_period
 from pipeline.outputs.reconcile import load_tables
 
+# Set while pipeline.outputs.prerender evaluates an edition: where its images go, and the PDF's
+# images waiting to be written in one kaleido call (None: written one by one, as in a Jupyter kernel).
+IMAGE_DIR: Path | None = None
+DEFERRED_IMAGES: list | None = None
+
 
 @dataclass
 class Bulletin:
@@ -205,11 +210,15 @@ class Bulletin:
                                config={"displaylogo": False, "responsive": True})
             self._raw_html(f'<div class="bulletin-figure">{html}</div>')
         else:
-            from pipeline.outputs.maps import _browser
-
-            _browser()
             path = self._image_dir() / f"figure-{self._figures}.png"
-            path.write_bytes(fig.to_image(format="png", width=width, height=height or fig.layout.height or 450, scale=2))
+            size = {"width": width, "height": height or fig.layout.height or 450}
+            if DEFERRED_IMAGES is not None:  # written all at once after the edition (pipeline.outputs.prerender)
+                DEFERRED_IMAGES.append((fig, path, size))
+            else:
+                from pipeline.outputs.maps import _browser
+
+                _browser()
+                path.write_bytes(fig.to_image(format="png", scale=2, **size))
             print(f"\n![]({path.name})\n")
 
     def map(self, name: str) -> None:
@@ -233,8 +242,9 @@ class Bulletin:
         print(f"\n````{{=html}}\n{html}\n````\n")
 
     def _image_dir(self) -> Path:
-        """Images for Typst must lie inside the project being rendered: the working folder."""
-        return Path(os.getcwd())
+        """Images for Typst must lie inside the project being rendered: the document's folder
+        (pipeline.outputs.prerender sets it), else the working folder (a Jupyter kernel's)."""
+        return IMAGE_DIR or Path(os.getcwd())
 
     # --- the run record -----------------------------------------------------------------------
     def run_record(self) -> dict:

@@ -10,6 +10,7 @@ import ast
 import hashlib
 import json
 import re
+import threading
 from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
@@ -102,12 +103,19 @@ class _Undecidable(Exception):
 _FILE_NAME = re.compile(r"[\w-][\w.-]*(/[\w-][\w.-]*)*")  # a relative path without "..": schemas, dynamics.yml
 
 
+# Steps compute their fingerprints in threads; CPython before 3.11.8 keeps ast.parse's recursion
+# depth in global state, and two threads parsing at once can fail with "SystemError: AST constructor
+# recursion depth mismatch" (python/cpython#106905). One parse at a time.
+_AST_LOCK = threading.Lock()
+
+
 def _read_code(code: str, package: str) -> tuple[set[str], set[str], bool]:
     """The dotted names a piece of code imports (package: where it lives, for relative imports),
     the string literals in it that could name a file, and whether it imports modules chosen at run
     time (importlib.import_module, __import__)."""
     try:
-        tree = ast.parse(code)
+        with _AST_LOCK:
+            tree = ast.parse(code)
     except SyntaxError as exc:
         raise _Undecidable(f"does not parse: {exc}") from None
     names, literals, dynamic = set(), set(), False

@@ -1,0 +1,160 @@
+"""The bulletin's Python, run once per edition in the pipeline's own process, so that Quarto renders
+plain Markdown: no Jupyter kernel is started, no chart is drawn twice, and an edition renders in
+about the time Quarto needs for any Markdown document (issue 14's editor's loop).
+
+report/*.qmd stay ordinary Quarto documents an editor can read and edit: Python cells (```{python}),
+inline expressions (`{python} expr`) and includes ({{< include parts/x.qmd >}}). This module does
+what Quarto's Jupyter engine would do with them, for the subset the bulletin uses:
+
+- a cell's code runs in one namespace shared by the whole document, in document order;
+- a cell marked `#| output: asis` is replaced by what it prints (Markdown or raw HTML blocks);
+  another cell must print nothing (it sets up names); the parameters cell (`tags: [parameters]`)
+  is followed by the edition's parameters, as papermill and `quarto render -P` do;
+- an inline expression is replaced by its value (a str is Markdown; anything else is str()-ed).
+
+Everything else (the `.content-visible when-profile` blocks of each language, cross-references,
+callouts, page breaks) is left to Quarto. An error names the .qmd file and line of the cell or
+expression, never a traceback of this module.
+
+The PDF's static images are written together at the end, by one call to kaleido (one Chromium
+start for the edition instead of one per chart).
+"""
+from __future__ import annotations
+
+import contextlib
+import io
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+INCLUDE = re.compile(r"^\{\{<\s*include\s+(\S+)\s*>\}\}\s*$")
+CELL_START = re.compile(r"^```\{python\}\s*$")
+CELL_END = re.compile(r"^```\s*$")
+INLINE = re.compile(r"`\{python\}\s+([^`]+)`")
+OPTION = re.compile(r"^#\|\s*([\w-]+)\s*:\s*(.*)$")
+
+
+class PrerenderFailed(Exception):
+    pass
+
+
+@dataclass
+class Line:
+    text: str
+    file: Path
+    number: int  # 1-based line in its file
+
+
+def expand(path: Path) -> list[Line]:
+    """The document's lines with every include replaced by the included file's lines (recursively),
+    each line remembering where it was written."""
+    lines = []
+    for number, text in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        found = INCLUDE.match(text.strip())
+        if found:
+            lines.extend(expand(path.parent / found.group(1)))
+        else:
+            lines.append(Line(text, path, number))
+    return lines
+
+
+def evaluate(path: Path, parameters: dict, root: Path | None = None) -> str:
+    """The Markdown of the document at path: cells and inline expressions replaced by their output."""
+    root = root or path.parent
+    lines = expand(path)
+    namespace: dict = {"__name__": "__bulletin__"}
+    out: list[str] = []
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        if not CELL_START.match(line.text):
+            out.append(_inline(line, namespace, root))
+            i += 1
+            continue
+        start, body = line, []
+        i += 1
+        while i < len(lines) and not CELL_END.match(lines[i].text):
+            body.append(lines[i].text)
+            i += 1
+        if i == len(lines):
+            raise PrerenderFailed(f"{_where(start, root)}: a Python cell that is never closed (```)")
+        i += 1
+        options = {m.group(1): m.group(2).strip() for m in map(OPTION.match, body) if m}
+        printed = _run(start, "\n".join(body), namespace, root)
+        if "parameters" in options.get("tags", ""):
+            namespace.update(parameters)
+        if options.get("output") == "asis":
+            out.append(printed)
+        elif printed.strip():
+            raise PrerenderFailed(f"{_where(start, root)}: the cell prints output; mark it `#| output: asis` "
+                                  "(its output is Markdown) or let it print nothing")
+    return "\n".join(out) + "\n"
+
+
+def _run(start: Line, code: str, namespace: dict, root: Path) -> str:
+    buffer = io.StringIO()
+    try:
+        compiled = compile(code, f"{start.file.name}:{start.number}", "exec")
+        with contextlib.redirect_stdout(buffer):
+            exec(compiled, namespace)
+    except Exception as error:  # the author's code: say where, in the .qmd
+        raise PrerenderFailed(f"{_where(start, root)}: the Python cell failed: {type(error).__name__}: {error}") from error
+    return buffer.getvalue()
+
+
+def _inline(line: Line, namespace: dict, root: Path) -> str:
+    def value(match: re.Match) -> str:
+        try:
+            result = eval(compile(match.group(1).strip(), f"{line.file.name}:{line.number}", "eval"), namespace)
+        except Exception as error:
+            raise PrerenderFailed(f"{_where(line, root)}: `{{python}} {match.group(1).strip()}` failed: "
+                                  f"{type(error).__name__}: {error}") from error
+        return result if isinstance(result, str) else str(result)
+
+    return INLINE.sub(value, line.text)
+
+
+def _where(line: Line, root: Path) -> str:
+    try:
+        name = line.file.relative_to(root)
+    except ValueError:
+        name = line.file
+    return f"{name}, line {line.number}"
+
+
+def prerender_edition(project: Path, parameters: dict) -> float:
+    """Replace project/report/bulletin.qmd (a working copy) by its evaluated Markdown, with its
+    images beside it; the seconds spent writing the PDF's images are returned (for the log)."""
+    import time
+
+    from pipeline.outputs import report
+
+    document = project / "report" / "bulletin.qmd"
+    report.IMAGE_DIR, report.DEFERRED_IMAGES = document.parent, []
+    try:
+        markdown = evaluate(document, parameters, root=project)
+        began = time.perf_counter()
+        _write_images(report.DEFERRED_IMAGES)
+        seconds = time.perf_counter() - began
+    finally:
+        report.IMAGE_DIR, report.DEFERRED_IMAGES = None, None
+    for part in (project / "report" / "parts").glob("*.qmd"):
+        part.unlink()  # evaluated into the document: Quarto must not render or execute them
+    document.write_text(markdown, encoding="utf-8")
+    return seconds
+
+
+def _write_images(pending: list) -> None:
+    """Every deferred PNG of the edition in one kaleido call (one Chromium start)."""
+    if not pending:
+        return
+    import plotly.io as pio
+
+    from pipeline.outputs.maps import _browser
+
+    _browser()
+    figures = []
+    for fig, _, size in pending:
+        fig.update_layout(**size)
+        figures.append(fig)
+    pio.write_images(figures, [path for _, path, _ in pending], format="png", scale=2)
