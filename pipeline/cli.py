@@ -102,10 +102,14 @@ def build_parser() -> argparse.ArgumentParser:
     synth = _command(sub, "synthesize", "write a synthetic period (random, valid, labelled synthetic everywhere it shows)",
                      ["synthesize 2030-01_2030-09 --scale 10 --seed 1",
                       "synthesize 2030-10_2031-06 --previous 2030-01_2030-09",
-                      "synthesize 2031-07_2032-03 --scenario against-bulletin-5"])
+                      "synthesize 2031-07_2032-03 --scenario against-bulletin-5",
+                      "synthesize 2023-01_2023-09 --division kz_2022"])
     synth.add_argument("period", type=period_id_arg, help="id of the new period, e.g. 2030-01_2030-09")
     synth.add_argument("--scale", type=float, default=1.0, help="volume relative to bulletin No. 5 (default 1; above 0, at most 1000)")
     synth.add_argument("--seed", type=int, default=0, help="random seed: the same seed writes the same bytes (default 0)")
+    synth.add_argument("--division", default="kz_2015",
+                       help="the administrative division its period.yml names, a file of data/raw/reference/divisions/ "
+                            "(default kz_2015; kz_2018: Shymkent and Turkistan; kz_2022: also Abai, Jetisu, Ulytau)")
     synth.add_argument("--previous", type=period_id_arg, help="id of the period before it (its dynamics compare against that period)")
     synth.add_argument("--scenario", choices=("random", "against-bulletin-5", "quiet-period"), default="random",
                        help="random (default): every value drawn uniformly; against-bulletin-5: patterns that go "
@@ -218,8 +222,8 @@ def _dispatch(args) -> int:
         from pipeline.data.synthetic import write_period
 
         folder = write_period(paths.data_root(args.data_root), args.period, scale=args.scale, seed=args.seed,
-                              previous=args.previous, replace=args.replace, scenario=args.scenario)
-        print(f"wrote synthetic period {args.period} (scale {args.scale:g}) in {folder}")
+                              division=args.division, previous=args.previous, replace=args.replace, scenario=args.scenario)
+        print(f"wrote synthetic period {args.period} (scale {args.scale:g}, division {args.division}) in {folder}")
         if args.previous and args.previous not in list_periods(args.data_root):
             print(f"note: previous period {args.previous} is not in data/raw/ yet; a run needs it there", file=sys.stderr)
         return 0

@@ -1,21 +1,17 @@
 """Maps: the values drawn equal the processed tables; the HTML works with the network off; static
-files exist; a second administrative division is mapped from data alone."""
+files exist. The later divisions (kz_2018, kz_2022) are mapped in tests/test_divisions.py."""
 from __future__ import annotations
 
 import json
 from pathlib import Path
 
 import geopandas as gpd
-import pandas as pd
 import pytest
 
 from pipeline.data.errors import InputError
-from pipeline.data.io import load_raw
 from pipeline.data.periods import load_period
 from pipeline.outputs import maps
 from pipeline.outputs.reconcile import load_tables
-from pipeline.parts import incidents
-from pipeline.parts.inputs import load_inputs
 
 PERIOD = "2015-08_2016-04"
 
@@ -116,55 +112,6 @@ def test_boundaries_must_match_the_division(data_root):
     with pytest.raises(InputError) as error:
         maps.load_geography(load_period(PERIOD, data_root))
     assert "KZ-AST" in str(error.value) and "kz_2015.geojson" in str(error.value)
-
-
-def add_division_2018(root: Path) -> None:
-    """The 2018 division as data only: Shymkent, a city of republican significance, separated from
-    South Kazakhstan, which became Turkistan Region. The test draws Shymkent's boundary as a
-    disc around the city (the real boundary is not needed to prove the mechanism)."""
-    reference = root / "raw" / "reference"
-    division = pd.read_csv(reference / "divisions" / "kz_2015.csv", dtype=str, keep_default_na=False)
-    division.loc[division["code"] == "KZ-YUZ", ["name_ru", "name_kk", "name_en", "centre_city"]] = [
-        "Туркестанская область", "Түркістан облысы", "Turkistan Region", "turkestan"]
-    shymkent = {"code": "KZ-SHY", "kind": "city", "name_ru": "Шымкент", "name_kk": "Шымкент қаласы",
-                "name_en": "Shymkent", "centre_city": "shymkent", "macro_region": "south"}
-    division = pd.concat([division, pd.DataFrame([shymkent])]).sort_values("code")
-    division.to_csv(reference / "divisions" / "kz_2018.csv", index=False)
-    crosswalk = pd.read_csv(reference / "divisions" / "kz_2015_cities.csv", dtype=str)
-    crosswalk.loc[crosswalk["city"] == "shymkent", "oblast"] = "KZ-SHY"
-    crosswalk.to_csv(reference / "divisions" / "kz_2018_cities.csv", index=False)
-    shapes = gpd.read_file(reference / "boundaries" / "kz_2015.geojson").to_crs(maps.PROJECTION)
-    centre = gpd.GeoSeries(gpd.points_from_xy([69.6], [42.3]), crs="EPSG:4326").to_crs(maps.PROJECTION).iloc[0]
-    disc = centre.buffer(15)  # km
-    shapes.loc[shapes["code"] == "KZ-YUZ", "geometry"] = shapes.loc[shapes["code"] == "KZ-YUZ", "geometry"].difference(disc)
-    shapes = pd.concat([shapes, gpd.GeoDataFrame({"code": ["KZ-SHY"]}, geometry=[disc], crs=shapes.crs)])
-    shapes.to_crs("EPSG:4326").to_file(reference / "boundaries" / "kz_2018.geojson", driver="GeoJSON")
-    period_yml = root / "raw" / PERIOD / "period.yml"
-    period_yml.write_text(period_yml.read_text(encoding="utf-8").replace("division: kz_2015", "division: kz_2018"),
-                          encoding="utf-8")
-
-
-def test_a_second_division_is_mapped_from_data_alone(data_root):
-    add_division_2018(data_root)
-    period = load_period(PERIOD, data_root)
-    raw = load_raw(period)
-    violations = raw["violations"]
-    assert set(violations.loc[violations["city"] == "shymkent", "oblast"]) == {"KZ-SHY"}
-    assert set(violations.loc[violations["city"] == "turkestan", "oblast"]) == {"KZ-YUZ"}
-    part = load_inputs(incidents, period)
-    reference = part.reference
-    by_oblast = incidents.tables(part)["incidents_by_oblast"]
-    geo = maps.load_geography(period)
-    assert len(geo) == 17
-    figures = maps.violations_maps(by_oblast, reference["hrd_categories"], geo, period)
-    figure = figures["violations_all_ru"]
-    drawn = {t.customdata[0][0]: t.customdata[0][1] for t in figure.data if t.fill == "toself"}
-    totals = by_oblast[by_oblast["hrd_category"] == "all"].set_index("oblast")["violations"]
-    assert drawn == totals.astype(float).to_dict()
-    assert drawn["KZ-SHY"] == (violations["city"] == "shymkent").sum() > 0
-    assert sum(drawn.values()) == len(violations)
-    city_markers = next(t for t in figure.data if t.uid == "violations_all_ru-cities")
-    assert any(text.startswith("Шымкент") for text in city_markers.text)
 
 
 def test_only_the_devtools_message_choreographer_ignores_is_kept_out_of_the_notebooks(caplog):

@@ -49,6 +49,13 @@ def write_period(root: Path, period_id: str, scale: float = 1.0, seed: int = 0, 
                                       f"a period that ends before {period_id} starts")])
     if not is_division_name(division):
         raise InputError([Problem("synthesize --division", None, None, division, DIVISION_EXPECTED)])
+    divisions = paths.reference_dir(root) / "divisions"
+    if not ((divisions / f"{division}.csv").is_file() and (divisions / f"{division}_cities.csv").is_file()):
+        known = sorted(p.stem for p in divisions.glob("*.csv")
+                       if is_division_name(p.stem) and not p.stem.endswith("_cities"))
+        raise InputError([Problem("synthesize --division", None, None, division,
+                                  f"a division of {divisions} (its units and its _cities crosswalk): "
+                                  f"{', '.join(known) or 'none'}")])
     folder = period_folder(root, period_id)
     if folder.exists():
         origin = _data_origin(folder)

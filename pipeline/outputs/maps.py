@@ -8,7 +8,8 @@ plotly.js, shipped beside them, and kaleido renders the same figure to PNG and S
 
 Conventions: every unit of the division is drawn; a unit with no observation (NaN) is grey and
 hatched, a unit with zero takes the lightest colour of the scale. Cities of republican
-significance (Almaty, Astana) are too small to see as areas: they get a circle at their centre.
+significance (Almaty, Astana; from 2018 Shymkent too: the units of kind `city` in the division's
+CSV) are too small to see as areas: they get a circle at their centre.
 """
 from __future__ import annotations
 
