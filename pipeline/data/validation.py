@@ -19,7 +19,7 @@ import pandas as pd
 
 from pipeline.data.codebook import Codebook, Column, RawFile
 from pipeline.data.errors import InputError, InputWarning, Problem
-from pipeline.data.gazetteer import Gazetteer
+from pipeline.data.gazetteer import Gazetteer, Place
 from pipeline.data.periods import Period
 from pipeline.data.rawtext import EXCEL_SIGNATURES, decode, parse_day
 from pipeline.data.sources import Source, sheet_rows
@@ -288,6 +288,8 @@ def validate_file(path: Path | Source, raw: RawFile, book: Codebook, context: Co
             close = difflib.get_close_matches(col, sorted(allowed), n=3)
             hint = f" (did you mean {', '.join(repr(c) for c in close)}?)" if close else ""
             problems.append(Problem(name, header_row, col, None, f"only the codebook's columns{hint}"))
+    absent = [c.name for c in raw.columns if c.may_be_absent and c.name not in frame.columns]
+    frame = frame.assign(**{c: "" for c in absent})  # a column that may be left out: as if all its cells were empty
     missing = [c.name for c in raw.columns if c.name not in frame.columns]
     for col in missing:
         problems.append(Problem(name, header_row, col, None, "this column in the header (see data/raw/CODEBOOK.md)"))
@@ -302,6 +304,8 @@ def validate_file(path: Path | Source, raw: RawFile, book: Codebook, context: Co
             continue
         values, column_problems = _check_column(frame, column, raw, book, context, name, table.decimal_comma)
         problems += column_problems
+        if column.name == "oblast" and any(c.type == "place" for c in raw.columns):
+            continue  # it decided the place (pipeline.data.validation._check_place), whose oblast is the table's
         if isinstance(values, dict):
             typed.update(values)
         else:
@@ -396,6 +400,9 @@ def _check_column(frame, column: Column, raw: RawFile, book: Codebook, context: 
         codes = context.codes(book, column)
         # codes are matched case-insensitively; division codes are upper case, the rest lower case
         normal = cells.str.upper() if column.codes == "division" else cells.str.lower()
+        if column.codes == "division":  # the numeric ISO 3166-2:KZ codes (KZ-75) name the same units
+            units = context.gazetteer.units
+            normal = normal.map(lambda v: units.get(v, v))
         for i, v in _failing(normal, ~empty & ~normal.isin(codes)):
             close = difflib.get_close_matches(v, sorted(codes), n=3, cutoff=0.5)
             hint = f" (closest: {', '.join(close)})" if close else ""
@@ -415,23 +422,7 @@ def _check_column(frame, column: Column, raw: RawFile, book: Codebook, context: 
         return pd.to_datetime(cells.map(good)).astype("datetime64[s]"), problems
 
     if column.type == "place":
-        gazetteer = context.gazetteer
-        cities = {v: gazetteer.city(v) for v in cells[~empty].unique()}
-        regions = {v: gazetteer.oblast(found) for v, found in cities.items() if found is not None}
-        placed = {v: region for v, region in regions.items() if region is not None}
-        for i, v in _failing(cells, ~empty & ~cells.isin(placed)):
-            if cities[v] is None:
-                close = gazetteer.closest(v)
-                hint = f"; closest known: {', '.join(close)}" if close else ""
-                problems.append(Problem(name, _row(i), column.name, v,
-                                        f"a place of data/raw/reference/gazetteer.csv{hint}"))
-            else:
-                problems.append(Problem(name, _row(i), column.name, v,
-                                        f"a city placed in division {context.period.division} "
-                                        f"(add '{cities[v]}' to divisions/{context.period.division}_cities.csv)"))
-        city = cells.map({v: cities[v] for v in placed}).astype("string")
-        oblast = cells.map(placed).astype("string")
-        return {column.name: cells.astype("string").where(~empty, pd.NA), "city": city, "oblast": oblast}, problems
+        return _check_place(frame, column, raw, context, name, cells, empty, problems)
 
     if column.type == "wave":
         waves = {str(w["wave"]) for w in context.period.waves}
@@ -461,6 +452,59 @@ def _check_column(frame, column: Column, raw: RawFile, book: Codebook, context: 
     if column.type == "integer":  # cells refused above become empty, so the column stays whole numbers
         return numeric.where(cells.str.match(INTEGER.pattern)).astype("Int64"), problems
     return numeric.astype("Float64"), problems
+
+
+def _check_place(frame, column: Column, raw: RawFile, context: Context, name: str, cells, empty, problems):
+    """A place name -> (city, oblast). A region's name or code places the row in the region only
+    (when the codebook allows it: column.regions). A name two places bear is decided by the row's
+    `oblast` column, or refused naming both."""
+    gazetteer = context.gazetteer
+    division = context.period.division
+    hints = frame["oblast"].str.upper().map(lambda v: gazetteer.units.get(v, v)) if "oblast" in frame.columns else None
+    if hints is None:
+        hints = pd.Series("", index=cells.index)
+    read = {v: gazetteer.places(v) for v in cells[~empty].unique()}
+    decided: dict[tuple[str, str], object] = {}  # (name, oblast) -> Place or what was expected
+    for v, hint in set(zip(cells[~empty], hints[~empty])):
+        candidates, how = read[v]
+        if hint and hint in context.division_codes:
+            fitting = [p for p in candidates if p.oblast == hint or (p.city is None and p.oblast is None)]
+            if not fitting and candidates:
+                decided[v, hint] = (f"a place in the region of column 'oblast', {hint}: "
+                                    f"{v!r} is {' or '.join(gazetteer.describe(p) for p in candidates)}")
+                continue
+            if any(p.city for p in fitting):  # the city of that name in this region, not another settlement there
+                fitting = [p for p in fitting if p.city]
+            candidates = [Place(p.city, hint) if p.oblast is None else p for p in fitting] if fitting else candidates
+        if not candidates:
+            close = gazetteer.closest(v)
+            hint_text = f"; closest known: {', '.join(close)}" if close else ""
+            decided[v, hint] = (f"a region of division {division}{hint_text}" if how == "region"
+                                else f"a place of data/raw/reference/gazetteer.csv{hint_text}")
+        elif len(candidates) > 1:
+            said = " or ".join(gazetteer.describe(p) for p in candidates)
+            fix = ("give its region in column 'oblast' (an ISO 3166-2 code)" if any(c.name == "oblast" for c in raw.columns)
+                   else "write a name only one place bears")
+            decided[v, hint] = f"one place: {v!r} is {said}; {fix}"
+        elif candidates[0].oblast is None:
+            place = candidates[0]
+            decided[v, hint] = (f"a city placed in division {division} (add '{place.city}' to divisions/{division}_cities.csv)"
+                                if place.city else f"one place: {v!r} is {gazetteer.describe(place)}; give its region in column 'oblast'")
+        elif candidates[0].city is None and not column.regions:
+            decided[v, hint] = (f"a city or town: {v!r} names the region {candidates[0].oblast}, and this file counts "
+                                f"by city; closest known: {', '.join(gazetteer.closest(v.split()[0])) or 'none'}")
+        else:
+            decided[v, hint] = candidates[0]
+    keys = pd.Series(list(zip(cells, hints)), index=cells.index)
+    outcome = keys.map(lambda k: decided.get(k))
+    bad = ~empty & outcome.map(lambda o: isinstance(o, str))
+    for i, expected in outcome[bad].items():
+        problems.append(Problem(name, _row(i), column.name, cells[i], expected))
+    good = ~empty & ~bad
+    city = outcome.where(good).map(lambda o: o.city if isinstance(o, Place) else None)
+    oblast = outcome.where(good).map(lambda o: o.oblast if isinstance(o, Place) else None)
+    return {column.name: cells.astype("string").where(~empty, pd.NA), "city": city.astype("string"),
+            "oblast": oblast.astype("string")}, problems
 
 
 def _check_conditions(frame, raw: RawFile, name: str) -> list[Problem]:
