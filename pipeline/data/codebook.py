@@ -35,6 +35,8 @@ class Column:
     summary: str | None = None
     item: str | None = None  # for summary: multi
     answer: str | None = None  # for summary: multi
+    regions: bool = False  # place: a region's name or code places the row in a region only (no city)
+    may_be_absent: bool = False  # the column may be left out of the file (then all its cells are empty)
 
     @property
     def item_name(self) -> str:
@@ -119,7 +121,9 @@ def _allowed(book: Codebook, raw: RawFile, c: Column) -> str:
     return {
         "id": f"`{raw.id_prefix}-` and digits, unique",
         "date": "a day of the period, YYYY-MM-DD",
-        "place": "a name of `data/raw/reference/gazetteer.csv`",
+        "place": "a name of `data/raw/reference/gazetteer.csv`" + (
+            "; or a region's name (`Алматинская область`, `Ақмола облысы`, `Akmola region`) or ISO 3166-2 code "
+            "(`KZ-AKM`, `KZ-11`): the row is counted in its region, not in city tables" if c.regions else ""),
         "ref": f"a `{c.ref}` of its file",
         "label": f"matching `{c.pattern}`",
         "wave": "a wave number of period.yml",
@@ -131,7 +135,17 @@ def render_markdown() -> str:
     out = ["# Codebook of the raw data of a period", "",
            "Generated from `pipeline/schemas/*.yml` by `hrd-bulletin codebook`; edit the YAML, not this file.",
            "Files are UTF-8 CSV, one header row. Missing answers (item non-response) are empty cells. "
-           "Codes are case-insensitive on input.", ""]
+           "Codes are case-insensitive on input.", "",
+           "A period's files may also come as Excel workbooks: one workbook `<period id>.xlsx` with a sheet per "
+           "file, named as the file without `.csv` (`incidents_cases`, ...), or a workbook per file "
+           "(`incidents_cases.xlsx`); each file once, as a CSV or as a sheet. Cell values are read, not formulas; "
+           "date cells are days. A decimal comma (`3,5`) is read in workbooks and in `;`- or tab-separated files.", "",
+           "Place names are looked up in `data/raw/reference/gazetteer.csv`; case, `ё`/`е`, quotes, dashes, a space "
+           "for a hyphen, Kazakh letters typed as Russian ones, a Latin `i` for `і`, `г.`, `қ.`, `қаласы` do not "
+           "matter. A name two places bear (`data/raw/reference/ambiguous_places.csv`: `Аксай`, `Шевченко`, "
+           "`Никольский`) needs the row's `oblast`; without it the name is refused, naming both places. Region codes "
+           "may be the letter codes of the division or the numeric ISO 3166-2:KZ codes in force since 2020 "
+           "(`KZ-75`; `data/raw/reference/divisions/<division>_codes.csv`).", ""]
     for name in CODEBOOKS:
         book = load_codebook(name)
         for raw in book.files.values():
@@ -147,7 +161,7 @@ def render_markdown() -> str:
             for c in raw.columns:
                 condition = c.applies_when()
                 required = (f"when {condition[0]} is {' or '.join(condition[1])}" if condition
-                            else "yes" if c.required else "no")
+                            else "no; the column may be left out" if c.may_be_absent else "yes" if c.required else "no")
                 out.append(f"| `{c.name}` | {c.type} | {_allowed(book, raw, c)} | {required} | {c.ru} | {c.en} | {c.question} |")
             out.append("")
         if book.personal_columns:

@@ -10,6 +10,7 @@ import pandas as pd
 from pipeline.data.codebook import all_files
 from pipeline.data.errors import InputError
 from pipeline.data.periods import Period, load_period, previous_period_problems
+from pipeline.data.sources import find_source
 from pipeline.data.validation import Context, check_references, validate_file
 
 
@@ -38,16 +39,19 @@ def load_raw(period: str | Period, data_root: str | os.PathLike | None = None,
     wanted = contracts if only is None else {k: v for k, v in contracts.items() if k in only}
     context = Context(period=period, reference_dir=period.reference_dir,
                       division_codes=set(load_division(period)["code"]))
-    tables, problems = {}, []
+    tables, names, problems = {}, {}, []
     for key, (book, raw) in wanted.items():
-        try:
-            tables[key] = validate_file(period.raw_dir / raw.file, raw, book, context)
+        try:  # a CSV file, a workbook of its own or a sheet of the period's workbook (pipeline.data.sources)
+            source = find_source(period.raw_dir, raw.file)
+            names[key] = source.name
+            tables[key] = validate_file(source, raw, book, context)
         except InputError as exc:
             problems += exc.problems
-    problems += check_references(tables, contracts, period.raw_dir)
+    problems += check_references(tables, contracts, period.raw_dir, names)
     if problems:
         raise InputError(problems)
-    return tables
+    # rows were numbered as the spreadsheet's (title rows, empty rows); the tables count from 0
+    return {key: table.reset_index(drop=True) for key, table in tables.items()}
 
 
 def validate_period(period: Period, previous_in_batch: bool = False, previous_run_required: bool = True

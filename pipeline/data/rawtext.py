@@ -6,6 +6,7 @@ the same things and refuse them with the same words.
 from __future__ import annotations
 
 import calendar
+import codecs
 import datetime as dt
 import re
 import warnings
@@ -24,7 +25,19 @@ MONTH_NAMES = ("January", "February", "March", "April", "May", "June", "July", "
 def decode(path: Path, data: bytes, saved_as: str) -> str:
     """Text of a file: UTF-8 (a byte-order mark is dropped) or, failing that, Windows-1251, the
     encoding of Excel's and Notepad's Russian "ANSI" files (accepted with a warning).
+    UTF-16 with its byte-order mark (Excel's "Unicode text") is read as such.
     saved_as names the format to save in, for the messages ('CSV UTF-8', 'UTF-8 text')."""
+    if data.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
+        raise InputError([Problem(str(path), None, None, "UTF-32 text", f"UTF-8 text (save the file as {saved_as})")])
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError as exc:
+            raise InputError([Problem(str(path), None, None, "UTF-16 text that does not decode",
+                                      f"UTF-8 text (save the file as {saved_as})")]) from exc
+    if b"\x00" in data[:4096]:  # UTF-16 without its byte-order mark: every other byte of Latin text is 0
+        raise InputError([Problem(str(path), None, None, "NUL bytes (UTF-16 text without a byte-order mark?)",
+                                  f"UTF-8 text (save the file as {saved_as})")])
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

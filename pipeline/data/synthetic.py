@@ -17,6 +17,7 @@ import yaml
 from pipeline import paths
 from pipeline.data.codebook import all_files
 from pipeline.data.errors import InputError, Problem
+from pipeline.data.gazetteer import Gazetteer
 from pipeline.data.periods import (
     DIVISION_EXPECTED,
     check_period_id,
@@ -211,6 +212,11 @@ class _Context:
         gazetteer = pd.read_csv(reference / "gazetteer.csv", keep_default_na=False)
         self.places = list(gazetteer.loc[gazetteer["city"].isin(crosswalk["city"]), "name"])
         self.reference = reference
+        # a name two places bear (Аксай) gets the region of the city it was drawn for, as an observer writes it
+        places = Gazetteer.load(reference, division)
+        oblast_of = dict(zip(crosswalk["city"], crosswalk["oblast"]))
+        self.region_of_name = {name: oblast_of[city] for name, city in zip(gazetteer["name"], gazetteer["city"])
+                               if city in oblast_of and len(places.places(name)[0]) > 1}
 
     def table(self, key, book, raw, rows, done) -> pd.DataFrame:
         if key == "regional_assessments":
@@ -229,6 +235,9 @@ class _Context:
             frame = pd.DataFrame(index=range(rows))
         for column in raw.columns:
             if column.name in frame.columns:
+                continue
+            if column.may_be_absent:  # the oblast that decides an ambiguous place name; no random draw
+                frame[column.name] = [self.region_of_name.get(p, "") for p in frame["place"]] if "place" in frame else ""
                 continue
             frame[column.name] = self.column(column, book, raw, rows, done, frame)
         return frame

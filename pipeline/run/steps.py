@@ -25,6 +25,7 @@ from pathlib import Path
 from pipeline import paths, registry
 from pipeline.data.codebook import all_files
 from pipeline.data.periods import Period
+from pipeline.data.sources import sources
 from pipeline.run.code import code_used_by, digest, text_digest, versions_digest
 
 NOTEBOOKS_DIR = paths.NOTEBOOKS_DIR
@@ -128,8 +129,8 @@ class Step:
         if "raw" in e.reads:
             contracts = all_files()
             keys = list(contracts) if e.raw is None else list(e.raw)
-            files = [period.raw_dir / contracts[k][1].file for k in keys]
-            parts["raw data"] = digest([p for p in files if p.exists()], root)
+            # CSV files in any letter case, workbooks, the period's workbook (pipeline.data.sources)
+            parts["raw data"] = digest(sources(period.raw_dir, [contracts[k][1].file for k in keys]), root)
         if "raw" in e.reads or e.reference:  # places are read through the gazetteer and division
             parts["reference data"] = digest([p for p in period.reference_dir.rglob("*") if p.is_file()], root)
         if e.previous_period and period.previous:

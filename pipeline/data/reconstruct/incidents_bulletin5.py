@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from pipeline.data.figures import agrees, counts_fitting
+from pipeline.data.gazetteer import Gazetteer
 from pipeline.data.reconstruct.common import largest_remainder, spelling, write_csv
 
 SEED = 20160431 % 2**32
@@ -313,5 +314,10 @@ def write(period, reference: dict[str, pd.DataFrame], seed: int = SEED) -> dict[
     matrix = pd.read_csv(period.published_matrix_path)
     tables = IncidentReconstruction(published, matrix, reference, period, seed).build()
     write_csv(tables["cases"], period.raw_dir / "incidents_cases.csv")
-    write_csv(tables["violations"].drop(columns="city"), period.raw_dir / "incidents_violations.csv")
+    # a name two places bear (Аксай, Шевченко) gets its region, as an observer would write it
+    gazetteer = Gazetteer.load(period.reference_dir, period.division)
+    violations = tables["violations"].copy()
+    violations["oblast"] = [gazetteer.oblast(c) if len(gazetteer.places(p)[0]) > 1 else ""
+                            for p, c in zip(violations["place"], violations["city"])]
+    write_csv(violations.drop(columns="city"), period.raw_dir / "incidents_violations.csv")
     return tables

@@ -1,0 +1,182 @@
+"""Where a codebook file of a period is: a CSV file, a workbook of its own, or a sheet of the period's workbook.
+
+A period's raw folder holds each codebook file (`incidents_cases.csv`, ...) as one of:
+
+- the CSV file itself (its name in any letter case: `Incidents_Cases.CSV` is found);
+- a workbook of its own, `incidents_cases.xlsx` (its first sheet, or the sheet of that name);
+- a sheet named `incidents_cases` of the period's workbook `<period id>.xlsx`.
+
+Exactly one: a file given twice (a CSV and a sheet) is refused, naming both, never picked silently.
+Workbooks are read with openpyxl: cell values, not formulas (the value Excel saved with the file),
+dates as YYYY-MM-DD, whole numbers without '.0', other numbers with Excel's 15 significant digits.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import lru_cache
+from pathlib import Path
+
+from pipeline.data.errors import InputError, Problem
+
+WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
+# spreadsheets openpyxl does not read: refused, saying what to save them as
+OTHER_SPREADSHEETS = {".xls": "an Excel 97-2003 workbook (.xls)", ".xlsb": "an Excel binary workbook (.xlsb)",
+                      ".ods": "an OpenDocument spreadsheet (.ods)", ".numbers": "a Numbers spreadsheet"}
+SAVE_AS = "save it as 'Excel Workbook (.xlsx)' or as 'CSV UTF-8 (comma delimited)'"
+
+
+@dataclass(frozen=True)
+class Source:
+    """One codebook file as delivered: a text file, or a sheet of a workbook."""
+
+    path: Path
+    sheet: str | None = None
+
+    @property
+    def name(self) -> str:
+        """How messages name it: 'data/raw/p/p.xlsx, sheet 'incidents_cases''."""
+        return f"{self.path}, sheet '{self.sheet}'" if self.sheet is not None else str(self.path)
+
+    @property
+    def is_workbook(self) -> bool:
+        return self.sheet is not None
+
+
+def period_workbook(raw_dir: Path) -> Path | None:
+    """The period's workbook `<period id>.xlsx` (the folder's name is the period id), if there is one."""
+    return _named(raw_dir, f"{raw_dir.name}.xlsx") or _named(raw_dir, f"{raw_dir.name}.xlsm")
+
+
+def _files(raw_dir: Path) -> list[Path]:
+    return sorted(p for p in raw_dir.iterdir() if p.is_file()) if raw_dir.is_dir() else []
+
+
+def _named(raw_dir: Path, name: str) -> Path | None:
+    """The file of that name in the folder, in any letter case (the exact name first)."""
+    found = _all_named(raw_dir, name)
+    return found[0] if found else None
+
+
+def _all_named(raw_dir: Path, name: str) -> list[Path]:
+    exact = [raw_dir / name] if (raw_dir / name).is_file() else []
+    return exact + [p for p in _files(raw_dir) if p.name.lower() == name.lower() and p.name != name]
+
+
+def find_source(raw_dir: Path, file: str) -> Source:
+    """Where the codebook file `file` (e.g. 'incidents_cases.csv') is; InputError when it is
+    nowhere, or in two places."""
+    stem = Path(file).stem
+    found = [Source(p) for p in _all_named(raw_dir, file)]
+    for suffix in WORKBOOK_SUFFIXES:
+        for path in _all_named(raw_dir, stem + suffix):
+            names = sheet_names(path)
+            sheet = _sheet(names, stem) or (names[0] if len(names) == 1 else None)
+            if sheet is None:
+                raise InputError([Problem(str(path), None, None, None,
+                                          f"one sheet, or a sheet named '{stem}' (its sheets: {', '.join(names)})")])
+            found.append(Source(path, sheet))
+    book = period_workbook(raw_dir)
+    if book is not None:
+        sheet = _sheet(sheet_names(book), stem)
+        if sheet is not None:
+            found.append(Source(book, sheet))
+    if len(found) > 1:
+        raise InputError([Problem(str(raw_dir / file), None, None, None,
+                                  f"the file once: it is given {len(found)} times ({'; '.join(s.name for s in found)}); "
+                                  f"keep one and remove or rename the others")])
+    if found:
+        return found[0]
+    raise InputError([Problem(str(raw_dir / file), None, None, None, f"this file to exist{_hint(raw_dir, stem, book)}")])
+
+
+def _sheet(names: list[str], stem: str) -> str | None:
+    return next((n for n in names if n.strip().lower() == stem), None)
+
+
+def _hint(raw_dir: Path, stem: str, book: Path | None) -> str:
+    """What is there instead: a spreadsheet of a kind not read, the period workbook's sheets. Only
+    files named after the codebook file are named (other names may be personal data)."""
+    others = [p.name for p in _files(raw_dir) if p.stem.lower() == stem and p.suffix.lower() in OTHER_SPREADSHEETS]
+    hints = []
+    if others:
+        hints.append(f"found {', '.join(others)}: {SAVE_AS}, under the name {stem}.xlsx or {stem}.csv")
+    if book is not None:
+        names = sheet_names(book)
+        close = difflib.get_close_matches(stem, [n.strip().lower() for n in names], n=1, cutoff=0.6)
+        said = f"; did you mean '{next(n for n in names if n.strip().lower() == close[0])}'? name it '{stem}'" if close else ""
+        hints.append(f"or a sheet '{stem}' in {book.name} (its sheets: {', '.join(names)}{said})")
+    return "; " + "; ".join(hints) if hints else ""
+
+
+def sources(raw_dir: Path, files: list[str]) -> list[Path]:
+    """The files of the folder that hold the given codebook files (for run.json and the steps'
+    fingerprints): whatever find_source reads, including a period workbook; nothing else."""
+    found = set()
+    for file in files:
+        stem = Path(file).stem
+        found.update(_all_named(raw_dir, file))
+        for suffix in WORKBOOK_SUFFIXES:
+            found.update(_all_named(raw_dir, stem + suffix))
+    book = period_workbook(raw_dir)
+    if book is not None:
+        found.add(book)
+    return sorted(found)
+
+
+# --- workbooks -------------------------------------------------------------------------------
+
+@lru_cache(maxsize=4)
+def _workbook(path: str, _mtime_ns: int, _size: int):
+    import openpyxl  # only periods delivered as workbooks need it
+
+    with open(path, "rb") as file:
+        start = file.read(8)
+    if start.startswith(b"\xd0\xcf\x11\xe0"):  # an OLE file: Excel 97-2003, or a workbook with a password
+        raise InputError([Problem(path, None, None, "an Excel 97-2003 workbook, or one protected by a password",
+                                  f"an Excel workbook (.xlsx) without a password: {SAVE_AS}")])
+    if not start.startswith(b"PK"):
+        raise InputError([Problem(path, None, None, "not a workbook (a text file?)",
+                                  f"an Excel workbook (.xlsx): a CSV file is named {Path(path).stem}.csv")])
+    try:
+        return openpyxl.load_workbook(path, data_only=True, read_only=False)
+    except Exception as exc:  # zipfile, KeyError and openpyxl's own kinds for files it cannot make sense of
+        raise InputError([Problem(path, None, None, None, f"an Excel workbook (.xlsx) that opens ({type(exc).__name__}: {exc})")]) from exc
+
+
+def workbook(path: Path):
+    stat = path.stat()
+    return _workbook(str(path), stat.st_mtime_ns, stat.st_size)
+
+
+def sheet_names(path: Path) -> list[str]:
+    return list(workbook(path).sheetnames)
+
+
+def sheet_rows(source: Source) -> list[list[str]]:
+    """The cells of a sheet as text, row 1 first (empty rows kept, so rows are the sheet's rows)."""
+    sheet = workbook(source.path)[source.sheet]
+    return [[cell_text(v) for v in row] for row in sheet.iter_rows(min_row=1, values_only=True)]
+
+
+def cell_text(value) -> str:
+    """A cell's value as the CSV file would hold it: '' for an empty cell, 2015-08-03 for a day,
+    3 for 3.0, 3.5 for 3.5 (15 significant digits, as Excel shows: never 0.30000000000000004)."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time(0) else value.isoformat(sep=" ")
+    if isinstance(value, (dt.date, dt.time)):
+        return value.isoformat()
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if value.is_integer() and abs(value) < 1e15:
+            return str(int(value))
+        text = f"{value:.15g}"
+        return format(Decimal(text), "f") if "e" in text else text
+    return str(value)
