@@ -1,6 +1,6 @@
 """Benchmark of a period's run. Prints a table; run it on a quiet machine:
 
-    make bench       # or: .venv/bin/python benchmarks/run_benchmark.py [--scales 1 10 100] [--bulletin]
+    make bench       # or: .venv/bin/python benchmarks/run_benchmark.py [--scales 1 10 100] [--no-bulletin]
                      #                   [--jobs N] [--repeat N]
 
 Each measure runs in a fresh temporary data root, as a separate command:
@@ -11,9 +11,14 @@ Each measure runs in a fresh temporary data root, as a separate command:
 - cold runs of synthetic periods of 1x, 10x and 100x the volume of bulletin No. 5,
 - peak memory: the largest total resident memory of the command and all its processes (kernels,
   Chromium for the static maps, Quarto), sampled every 0.1 s.
-By default the runs stop before the bulletin (Quarto's render is the same work in a run and in the
-floor); --bulletin includes it in both. Targets (issue 7): cold <= 1.5x floor, no-op <= 5% of
-cold, 100x <= 3x the time of 1x.
+- the yardstick Y (issue 14): one process that imports pandas, plotly and geopandas and writes
+  one PNG with kaleido, plus one `quarto render` of a one-paragraph Markdown document to HTML; the
+  time of that render alone is the measure of the editor's loop,
+- the editor's loop: `hrd-bulletin render <period> --lang ru --format html` after a run (what an
+  editor does after a prose edit: nothing but the edition is redone).
+The runs include the bulletin's four editions; --no-bulletin stops them before it. Targets: cold run
+<= 5 Y (issue 14), cold <= 1.5x floor (issue 7), one edition's re-render <= 1.5x the trivial
+Quarto render, no-op <= 5% of cold, 100x <= 3x the time of 1x, peak memory <= 1.5 GB.
 """
 from __future__ import annotations
 
@@ -83,7 +88,8 @@ def fresh_root(with_bulletin5: bool) -> Path:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scales", nargs="+", type=float, default=[1, 10, 100])
-    parser.add_argument("--bulletin", action="store_true", help="include the Quarto render (runs and floor)")
+    parser.add_argument("--no-bulletin", dest="bulletin", action="store_false",
+                        help="stop the runs and the floor before the bulletin (default: its four editions included)")
     parser.add_argument("--jobs", type=int, default=None, help="passed to hrd-bulletin run (default: its own)")
     parser.add_argument("--repeat", type=int, default=1, help="measure each N times, report the median (default 1)")
     args = parser.parse_args()
@@ -96,10 +102,27 @@ def main() -> None:
         temporary.append(root.parent)
         return root
 
-    def cold_and_noop() -> tuple[tuple[float, float], tuple[float, float]]:
+    def cold_and_noop() -> tuple[tuple[float, float], tuple[float, float], tuple[float, float] | None]:
         root = scratch(True)
-        return (measured(cli + ["--data-root", str(root), "run", PERIOD, *options]),
-                measured(cli + ["--data-root", str(root), "run", PERIOD, *options]))
+        cold = measured(cli + ["--data-root", str(root), "run", PERIOD, *options])
+        noop = measured(cli + ["--data-root", str(root), "run", PERIOD, *options])
+        edition = (measured(cli + ["--data-root", str(root), "render", PERIOD, "--lang", "ru", "--format", "html"])
+                   if args.bulletin else None)
+        return cold, noop, edition
+
+    def yardstick() -> tuple[tuple[float, float], tuple[float, float]]:
+        """Y's two halves: the Python libraries and one kaleido PNG; one trivial Quarto render."""
+        folder = Path(tempfile.mkdtemp(prefix="hrd-bench-y-"))
+        temporary.append(folder)
+        code = ("import pandas, geopandas, plotly.graph_objects as go, plotly.io as pio\n"
+                "from pipeline.outputs.maps import _browser\n_browser()\n"
+                f"pio.write_image(go.Figure(go.Bar(x=[1, 2], y=[3, 4])), {str(folder / 'y.png')!r})\n")
+        python = measured([sys.executable, "-c", code])
+        (folder / "y.qmd").write_text("---\ntitle: Y\n---\n\nOne paragraph of Markdown.\n", encoding="utf-8")
+        from pipeline.outputs.render import find_quarto
+
+        quarto = measured([str(find_quarto()), "render", str(folder / "y.qmd"), "--to", "html"])
+        return python, quarto
 
     def floor_run() -> tuple[float, float]:
         root = scratch(True)
@@ -115,9 +138,10 @@ def main() -> None:
     # measures interleaved round by round, so that a slow spell of the machine hits them all alike
     rounds = []
     for _ in range(args.repeat):
-        cold_noop = cold_and_noop()
-        rounds.append({"cold": cold_noop[0], "noop": cold_noop[1], "floor": floor_run(),
-                       **{scale: synthetic_run(scale) for scale in args.scales}})
+        cold, noop, edition = cold_and_noop()
+        y_python, y_quarto = yardstick()
+        rounds.append({"cold": cold, "noop": noop, "edition": edition or (float("nan"), 0), "y_python": y_python,
+                       "y_quarto": y_quarto, "floor": floor_run(), **{scale: synthetic_run(scale) for scale in args.scales}})
         for folder in temporary:
             shutil.rmtree(folder, ignore_errors=True)
         temporary.clear()
@@ -126,8 +150,12 @@ def main() -> None:
         return (statistics.median(r[key][0] for r in rounds), max(r[key][1] for r in rounds))
 
     (cold, peak), (noop, noop_peak), (floor, floor_peak) = median("cold"), median("noop"), median("floor")
+    (edition, edition_peak), (y_python, _), (y_quarto, _) = median("edition"), median("y_python"), median("y_quarto")
+    y = y_python + y_quarto
     rows += [("cold run, bulletin No. 5", cold, peak), ("no-op re-run", noop, noop_peak),
-             ("floor: same computations, one process", floor, floor_peak)]
+             ("floor: same computations, one process", floor, floor_peak),
+             ("one edition re-rendered (ru html)", edition, edition_peak),
+             ("Y: libraries + one kaleido PNG", y_python, 0), ("Y: trivial Quarto render", y_quarto, 0)]
     scaled = {}
     for scale in args.scales:
         scaled[scale], peak = median(scale)
@@ -140,11 +168,20 @@ def main() -> None:
     for name, seconds, peak in rows:
         print(f"{name:<40} {seconds:>8.1f} {peak:>8.0f}")
     print()
-    print(f"cold / floor   {cold / floor:6.2f}   target <= 1.5   {'met' if cold / floor <= 1.5 else 'MISSED'}")
-    print(f"no-op / cold   {noop / cold:6.1%}   target <= 5%    {'met' if noop / cold <= 0.05 else 'MISSED'}")
+    print(f"Y = {y:.1f} s ({y_python:.1f} s libraries and a PNG + {y_quarto:.1f} s a trivial Quarto render)")
+
+    def target(name: str, value: float, limit: float, shown: str) -> None:
+        print(f"{name:<24} {shown:>8}   target <= {limit:g}   {'met' if value <= limit else 'MISSED'}")
+
+    target("cold run / Y", cold / y, 5, f"{cold / y:.2f}")
+    target("cold / floor", cold / floor, 1.5, f"{cold / floor:.2f}")
+    if args.bulletin:
+        target("edition / trivial render", edition / y_quarto, 1.5, f"{edition / y_quarto:.2f}")
+    target("no-op / cold", noop / cold, 0.05, f"{noop / cold:.1%}")
     if 1 in scaled and 100 in scaled:
-        ratio = scaled[100] / scaled[1]
-        print(f"100x / 1x      {ratio:6.2f}   target <= 3     {'met' if ratio <= 3 else 'MISSED'}")
+        target("100x / 1x", scaled[100] / scaled[1], 3, f"{scaled[100] / scaled[1]:.2f}")
+    largest = max(r[2] for r in rows)
+    target("peak memory, GB", largest / 1024, 1.5, f"{largest / 1024:.2f}")
 
 
 if __name__ == "__main__":

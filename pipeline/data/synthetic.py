@@ -52,8 +52,8 @@ def write_period(root: Path, period_id: str, scale: float = 1.0, seed: int = 0, 
         raise InputError([Problem("synthesize --division", None, None, division, DIVISION_EXPECTED)])
     divisions = paths.reference_dir(root) / "divisions"
     if not ((divisions / f"{division}.csv").is_file() and (divisions / f"{division}_cities.csv").is_file()):
-        known = sorted(p.stem for p in divisions.glob("*.csv")
-                       if is_division_name(p.stem) and not p.stem.endswith("_cities"))
+        known = sorted(p.stem for p in divisions.glob("*.csv")  # a division has its crosswalk beside it
+                       if is_division_name(p.stem) and (divisions / f"{p.stem}_cities.csv").is_file())
         raise InputError([Problem("synthesize --division", None, None, division,
                                   f"a division of {divisions} (its units and its _cities crosswalk): "
                                   f"{', '.join(known) or 'none'}")])

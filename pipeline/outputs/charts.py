@@ -86,21 +86,42 @@ def _pct(value: float, lang: str) -> str:
     return formatting.percent(value, lang)
 
 
-def _layout(fig: go.Figure, title: str, period: Period, lang: str, xaxis_title: str, legend: bool) -> go.Figure:
-    bars = sum(len(t.y) for t in fig.data)
-    top = max((max(t.x) for t in fig.data if len(t.x)), default=100)
-    height = max(300, 130 + 26 * bars)
-    # room for the longest line of the category labels (plotly's automargin clips them in static export)
-    longest = max((len(line) for t in fig.data for label in t.y for line in str(label).split("<br>")), default=10)
+# Widths of the chart font (DejaVu Sans, what Chromium falls back to for PT Sans) in pixels per
+# character at size 1, on the wide side (Cyrillic capitals), so labels are never clipped.
+CHAR_WIDTH = 0.64
+LINE_HEIGHT = 1.35
+CHART_WIDTH = 820
+MIN_WIDTH = 600  # px: the narrowest a figure is drawn in the HTML edition (report/styles.css)
+
+
+def _layout(fig: go.Figure, title: str, period: Period, lang: str, xaxis_title: str, legend: bool,
+            percent: bool = True) -> go.Figure:
+    """Size and margins from the data: each category gets the height its bars and its label's lines
+    need, the left margin the width of its longest label line, the value axis the room of its
+    largest value and the text beside it (0-100 for shares, the data's own scale for counts)."""
+    size = 13
+    categories: dict[str, int] = {}
+    for trace in fig.data:
+        for label in trace.y:
+            categories[str(label)] = categories.get(str(label), 0) + 1
+    lines = {label: label.count("<br>") + 1 for label in categories}
+    rows = sum(max(22 * bars, LINE_HEIGHT * size * lines[label] + 6) for label, bars in categories.items())
+    top_margin = 90 if legend else 60
+    height = round(max(300, top_margin + 95 + rows))
+    longest = max((len(line) for label in categories for line in label.split("<br>")), default=10)
+    left = min(CHART_WIDTH // 2, round(16 + CHAR_WIDTH * size * longest))
+    top = max((max(t.x) for t in fig.data if len(t.x)), default=0)
+    room = 1.22 if percent else 1.15  # the value written beside the longest bar
+    upper = (min(100, top * room) if percent else top * room) if top > 0 else 1
     fig.update_layout(
         title={"text": title, "x": 0.01, "xanchor": "left"},
-        font={"family": FONT, "size": 13},
+        font={"family": FONT, "size": size},
         template="plotly_white",
-        width=820, height=height,
-        margin={"l": min(320, 12 + 7 * longest), "r": 20, "t": 90 if legend else 60, "b": 95},
+        width=CHART_WIDTH, height=height,
+        margin={"l": left, "r": 20, "t": top_margin, "b": 95},
         showlegend=legend,
         legend={"orientation": "h", "x": 0, "y": 1.0, "yanchor": "bottom"},
-        xaxis={"title": xaxis_title, "range": [0, min(100, top * 1.18) if top > 0 else 1]},
+        xaxis={"title": xaxis_title, "range": [0, upper]},
         yaxis={"autorange": "reversed", "automargin": False},
     )
     return add_source(fig, period, lang, width=95, yshift=-60)
@@ -108,9 +129,14 @@ def _layout(fig: go.Figure, title: str, period: Period, lang: str, xaxis_title: 
 
 def add_source(fig: go.Figure, period: Period, lang: str, width: int, yshift: int) -> go.Figure:
     """The source line under a chart or map (it says when the data is reconstructed), and the
-    edition's number separators for the axes and colour bars ('7,9' in Russian)."""
+    edition's number separators for the axes and colour bars ('7,9' in Russian). The line starts
+    at the figure's left edge, not the plot's, and is wrapped to the figure's width."""
+    left = fig.layout.margin.l if fig.layout.margin.l is not None else 80
+    # the HTML edition draws a figure at the page's width, never below MIN_WIDTH (report/styles.css)
+    width = min(width, int((min(fig.layout.width or MIN_WIDTH, MIN_WIDTH) - 24) / (CHAR_WIDTH * 10)))
     fig.add_annotation(text=wrap(source_line(period, lang), width), xref="paper", yref="paper", x=0, y=0, yshift=yshift,
-                       showarrow=False, font={"size": 10, "color": "#666"}, xanchor="left", yanchor="top", align="left")
+                       xshift=-(left - 8), showarrow=False, font={"size": 10, "color": "#666"}, xanchor="left",
+                       yanchor="top", align="left")
     fig.update_layout(separators=formatting.plotly_separators(lang))
     return fig
 
@@ -121,8 +147,9 @@ def ranked_bars(table: pd.DataFrame, label: str, value: str, period: Period, tit
     rows = table.sort_values(value, ascending=False, kind="stable")
     rows = rows.head(top) if top else rows
     fig = go.Figure(go.Bar(y=[wrap(x, 40) for x in rows[label]], x=rows[value], orientation="h", marker_color=colour,
-                           text=rows[value], textposition="outside", hovertemplate="%{y}: %{x}<extra></extra>"))
-    return _layout(fig, title, period, lang, xaxis_title="", legend=False)
+                           text=[formatting.number(v, lang) for v in rows[value]], textposition="outside",
+                           hovertemplate="%{y}: %{x}<extra></extra>"))
+    return _layout(fig, title, period, lang, xaxis_title="", legend=False, percent=False)
 
 
 def matrix_heatmap(matrix: pd.DataFrame, types: pd.DataFrame, period: Period, title: str, lang: str = "ru") -> go.Figure:
@@ -132,13 +159,19 @@ def matrix_heatmap(matrix: pd.DataFrame, types: pd.DataFrame, period: Period, ti
     order = types.dropna(subset=["matrix_order"]).sort_values("matrix_order")
     grid = grid.reindex(order["threat_type"]).fillna(0).astype(int)
     labels = dict(zip(order["threat_type"], order[f"name_{lang}"]))
-    fig = go.Figure(go.Heatmap(z=grid.values, x=list(grid.columns), y=[wrap(labels[t], 45) for t in grid.index],
-                               colorscale="Reds", text=grid.values, texttemplate="%{text}",
+    # 15 px type: the PDF sets the 1000 px wide image on about 470 pt, so text stays above 7 pt
+    size = 15
+    y_labels = [wrap(labels[t], 40) for t in grid.index]
+    lines = sum(label.count("<br>") + 1 for label in y_labels)
+    longest = max((len(line) for label in y_labels for line in label.split("<br>")), default=10)
+    fig = go.Figure(go.Heatmap(z=grid.values, x=list(grid.columns), y=y_labels,
+                               colorscale="Reds", text=grid.values, texttemplate="%{text}", textfont={"size": size - 1},
                                hovertemplate="%{y}<br>%{x}: %{z}<extra></extra>", showscale=False))
-    fig.update_layout(title={"text": title, "x": 0.01}, font={"family": FONT, "size": 11}, template="plotly_white",
-                      width=1000, height=800, margin={"l": 10, "r": 10, "t": 60, "b": 160},
-                      yaxis={"autorange": "reversed", "automargin": True}, xaxis={"tickangle": -45})
-    return add_source(fig, period, lang, width=110, yshift=-110)
+    fig.update_layout(title={"text": title, "x": 0.01}, font={"family": FONT, "size": size}, template="plotly_white",
+                      width=1000, height=round(250 + max(34 * len(y_labels), LINE_HEIGHT * size * lines + 8 * len(y_labels))),
+                      margin={"l": round(16 + CHAR_WIDTH * size * longest), "r": 10, "t": 60, "b": 190},
+                      yaxis={"autorange": "reversed", "automargin": False}, xaxis={"tickangle": -45})
+    return add_source(fig, period, lang, width=110, yshift=-150)
 
 
 def wave_lines(national: pd.DataFrame, measures: dict[str, str], period: Period, title: str, lang: str = "ru") -> go.Figure:

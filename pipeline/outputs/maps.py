@@ -27,7 +27,7 @@ from pipeline import formatting
 from pipeline.data import privacy
 from pipeline.data.errors import InputError, Problem
 from pipeline.data.periods import Period
-from pipeline.outputs.charts import FONT, add_source, wrap
+from pipeline.outputs.charts import CHAR_WIDTH, FONT, MIN_WIDTH, add_source, wrap
 
 PROJECTION = "+proj=lcc +lat_0=48 +lon_0=67 +lat_1=45 +lat_2=51 +datum=WGS84 +units=km +no_defs"
 NO_DATA = {"ru": "нет наблюдений", "en": "no observations"}
@@ -120,9 +120,13 @@ def choropleth(values: pd.Series, geo: gpd.GeoDataFrame, period: Period, title: 
     if values.isna().any():
         fig.add_scatter(x=[None], y=[None], mode="markers", name=missing_label, uid=f"{name}-nodata",
                         marker={"symbol": "square", "size": 14, "color": NO_DATA_FILL, "line": {"color": "#9a9a9a", "width": 1}})
+    # a long title wraps to the narrowest width the HTML edition draws a map at (charts.MIN_WIDTH)
+    title = wrap(title, int((MIN_WIDTH - 40) / (CHAR_WIDTH * 16)))
+    lines = title.count("<br>") + 1
     fig.update_layout(
-        title={"text": title, "x": 0.01, "xanchor": "left"}, font={"family": FONT, "size": 13},
-        template="plotly_white", width=WIDTH, height=HEIGHT, margin={"l": 10, "r": 10, "t": 60, "b": 60},
+        title={"text": title, "x": 0.01, "xanchor": "left", "font": {"size": 16}}, font={"family": FONT, "size": 13},
+        template="plotly_white", width=WIDTH, height=HEIGHT + 22 * (lines - 1),
+        margin={"l": 10, "r": 10, "t": 40 + 22 * lines, "b": 60},
         xaxis={"visible": False}, yaxis={"visible": False, "scaleanchor": "x", "scaleratio": 1},
         legend={"x": 0.0, "y": 0.02, "bgcolor": "rgba(255,255,255,0.7)"}, showlegend=bool(values.isna().any()),
         meta={"map": name, "division": period.division,
@@ -258,7 +262,8 @@ def violations_maps(by_oblast: pd.DataFrame, categories: pd.DataFrame, geo, peri
         for lang in LANGS:
             title, legend = TEXT["violations"][lang]
             if label[lang]:
-                title = f"{title}: {label[lang].lower() if lang == 'ru' else label[lang]}"
+                # inside the title the name starts lower case, its acronyms stay ('…коллективы и СМИ')
+                title = f"{title}: {label[lang][:1].lower() + label[lang][1:] if lang == 'ru' else label[lang]}"
             name = f"violations_{category}_{lang}"
             figures[name] = choropleth(values, geo, period, title, legend, lang=lang, name=name)
     return figures

@@ -122,26 +122,46 @@ def _where(line: Line, root: Path) -> str:
     return f"{name}, line {line.number}"
 
 
-def prerender_edition(project: Path, parameters: dict) -> float:
+def prerender_edition(project: Path, parameters: dict, metadata: dict | None = None) -> dict[str, str]:
     """Replace project/report/bulletin.qmd (a working copy) by its evaluated Markdown, with its
-    images beside it; the seconds spent writing the PDF's images are returned (for the log)."""
-    import time
-
+    images beside it, and the edition's metadata (title, subtitle, ...) as its front matter (given
+    on Quarto's command line instead, the HTML page's <title> would be Quarto's temporary file
+    name). Returns the HTML blocks left out of it, by marker (insert_deferred_html puts them into
+    the page Quarto writes)."""
     from pipeline.outputs import report
 
     document = project / "report" / "bulletin.qmd"
-    report.IMAGE_DIR, report.DEFERRED_IMAGES = document.parent, []
+    report.IMAGE_DIR, report.DEFERRED_IMAGES, report.DEFERRED_HTML = document.parent, [], {}
     try:
         markdown = evaluate(document, parameters, root=project)
-        began = time.perf_counter()
         _write_images(report.DEFERRED_IMAGES)
-        seconds = time.perf_counter() - began
+        blocks = report.DEFERRED_HTML
     finally:
-        report.IMAGE_DIR, report.DEFERRED_IMAGES = None, None
+        report.IMAGE_DIR, report.DEFERRED_IMAGES, report.DEFERRED_HTML = None, None, None
     for part in (project / "report" / "parts").glob("*.qmd"):
         part.unlink()  # evaluated into the document: Quarto must not render or execute them
+    if metadata:
+        import yaml
+
+        front = "---\n" + yaml.safe_dump(metadata, allow_unicode=True, sort_keys=False) + "---\n"
+        markdown = re.sub(r"\A---\n.*?\n---\n", lambda m: front, markdown, count=1, flags=re.S) \
+            if markdown.startswith("---\n") else front + markdown
     document.write_text(markdown, encoding="utf-8")
-    return seconds
+    return blocks
+
+
+def insert_deferred_html(page: Path, blocks: dict[str, str]) -> None:
+    """Put each deferred block in place of its marker in the page Quarto wrote; every marker must
+    be there exactly once (else the page would silently lack a figure)."""
+    if not blocks:
+        return
+    html = page.read_text(encoding="utf-8")
+    pieces = re.split(r"(<!-- bulletin-block-\d+ -->)", html)
+    found = [p for p in pieces if p in blocks]
+    if sorted(found) != sorted(blocks):
+        missing = sorted(set(blocks) - set(found)) or sorted(m for m in set(found) if found.count(m) > 1)
+        raise PrerenderFailed(f"{page.name}: Quarto's page does not hold each figure's marker once ({', '.join(missing[:3])})")
+    page.write_text("".join(blocks.get(p, p) for p in pieces), encoding="utf-8")
 
 
 def _write_images(pending: list) -> None:

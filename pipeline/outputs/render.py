@@ -24,7 +24,7 @@ from pathlib import Path
 
 from pipeline import paths
 from pipeline.data.periods import Period
-from pipeline.outputs.prerender import PrerenderFailed, prerender_edition
+from pipeline.outputs.prerender import PrerenderFailed, insert_deferred_html, prerender_edition
 from pipeline.run.scratch import environment as scratch_environment
 
 EDITIONS = (("ru", "html"), ("ru", "pdf"), ("en", "html"), ("en", "pdf"))
@@ -54,7 +54,7 @@ def _month(day, lang: str) -> str:
 def title_metadata(period: Period, lang: str) -> dict[str, str]:
     return {"title": period.title_ru.split(". ")[0] if lang == "ru" else period.title_en.split(". ")[0],
             "pagetitle": (period.title_ru if lang == "ru" else period.title_en),
-            "subtitle": SUBTITLE[lang].format(n=period.bulletin_number, first=_month(period.first_day, lang),
+            "subtitle": SUBTITLE[lang].format(n=period.bulletin_number, first=_month(period.first_day, lang).capitalize(),
                                               last=_month(period.last_day, lang))}
 
 
@@ -76,15 +76,16 @@ def render(period: Period, folder: Path, editions=EDITIONS, log=print, scratch: 
                 shutil.copy(profile, project)
             shutil.copytree(paths.REPO_ROOT / "report", project / "report")
             meta = title_metadata(period, lang)
+            if fmt == "html":  # the page links the PDF of its own edition, which lies beside it
+                meta["format-links"] = [{"text": "PDF", "href": f"bulletin_{lang}.pdf", "icon": "file-pdf"}]
             # the bulletin's Python runs here, in this process: Quarto gets Markdown and starts no kernel
             try:
-                prerender_edition(project, {"period": period.id, "data_root": str(period.data_root),
-                                            "tables_dir": str(folder), "lang": lang, "fmt": fmt})
+                deferred = prerender_edition(project, {"period": period.id, "data_root": str(period.data_root),
+                                                       "tables_dir": str(folder), "lang": lang, "fmt": fmt}, meta)
             except PrerenderFailed as error:
                 raise RenderFailed(f"the {lang} {fmt} edition: {error}") from error
             evaluated = time.perf_counter()
-            command = [str(quarto), "render", "report/bulletin.qmd", "--to", QUARTO_TARGET[fmt], "--profile", lang,
-                       *[arg for key, value in meta.items() for arg in ("-M", f"{key}:{value}")]]
+            command = [str(quarto), "render", "report/bulletin.qmd", "--to", QUARTO_TARGET[fmt], "--profile", lang]
             env = {**(scratch_environment(scratch) if scratch else os.environ), "QUARTO_PYTHON": sys.executable}
             done = subprocess.run(command, cwd=project, env=env, capture_output=True, text=True)
             if done.returncode != 0:
@@ -93,6 +94,10 @@ def render(period: Period, folder: Path, editions=EDITIONS, log=print, scratch: 
             produced = project / "report" / f"bulletin.{'html' if fmt == 'html' else 'pdf'}"
             if not produced.exists():
                 raise RenderFailed(f"quarto reported success but wrote no {produced.name}")
+            try:
+                insert_deferred_html(produced, deferred)
+            except PrerenderFailed as error:
+                raise RenderFailed(f"the {lang} {fmt} edition: {error}") from error
             final = target / f"bulletin_{lang}.{produced.suffix.lstrip('.')}"
             shutil.move(str(produced), final)
             written.append(final)

@@ -26,6 +26,39 @@ from pipeline.outputs.reconcile import load_tables
 # images waiting to be written in one kaleido call (None: written one by one, as in a Jupyter kernel).
 IMAGE_DIR: Path | None = None
 DEFERRED_IMAGES: list | None = None
+# Set likewise: the HTML edition's heavy raw blocks (plotly.js, the figures' data), kept out of the
+# Markdown Quarto reads and put in place of their markers in the page Quarto writes, so Quarto
+# handles a small document (pipeline.outputs.prerender.insert_deferred_html).
+DEFERRED_HTML: dict[str, str] | None = None
+
+
+# The PDF's text width in characters of the table font (A4 with 2.2 cm margins: about 470 pt; a
+# DejaVu Serif letter at 9 pt (report/typst-rules.typ), bold in headings, is up to 6 pt wide), less each
+# cell's padding.
+TABLE_CHARACTERS = 76
+CELL_PADDING = 1.5
+
+
+def column_widths(headings: list[str], rows: list[list[str]], numeric: list[bool]) -> list[int]:
+    """Relative widths of a table's columns, as dashes of a pipe table (pandoc turns them into the
+    HTML's and Typst's column widths). Every column gets at least its longest word (a heading wraps
+    between its words; numbers never wrap; the PDF does not hyphenate tables, report/typst-rules.typ);
+    text columns share what is left of the page's width in proportion to what more they would
+    take. The dashes add up to more than pandoc's 72 columns, so the widths are always used."""
+    def longest_word(texts) -> int:
+        return max((len(word) for text in texts for word in str(text).split()), default=1)
+
+    least = [max(longest_word([h]) + 1, (max((len(r[i]) for r in rows), default=1) if n else longest_word(r[i] for r in rows)))
+             for i, (h, n) in enumerate(zip(headings, numeric))]
+    wanted = [w if n else max(w, max((len(r[i]) for r in rows), default=1)) for i, (w, n) in enumerate(zip(least, numeric))]
+    budget = TABLE_CHARACTERS - CELL_PADDING * len(headings)
+    if sum(wanted) > budget and sum(least) < budget:
+        spare, extra = budget - sum(least), sum(w - m for w, m in zip(wanted, least))
+        wanted = [m + (w - m) * spare / extra for w, m in zip(wanted, least)]
+    elif sum(wanted) > budget:
+        wanted = least
+    scale = max(1.0, 80 / sum(wanted))
+    return [max(3, round(w * scale)) for w in wanted]
 
 
 @dataclass
@@ -158,6 +191,13 @@ class Bulletin:
             blocks.append("\n".join("| " + line.strip() for line in p.contact[lang].strip().splitlines() if line.strip()))
         return "\n\n".join(blocks) + "\n"
 
+    def imprint(self) -> str:
+        """Under the title: who publishes (period.yml) and the bulletin's number; the title itself is
+        Quarto's title block (pipeline.outputs.render.title_metadata), not repeated here."""
+        number = self.t(f"Бюллетень №{self.period.bulletin_number}.", f"Bulletin No. {self.period.bulletin_number}.")
+        publishers = self.period.publishers[self.lang].strip() if self.period.publishers else ""
+        return f"{publishers}. {number}" if publishers else number
+
     def macro_regions(self) -> str:
         """'Регионы страны по традиции объединяют в 5 макрорегионов: Восточный, ..., Южный и Центральный.':
         the traditional grouping of the period's division (its macro_region column, names in
@@ -183,32 +223,32 @@ class Bulletin:
         """Print a pipe table (Markdown): columns {name: (Russian heading, English heading)}."""
         decimals = decimals or {}
         headings = [labels[0 if self.lang == "ru" else 1] for labels in columns.values()]
-        # relative column widths follow the longest cell (pandoc reads them from the dashes)
-        widths = {c: min(40, max(4, len(str(h)), *(len(str(v)) for v in frame[c]))) for c, h in zip(columns, headings)}
+        rows = [[self._cell(row[c], decimals.get(c, 0)) for c in columns] for _, row in frame.iterrows()]
+        numeric = [pd.api.types.is_numeric_dtype(frame[c]) for c in columns]
+        widths = column_widths(headings, rows, numeric)
         lines = ["| " + " | ".join(headings) + " |",
-                 "|" + "|".join(("-" * widths[c] + ":") if pd.api.types.is_numeric_dtype(frame[c]) else (":" + "-" * widths[c])
-                                for c in columns) + "|"]
-        for _, row in frame.iterrows():
-            cells = []
-            for c in columns:
-                v = row[c]
-                if pd.isna(v):
-                    cells.append("–")
-                elif pd.api.types.is_number(v) and not isinstance(v, bool):
-                    cells.append(self.num(v, decimals.get(c, 0)))
-                else:
-                    cells.append(str(v).replace("|", "/"))
-            lines.append("| " + " | ".join(cells) + " |")
+                 "|" + "|".join(("-" * w + ":") if n else (":" + "-" * w) for w, n in zip(widths, numeric)) + "|"]
+        lines += ["| " + " | ".join(cells) + " |" for cells in rows]
         print("\n".join(lines) + "\n")
 
-    def figure(self, fig, width: int = 820, height: int | None = None) -> None:
-        """An interactive plotly figure in HTML, a PNG image in the PDF."""
+    def _cell(self, value, decimals: int) -> str:
+        if pd.isna(value):
+            return "–"
+        if pd.api.types.is_number(value) and not isinstance(value, bool):
+            return self.num(value, decimals)
+        return str(value).replace("|", "/")
+
+    def figure(self, fig, width: int | None = None, height: int | None = None, wide: bool = False) -> None:
+        """An interactive plotly figure in HTML, a PNG image in the PDF (at the figure's own size).
+        wide: a figure that needs its width (the matrix): on a narrow screen it scrolls sideways
+        inside its frame instead of shrinking."""
         self._figures += 1
+        width = width or fig.layout.width or 820
         if self.fmt == "html":
             fig.update_layout(width=None, autosize=True)
             html = fig.to_html(include_plotlyjs=False, full_html=False, div_id=f"figure-{self._figures}",
                                config={"displaylogo": False, "responsive": True})
-            self._raw_html(f'<div class="bulletin-figure">{html}</div>')
+            self._raw_html(f'<div class="bulletin-figure{" wide" if wide else ""}">{html}</div>')
         else:
             path = self._image_dir() / f"figure-{self._figures}.png"
             size = {"width": width, "height": height or fig.layout.height or 450}
@@ -223,14 +263,24 @@ class Bulletin:
 
     def map(self, name: str) -> None:
         """A map of the run: its interactive figure in HTML, its PNG in the PDF."""
+        self.maps([name], per_row=1)
+
+    def maps(self, names: list[str], per_row: int = 2) -> None:
+        """Several maps in one figure: in HTML one under the other (each interactive), in the PDF
+        per_row side by side, so that the figure fits on a page (a figure does not break)."""
         if self.fmt == "html":
             import plotly.io as pio
 
-            self.figure(pio.read_json(self.folder / "maps" / f"{name}_{self.lang}.json"))
-        else:
+            for name in names:
+                self.figure(pio.read_json(self.folder / "maps" / f"{name}_{self.lang}.json"))
+            return
+        images = []
+        for name in names:
             target = self._image_dir() / f"map-{name}_{self.lang}.png"
             target.write_bytes((self.folder / "maps" / f"{name}_{self.lang}.png").read_bytes())
-            print(f"\n![]({target.name})\n")
+            images.append(f"![]({target.name})" + ("" if per_row == 1 else f"{{width={98 // per_row}%}}"))
+        rows = [" ".join(images[i:i + per_row]) for i in range(0, len(images), per_row)]
+        print("\n" + "\\\n".join(rows) + "\n")  # one paragraph: the images of a row sit side by side
 
     def _raw_html(self, html: str) -> None:
         """A raw HTML block; the first one carries plotly.js itself, so the page needs no network."""
@@ -239,6 +289,9 @@ class Bulletin:
 
             html = f'<script type="text/javascript">{get_plotlyjs()}</script>' + html
             self._plotly_in_page = True
+        if DEFERRED_HTML is not None:
+            marker = f"<!-- bulletin-block-{len(DEFERRED_HTML) + 1} -->"
+            DEFERRED_HTML[marker], html = html, marker
         print(f"\n````{{=html}}\n{html}\n````\n")
 
     def _image_dir(self) -> Path:
