@@ -75,6 +75,14 @@ def build_parser() -> argparse.ArgumentParser:
     rendering.add_argument("--format", nargs="+", choices=("html", "pdf"), default=["html", "pdf"], dest="formats",
                            help="formats (default: both)")
 
+    live = _command(sub, "preview", "show one edition of a period's bulletin in a browser, refreshed on every edit under report/",
+                    ["preview", "preview 2015-08_2016-04 --lang en --port 4900"])
+    live.add_argument("period", nargs="?", default=DEFAULT_PERIOD, type=period_id_arg,
+                      help=f"period id (default {DEFAULT_PERIOD}); it must have been run")
+    live.add_argument("--lang", choices=("ru", "en"), default="ru", help="edition (default: ru)")
+    live.add_argument("--port", type=int, default=4848, help="local port of the preview (default 4848)")
+    live.add_argument("--browser", action="store_true", help="open a browser (default: print the address)")
+
     check = _command(sub, "validate", "check a period's raw files against the codebook, run nothing",
                      ["validate", "validate 2016-05_2017-01"])
     check.add_argument("period", nargs="?", default=DEFAULT_PERIOD, type=period_id_arg, help=f"period id (default {DEFAULT_PERIOD})")
@@ -178,6 +186,18 @@ def _dispatch(args) -> int:
         except RenderFailed as exc:
             print(exc, file=sys.stderr)
             return EXIT_FAILED
+        return 0
+    if args.command == "preview":
+        from pipeline.data.periods import load_period
+        from pipeline.outputs.preview import run_preview
+        from pipeline.run.scratch import scratch_dir
+
+        period = load_period(args.period, args.data_root)
+        if not (period.processed_dir / "run.json").is_file():
+            print(f"{period.processed_dir}: no run yet; run `hrd-bulletin run {period.id}` first", file=sys.stderr)
+            return EXIT_FAILED
+        project = scratch_dir(period.data_root, f"preview-{period.id}") / args.lang
+        run_preview(period, period.processed_dir, project, args.lang, args.port, args.browser)
         return 0
     if args.command == "validate":
         from pipeline.data.io import validate_period

@@ -1,6 +1,6 @@
 """The bulletin as a reader sees it (issue 14): in a headless browser at a desktop's and a phone's
-width the page is no wider than the window and no label, title or source line of a figure lies
-outside its figure; in the PDF no two letters overlap (table headings running into each other, a
+width the page is no wider than the window, no table hides columns behind a sideways scroll, and
+no label, title or source line of a figure lies outside its figure; in the PDF no two letters overlap (table headings running into each other, a
 caption over the page number) and no text is set below 7 pt. The checks themselves are shown to
 fail on a page and a PDF made to break them."""
 from __future__ import annotations
@@ -32,15 +32,17 @@ OUTSIDE_ITS_FIGURE = """() => {
 
 
 def page_problems(browser, html: Path, width: int) -> tuple[int, list[str]]:
-    """How many pixels the document is wider than a window of that width, and the figure texts
-    that lie outside their figure."""
+    """How many pixels the document is wider than a window of that width, the figure texts that
+    lie outside their figure, and the tables that hide columns behind a sideways scroll."""
     context = browser.new_context(offline=True, viewport={"width": width, "height": 900})
     try:
         page = context.new_page()
         page.goto(html.as_uri(), wait_until="load")
         page.wait_for_function("document.querySelectorAll('.plotly-graph-div .main-svg').length > 0")
         wider = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
-        return wider, page.evaluate(OUTSIDE_ITS_FIGURE)
+        tables = page.evaluate("[...document.querySelectorAll('table')].filter(t => t.scrollWidth > t.clientWidth + 1)"
+                               ".map(t => `${(t.closest('[id^=tbl-]') || {}).id || 'a table'} needs sideways scrolling`)")
+        return wider, page.evaluate(OUTSIDE_ITS_FIGURE) + tables
     finally:
         context.close()
 
@@ -109,9 +111,11 @@ def test_the_page_check_finds_a_page_too_wide_and_a_label_outside_its_figure(bro
     body = fig.to_html(include_plotlyjs=False, full_html=False, div_id="figure-1")
     page = tmp_path / "page.html"
     page.write_text(f"<html><head><script>{get_plotlyjs()}</script></head><body>{body}"
-                    "<div style='width: 2000px'>wide</div></body></html>", encoding="utf-8")
-    wider, outside = page_problems(browser, page, 390)
-    assert wider > 1000 and outside and outside[0].startswith("figure-1")
+                    "<div style='width: 2000px'>wide</div><table style='display: block; overflow-x: auto; width: 200px'>"
+                    "<tr><td style='white-space: nowrap'>a cell far wider than its table allows</td></tr></table>"
+                    "</body></html>", encoding="utf-8")
+    wider, problems = page_problems(browser, page, 390)
+    assert wider > 1000 and problems[0].startswith("figure-1") and problems[-1] == "a table needs sideways scrolling"
 
 
 def test_the_pdf_check_finds_overlapping_and_tiny_letters(tmp_path):

@@ -67,3 +67,21 @@ def test_macro_regions_from_the_division():
     assert bulletin("ru").macro_regions() == ("Регионы страны по традиции объединяют в 5 макрорегионов: "
                                               "Восточный, Западный, Северный, Южный и Центральный.")
     assert bulletin("en").macro_regions().startswith("The country's regions are traditionally grouped into 5 macro-regions: East")
+
+
+def test_key_figures_show_the_headlines_and_the_most_frequent_answers_whatever_they_are(capsys):
+    headlines = pd.DataFrame({"figure": ["respondents", "cases", "violations", "media_materials"], "value": [12, 1, 1001, 0],
+                              "label_ru": ["Респонденты", "Случаи", "Нарушения", "Материалы"],
+                              "label_en": ["Respondents", "Cases", "Violations", "Materials"]})
+    shares = pd.DataFrame({"item": ["gender", "gender", "education"], "group": ["individuals"] * 3,
+                           "answer": ["female", "male", "higher"], "count": [3, 9, 0], "base": [12, 12, 0],
+                           "item_ru": ["Пол", "Пол", "Образование"], "item_en": ["Gender", "Gender", "Education"],
+                           "answer_ru": ["женщина", "мужчина", "высшее"], "answer_en": ["female", "male", "higher"]})
+    tables = {"period_headlines": headlines, "survey_portrait_shares": shares}
+    tiles = bulletin("ru", tables).key_figure_tiles()
+    assert tiles == [("12", "Респонденты"), ("1", "Случаи"), ("1 001", "Нарушения"), ("0", "Материалы"),
+                     ("75,0%", "Пол: мужчина")]  # men the most frequent here; no base, no education tile
+    b = dataclasses.replace(bulletin("en", tables), fmt="pdf")
+    b.key_figures()
+    typst = capsys.readouterr().out
+    assert '```{=typst}' in typst and 'key-tile("75.0%", "Gender: male")' in typst

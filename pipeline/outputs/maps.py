@@ -108,11 +108,15 @@ def choropleth(values: pd.Series, geo: gpd.GeoDataFrame, period: Period, title: 
                     textfont={"size": 13, "color": [_ink(colours.get(c, NO_DATA_FILL)) for c in regions["code"]]},
                     uid=f"{name}-labels")
     cities = geo[geo["kind"] == "city"]
-    fig.add_scatter(x=cities["centre_x"], y=cities["centre_y"], mode="markers+text", showlegend=False,
+    fig.add_scatter(x=cities["centre_x"], y=cities["centre_y"], mode="markers", showlegend=False,
                     marker={"size": 18, "color": [colours.get(c, NO_DATA_FILL) for c in cities["code"]],
                             "line": {"color": "#222", "width": 1.5}},
-                    text=[f"{names[c]}: {shown(values[c])}" for c in cities["code"]], textposition="middle right",
-                    textfont={"size": 12}, hoverinfo="text", uid=f"{name}-cities")
+                    text=[f"{names[c]}: {shown(values[c])}" for c in cities["code"]],
+                    hoverinfo="text", uid=f"{name}-cities")
+    for _, city in cities.iterrows():  # labels on a light ground, so the regions under them stay legible
+        fig.add_annotation(x=city["centre_x"], y=city["centre_y"], text=f"{names[city['code']]}: {shown(values[city['code']])}",
+                           showarrow=False, xanchor="left", xshift=12, font={"size": 12, "color": "#222"},
+                           bgcolor="rgba(255,255,255,0.8)", borderpad=1)
     fig.add_scatter(x=[None], y=[None], mode="markers", showlegend=False, hoverinfo="skip", uid=f"{name}-scale",
                     marker={"colorscale": colorscale, "cmin": vmin, "cmax": vmax, "color": [vmin], "showscale": True,
                             "colorbar": {"title": {"text": wrap(legend_title, 18)}, "thickness": 14, "len": 0.6,

@@ -122,20 +122,22 @@ def _where(line: Line, root: Path) -> str:
     return f"{name}, line {line.number}"
 
 
-def prerender_edition(project: Path, parameters: dict, metadata: dict | None = None) -> dict[str, str]:
+def prerender_edition(project: Path, parameters: dict, metadata: dict | None = None,
+                      defer_html: bool = True) -> dict[str, str]:
     """Replace project/report/bulletin.qmd (a working copy) by its evaluated Markdown, with its
     images beside it, and the edition's metadata (title, subtitle, ...) as its front matter (given
     on Quarto's command line instead, the HTML page's <title> would be Quarto's temporary file
     name). Returns the HTML blocks left out of it, by marker (insert_deferred_html puts them into
-    the page Quarto writes)."""
+    the page Quarto writes); defer_html=False keeps them in the Markdown (`hrd-bulletin preview`,
+    where Quarto itself writes the page a browser shows)."""
     from pipeline.outputs import report
 
     document = project / "report" / "bulletin.qmd"
-    report.IMAGE_DIR, report.DEFERRED_IMAGES, report.DEFERRED_HTML = document.parent, [], {}
+    report.IMAGE_DIR, report.DEFERRED_IMAGES, report.DEFERRED_HTML = document.parent, [], {} if defer_html else None
     try:
         markdown = evaluate(document, parameters, root=project)
         _write_images(report.DEFERRED_IMAGES)
-        blocks = report.DEFERRED_HTML
+        blocks = report.DEFERRED_HTML or {}
     finally:
         report.IMAGE_DIR, report.DEFERRED_IMAGES, report.DEFERRED_HTML = None, None, None
     for part in (project / "report" / "parts").glob("*.qmd"):

@@ -58,6 +58,28 @@ def title_metadata(period: Period, lang: str) -> dict[str, str]:
                                               last=_month(period.last_day, lang))}
 
 
+def prepare_project(project: Path, period: Period, folder: Path, lang: str, fmt: str, defer_html: bool = True,
+                    source: Path | None = None) -> dict[str, str]:
+    """A copy of the Quarto project (source: the repository) in project/, its bulletin.qmd replaced
+    by the edition's Markdown: the bulletin's Python runs here, in this process, so Quarto gets
+    Markdown and starts no kernel. Returns the HTML blocks deferred until Quarto has written the page."""
+    source = source or paths.REPO_ROOT
+    project.mkdir(parents=True, exist_ok=True)
+    shutil.copy(source / "_quarto.yml", project)
+    for profile in source.glob("_quarto-*.yml"):
+        shutil.copy(profile, project)
+    shutil.rmtree(project / "report", ignore_errors=True)
+    shutil.copytree(source / "report", project / "report")
+    meta = title_metadata(period, lang)
+    if fmt == "html":  # the page links the PDF of its own edition, which lies beside it
+        meta["format-links"] = [{"text": "PDF", "href": f"bulletin_{lang}.pdf", "icon": "file-pdf"}]
+    try:
+        return prerender_edition(project, {"period": period.id, "data_root": str(period.data_root),
+                                           "tables_dir": str(folder), "lang": lang, "fmt": fmt}, meta, defer_html)
+    except PrerenderFailed as error:
+        raise RenderFailed(f"the {lang} {fmt} edition: {error}") from error
+
+
 def render(period: Period, folder: Path, editions=EDITIONS, log=print, scratch: Path | None = None,
            target: Path | None = None) -> list[Path]:
     """Render the editions into target (default folder/bulletin/) from the tables, maps and run
@@ -71,19 +93,7 @@ def render(period: Period, folder: Path, editions=EDITIONS, log=print, scratch: 
         began = time.perf_counter()
         with tempfile.TemporaryDirectory(prefix="bulletin-", dir=scratch) as work:
             project = Path(work)
-            shutil.copy(paths.REPO_ROOT / "_quarto.yml", project)
-            for profile in paths.REPO_ROOT.glob("_quarto-*.yml"):
-                shutil.copy(profile, project)
-            shutil.copytree(paths.REPO_ROOT / "report", project / "report")
-            meta = title_metadata(period, lang)
-            if fmt == "html":  # the page links the PDF of its own edition, which lies beside it
-                meta["format-links"] = [{"text": "PDF", "href": f"bulletin_{lang}.pdf", "icon": "file-pdf"}]
-            # the bulletin's Python runs here, in this process: Quarto gets Markdown and starts no kernel
-            try:
-                deferred = prerender_edition(project, {"period": period.id, "data_root": str(period.data_root),
-                                                       "tables_dir": str(folder), "lang": lang, "fmt": fmt}, meta)
-            except PrerenderFailed as error:
-                raise RenderFailed(f"the {lang} {fmt} edition: {error}") from error
+            deferred = prepare_project(project, period, folder, lang, fmt)
             evaluated = time.perf_counter()
             command = [str(quarto), "render", "report/bulletin.qmd", "--to", QUARTO_TARGET[fmt], "--profile", lang]
             env = {**(scratch_environment(scratch) if scratch else os.environ), "QUARTO_PYTHON": sys.executable}

@@ -198,6 +198,45 @@ class Bulletin:
         publishers = self.period.publishers[self.lang].strip() if self.period.publishers else ""
         return f"{publishers}. {number}" if publishers else number
 
+    # --- the front page's key figures ------------------------------------------------------------
+    KEY_HEADLINES = ("respondents", "cases", "violations", "media_materials")
+    KEY_PORTRAIT = ("gender", "education", "activity_type")
+
+    def key_figure_tiles(self) -> list[tuple[str, str]]:
+        """(figure, label) for the front page: the period's headline counts, then for the portrait's
+        gender, education and kind of activity the most frequent answer among individuals with its
+        share (whichever answer that is in this period)."""
+        headlines = self.tables["period_headlines"].set_index("figure")
+        tiles = [(self.num(headlines.loc[f, "value"]), str(headlines.loc[f, f"label_{self.lang}"]))
+                 for f in self.KEY_HEADLINES if f in headlines.index]
+        shares = self.tables["survey_portrait_shares"]
+        for item in self.KEY_PORTRAIT:
+            rows = shares[(shares["item"] == item) & (shares["group"] == "individuals") & (shares["base"] > 0)]
+            if rows.empty:
+                continue
+            top = rows.sort_values(["count", "answer"], ascending=[False, True], kind="stable").iloc[0]
+            tiles.append((self.pct(100 * top["count"] / top["base"]), f"{top[f'item_{self.lang}']}: {top[f'answer_{self.lang}']}"))
+        return tiles
+
+    def key_figures(self) -> None:
+        """The key figures as a panel of tiles (large number, short label): HTML or Typst."""
+        from html import escape
+
+        tiles = self.key_figure_tiles()
+        if self.fmt == "html":
+            cells = "".join(f'<div class="key-figure"><span class="key-value">{escape(v)}</span>'
+                            f'<span class="key-label">{escape(label)}</span></div>' for v, label in tiles)
+            print(f'\n```{{=html}}\n<div class="key-figures">{cells}</div>\n```\n')
+            return
+
+        def typst_text(text: str) -> str:  # a Typst string literal
+            return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+        cells = ", ".join(f"key-tile({typst_text(v)}, {typst_text(label)})" for v, label in tiles)
+        print("\n```{=typst}\n#let key-tile(value, label) = block(width: 100%, inset: 8pt, radius: 3pt, fill: rgb(\"#eef3f7\"))["
+              "#text(size: 20pt, weight: \"bold\", fill: rgb(\"#1f5f8b\"))[#value] \\ #set par(justify: false); #text(size: 9pt, hyphenate: false)[#upper(label)]]\n"
+              f"#grid(columns: (1fr, 1fr, 1fr, 1fr), gutter: 6pt, {cells})\n```\n")
+
     def macro_regions(self) -> str:
         """'Регионы страны по традиции объединяют в 5 макрорегионов: Восточный, ..., Южный и Центральный.':
         the traditional grouping of the period's division (its macro_region column, names in
