@@ -206,10 +206,12 @@ def save(output_dir: str | os.PathLike | None, figures: dict[str, go.Figure], st
 
         _browser()
         names = list(figures)
-        for fmt in ("png", "svg"):
-            paths = [folder / f"{n}.{fmt}" for n in names]
-            pio.write_images([figures[n] for n in names], paths, format=fmt, scale=2 if fmt == "png" else 1)
-            written += paths
+        # PNG and SVG of every map in one call: one Chromium start for the notebook, not one per format
+        jobs = [(n, fmt) for fmt in ("png", "svg") for n in names]
+        paths = [folder / f"{n}.{fmt}" for n, fmt in jobs]
+        pio.write_images([figures[n] for n, _ in jobs], paths, format=[fmt for _, fmt in jobs],
+                         scale=[2 if fmt == "png" else 1 for _, fmt in jobs])
+        written += paths
         for n in names:
             _stable_svg(folder / f"{n}.svg")
     print("Maps written: " + ", ".join(figures))

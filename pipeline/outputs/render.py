@@ -81,36 +81,83 @@ def prepare_project(project: Path, period: Period, folder: Path, lang: str, fmt:
 
 
 def render(period: Period, folder: Path, editions=EDITIONS, log=print, scratch: Path | None = None,
-           target: Path | None = None) -> list[Path]:
+           target: Path | None = None, parallel: int = 2) -> list[Path]:
     """Render the editions into target (default folder/bulletin/) from the tables, maps and run
     record in folder. Quarto's working copies and temporary files go into scratch (the run's
     temporary folder, pipeline.scratch), so a killed render leaves nothing elsewhere."""
     quarto = find_quarto()
     target = target or folder / "bulletin"
     target.mkdir(parents=True, exist_ok=True)
-    written = []
-    for lang, fmt in editions:
-        began = time.perf_counter()
-        with tempfile.TemporaryDirectory(prefix="bulletin-", dir=scratch) as work:
-            project = Path(work)
-            deferred = prepare_project(project, period, folder, lang, fmt)
-            evaluated = time.perf_counter()
-            command = [str(quarto), "render", "report/bulletin.qmd", "--to", QUARTO_TARGET[fmt], "--profile", lang]
-            env = {**(scratch_environment(scratch) if scratch else os.environ), "QUARTO_PYTHON": sys.executable}
-            done = subprocess.run(command, cwd=project, env=env, capture_output=True, text=True)
-            if done.returncode != 0:
-                tail = "\n".join((done.stdout + done.stderr).strip().splitlines()[-25:])
-                raise RenderFailed(f"quarto render of the {lang} {fmt} edition failed (exit {done.returncode}):\n{tail}")
-            produced = project / "report" / f"bulletin.{'html' if fmt == 'html' else 'pdf'}"
-            if not produced.exists():
-                raise RenderFailed(f"quarto reported success but wrote no {produced.name}")
-            try:
-                insert_deferred_html(produced, deferred)
-            except PrerenderFailed as error:
-                raise RenderFailed(f"the {lang} {fmt} edition: {error}") from error
-            final = target / f"bulletin_{lang}.{produced.suffix.lstrip('.')}"
-            shutil.move(str(produced), final)
-            written.append(final)
-        log(f"      bulletin {lang} {fmt}: {final.name} ({final.stat().st_size // 1024} KB, {time.perf_counter() - began:.1f} s: "
-            f"Python {evaluated - began:.1f} s, Quarto {time.perf_counter() - evaluated:.1f} s)")
-    return written
+    env = {**(scratch_environment(scratch) if scratch else os.environ), "QUARTO_PYTHON": sys.executable}
+    written: list[Path] = []
+    running: list[_Edition] = []
+    try:
+        # an edition's Python runs here while Quarto renders the one before it (Quarto is a process
+        # of its own); at most `parallel` Quartos at once
+        for lang, fmt in editions:
+            began = time.perf_counter()
+            work = tempfile.TemporaryDirectory(prefix="bulletin-", dir=scratch)
+            edition = _Edition(lang, fmt, work, Path(work.name), began)
+            running.append(edition)
+            edition.deferred = prepare_project(edition.project, period, folder, lang, fmt)
+            edition.evaluated = time.perf_counter()
+            while len([e for e in running if e.process]) >= parallel:
+                written.append(_finish(running.pop(0), target, log))
+            edition.start(quarto, env)
+        while running:
+            written.append(_finish(running.pop(0), target, log))
+    finally:
+        for edition in running:  # a failure: stop what still renders, remove its working copy
+            edition.stop()
+    return sorted(written, key=lambda p: [f"bulletin_{lang}.{'html' if fmt == 'html' else 'pdf'}"
+                                          for lang, fmt in editions].index(p.name))
+
+
+class _Edition:
+    """One edition on its way: its working copy, then its Quarto process."""
+
+    def __init__(self, lang: str, fmt: str, work: tempfile.TemporaryDirectory, project: Path, began: float):
+        self.lang, self.fmt, self.work, self.project, self.began = lang, fmt, work, project, began
+        self.deferred: dict[str, str] = {}
+        self.evaluated = began
+        self.process: subprocess.Popen | None = None
+        self.output = None
+
+    def start(self, quarto: Path, env: dict) -> None:
+        command = [str(quarto), "render", "report/bulletin.qmd", "--to", QUARTO_TARGET[self.fmt], "--profile", self.lang]
+        self.output = open(self.project / "quarto.log", "w+", encoding="utf-8")  # Quarto's log, read on failure
+        self.process = subprocess.Popen(command, cwd=self.project, env=env, stdout=self.output,
+                                        stderr=subprocess.STDOUT, text=True)
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+        if self.output:
+            self.output.close()
+        self.work.cleanup()
+
+
+def _finish(edition: _Edition, target: Path, log) -> Path:
+    """Wait for an edition's Quarto, put the deferred HTML in and move the file into target."""
+    try:
+        code = edition.process.wait() if edition.process else 1
+        if code != 0:
+            edition.output.seek(0)
+            tail = "\n".join(edition.output.read().strip().splitlines()[-25:])
+            raise RenderFailed(f"quarto render of the {edition.lang} {edition.fmt} edition failed (exit {code}):\n{tail}")
+        produced = edition.project / "report" / f"bulletin.{'html' if edition.fmt == 'html' else 'pdf'}"
+        if not produced.exists():
+            raise RenderFailed(f"quarto reported success but wrote no {produced.name}")
+        try:
+            insert_deferred_html(produced, edition.deferred)
+        except PrerenderFailed as error:
+            raise RenderFailed(f"the {edition.lang} {edition.fmt} edition: {error}") from error
+        final = target / f"bulletin_{edition.lang}.{produced.suffix.lstrip('.')}"
+        shutil.move(str(produced), final)
+    finally:
+        edition.stop()
+    log(f"      bulletin {edition.lang} {edition.fmt}: {final.name} ({final.stat().st_size // 1024} KB, "
+        f"ready {time.perf_counter() - edition.began:.1f} s after its start: Python {edition.evaluated - edition.began:.1f} s, "
+        f"then Quarto)")
+    return final
