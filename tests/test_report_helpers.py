@@ -84,4 +84,4 @@ def test_key_figures_show_the_headlines_and_the_most_frequent_answers_whatever_t
     b = dataclasses.replace(bulletin("en", tables), fmt="pdf")
     b.key_figures()
     typst = capsys.readouterr().out
-    assert '```{=typst}' in typst and 'key-tile("75.0%", "Gender: male")' in typst
+    assert "```{=typst}" in typst and 'key-tile("75.0%", "Gender: male")' in typst

@@ -92,6 +92,7 @@ CHAR_WIDTH = 0.64
 LINE_HEIGHT = 1.35
 CHART_WIDTH = 820
 MIN_WIDTH = 600  # px: the narrowest a figure is drawn in the HTML edition (report/styles.css)
+PDF_TEXT_WIDTH = 470  # pt: the PDF's text width (A4, 2.2 cm margins), where a figure's image is set
 
 
 def _layout(fig: go.Figure, title: str, period: Period, lang: str, xaxis_title: str, legend: bool,
@@ -132,11 +133,19 @@ def add_source(fig: go.Figure, period: Period, lang: str, width: int, yshift: in
     edition's number separators for the axes and colour bars ('7,9' in Russian). The line starts
     at the figure's left edge, not the plot's, and is wrapped to the figure's width."""
     left = fig.layout.margin.l if fig.layout.margin.l is not None else 80
+    # the PDF sets a figure on the page's 470 pt: its source line in at least 7 pt there
+    size = max(11, round(7.2 * (fig.layout.width or CHART_WIDTH) / PDF_TEXT_WIDTH, 1))
     # the HTML edition draws a figure at the page's width, never below MIN_WIDTH (report/styles.css)
-    width = min(width, int((min(fig.layout.width or MIN_WIDTH, MIN_WIDTH) - 24) / (CHAR_WIDTH * 10)))
-    fig.add_annotation(text=wrap(source_line(period, lang), width), xref="paper", yref="paper", x=0, y=0, yshift=yshift,
-                       xshift=-(left - 8), showarrow=False, font={"size": 10, "color": "#666"}, xanchor="left",
+    width = min(width, int((min(fig.layout.width or MIN_WIDTH, MIN_WIDTH) - 24) / (CHAR_WIDTH * size)))
+    text = wrap(source_line(period, lang), width)
+    fig.add_annotation(text=text, xref="paper", yref="paper", x=0, y=0, yshift=yshift,
+                       xshift=-(left - 8), showarrow=False, font={"size": size, "color": "#666"}, xanchor="left",
                        yanchor="top", align="left")
+    # the bottom margin holds the whole source line; the figure grows rather than the plot shrinking
+    needed = round(-yshift + (text.count("<br>") + 1) * size * LINE_HEIGHT + 8)
+    bottom = fig.layout.margin.b if fig.layout.margin.b is not None else 80
+    if needed > bottom:
+        fig.update_layout(margin={"b": needed}, height=(fig.layout.height or 450) + needed - bottom)
     fig.update_layout(separators=formatting.plotly_separators(lang))
     return fig
 
@@ -161,14 +170,15 @@ def matrix_heatmap(matrix: pd.DataFrame, types: pd.DataFrame, period: Period, ti
     labels = dict(zip(order["threat_type"], order[f"name_{lang}"]))
     # 15 px type: the PDF sets the 1000 px wide image on about 470 pt, so text stays above 7 pt
     size = 15
-    y_labels = [wrap(labels[t], 40) for t in grid.index]
-    lines = sum(label.count("<br>") + 1 for label in y_labels)
+    y_labels = [wrap(labels[t], 46) for t in grid.index]
+    # the rows of a heat map are all as tall: each as tall as the label with the most lines needs
+    lines = max((label.count("<br>") + 1 for label in y_labels), default=1)
     longest = max((len(line) for label in y_labels for line in label.split("<br>")), default=10)
     fig = go.Figure(go.Heatmap(z=grid.values, x=list(grid.columns), y=y_labels,
-                               colorscale="Reds", text=grid.values, texttemplate="%{text}", textfont={"size": size - 1},
+                               colorscale="Reds", text=grid.values, texttemplate="%{text}", textfont={"size": size},
                                hovertemplate="%{y}<br>%{x}: %{z}<extra></extra>", showscale=False))
     fig.update_layout(title={"text": title, "x": 0.01}, font={"family": FONT, "size": size}, template="plotly_white",
-                      width=1000, height=round(250 + max(34 * len(y_labels), LINE_HEIGHT * size * lines + 8 * len(y_labels))),
+                      width=1000, height=round(250 + len(y_labels) * max(34, LINE_HEIGHT * size * lines + 6)),
                       margin={"l": round(16 + CHAR_WIDTH * size * longest), "r": 10, "t": 60, "b": 190},
                       yaxis={"autorange": "reversed", "automargin": False}, xaxis={"tickangle": -45})
     return add_source(fig, period, lang, width=110, yshift=-150)

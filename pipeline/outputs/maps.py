@@ -105,7 +105,7 @@ def choropleth(values: pd.Series, geo: gpd.GeoDataFrame, period: Period, title: 
     regions = geo[geo["kind"] != "city"]
     fig.add_scatter(x=regions["label_x"], y=regions["label_y"], mode="text", showlegend=False, hoverinfo="skip",
                     text=[f"{shown(values[c])}" if pd.notna(values[c]) else "" for c in regions["code"]],
-                    textfont={"size": 13, "color": [_ink(colours.get(c, NO_DATA_FILL)) for c in regions["code"]]},
+                    textfont={"size": 16, "color": [_ink(colours.get(c, NO_DATA_FILL)) for c in regions["code"]]},
                     uid=f"{name}-labels")
     cities = geo[geo["kind"] == "city"]
     fig.add_scatter(x=cities["centre_x"], y=cities["centre_y"], mode="markers", showlegend=False,
@@ -115,7 +115,7 @@ def choropleth(values: pd.Series, geo: gpd.GeoDataFrame, period: Period, title: 
                     hoverinfo="text", uid=f"{name}-cities")
     for _, city in cities.iterrows():  # labels on a light ground, so the regions under them stay legible
         fig.add_annotation(x=city["centre_x"], y=city["centre_y"], text=f"{names[city['code']]}: {shown(values[city['code']])}",
-                           showarrow=False, xanchor="left", xshift=12, font={"size": 12, "color": "#222"},
+                           showarrow=False, xanchor="left", xshift=12, font={"size": 15, "color": "#222"},
                            bgcolor="rgba(255,255,255,0.8)", borderpad=1)
     fig.add_scatter(x=[None], y=[None], mode="markers", showlegend=False, hoverinfo="skip", uid=f"{name}-scale",
                     marker={"colorscale": colorscale, "cmin": vmin, "cmax": vmax, "color": [vmin], "showscale": True,
@@ -125,12 +125,12 @@ def choropleth(values: pd.Series, geo: gpd.GeoDataFrame, period: Period, title: 
         fig.add_scatter(x=[None], y=[None], mode="markers", name=missing_label, uid=f"{name}-nodata",
                         marker={"symbol": "square", "size": 14, "color": NO_DATA_FILL, "line": {"color": "#9a9a9a", "width": 1}})
     # a long title wraps to the narrowest width the HTML edition draws a map at (charts.MIN_WIDTH)
-    title = wrap(title, int((MIN_WIDTH - 40) / (CHAR_WIDTH * 16)))
+    title = wrap(title, int((MIN_WIDTH - 40) / (CHAR_WIDTH * 18)))
     lines = title.count("<br>") + 1
     fig.update_layout(
-        title={"text": title, "x": 0.01, "xanchor": "left", "font": {"size": 16}}, font={"family": FONT, "size": 13},
-        template="plotly_white", width=WIDTH, height=HEIGHT + 22 * (lines - 1),
-        margin={"l": 10, "r": 10, "t": 40 + 22 * lines, "b": 60},
+        title={"text": title, "x": 0.01, "xanchor": "left", "font": {"size": 18}}, font={"family": FONT, "size": 15},
+        template="plotly_white", width=WIDTH, height=HEIGHT + 25 * (lines - 1),
+        margin={"l": 10, "r": 10, "t": 40 + 25 * lines, "b": 70},
         xaxis={"visible": False}, yaxis={"visible": False, "scaleanchor": "x", "scaleratio": 1},
         legend={"x": 0.0, "y": 0.02, "bgcolor": "rgba(255,255,255,0.7)"}, showlegend=bool(values.isna().any()),
         meta={"map": name, "division": period.division,
@@ -210,7 +210,9 @@ def save(output_dir: str | os.PathLike | None, figures: dict[str, go.Figure], st
         jobs = [(n, fmt) for fmt in ("png", "svg") for n in names]
         paths = [folder / f"{n}.{fmt}" for n, fmt in jobs]
         pio.write_images([figures[n] for n, _ in jobs], paths, format=[fmt for _, fmt in jobs],
-                         scale=[2 if fmt == "png" else 1 for _, fmt in jobs])
+                         scale=[2 if fmt == "png" else 1 for _, fmt in jobs],  # at the map's own size, not 700x500
+                         width=[figures[n].layout.width or WIDTH for n, _ in jobs],
+                         height=[figures[n].layout.height or HEIGHT for n, _ in jobs])
         written += paths
         for n in names:
             _stable_svg(folder / f"{n}.svg")

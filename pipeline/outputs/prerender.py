@@ -175,8 +175,6 @@ def _write_images(pending: list) -> None:
     from pipeline.outputs.maps import _browser
 
     _browser()
-    figures = []
-    for fig, _, size in pending:
-        fig.update_layout(**size)
-        figures.append(fig)
-    pio.write_images(figures, [path for _, path, _ in pending], format="png", scale=2)
+    # each image at its figure's own size: without width and height kaleido draws plotly's default 700x500
+    pio.write_images([fig for fig, _, _ in pending], [path for _, path, _ in pending], format="png", scale=2,
+                     width=[size["width"] for _, _, size in pending], height=[size["height"] for _, _, size in pending])

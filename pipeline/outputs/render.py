@@ -71,8 +71,6 @@ def prepare_project(project: Path, period: Period, folder: Path, lang: str, fmt:
     shutil.rmtree(project / "report", ignore_errors=True)
     shutil.copytree(source / "report", project / "report")
     meta = title_metadata(period, lang)
-    if fmt == "html":  # the page links the PDF of its own edition, which lies beside it
-        meta["format-links"] = [{"text": "PDF", "href": f"bulletin_{lang}.pdf", "icon": "file-pdf"}]
     try:
         return prerender_edition(project, {"period": period.id, "data_root": str(period.data_root),
                                            "tables_dir": str(folder), "lang": lang, "fmt": fmt}, meta, defer_html)

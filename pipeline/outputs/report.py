@@ -192,11 +192,14 @@ class Bulletin:
         return "\n\n".join(blocks) + "\n"
 
     def imprint(self) -> str:
-        """Under the title: who publishes (period.yml) and the bulletin's number; the title itself is
-        Quarto's title block (pipeline.outputs.render.title_metadata), not repeated here."""
-        number = self.t(f"Бюллетень №{self.period.bulletin_number}.", f"Bulletin No. {self.period.bulletin_number}.")
-        publishers = self.period.publishers[self.lang].strip() if self.period.publishers else ""
-        return f"{publishers}. {number}" if publishers else number
+        """Under the title: who publishes (period.yml) and, in HTML, the link to the PDF of the same
+        edition; the title and the bulletin's number are Quarto's title block
+        (pipeline.outputs.render.title_metadata), not repeated here."""
+        publishers = self.period.publishers[self.lang].strip() + "." if self.period.publishers else ""
+        if self.fmt == "html":  # the PDF of the same edition lies beside the page (bulletin/)
+            link = f"[{self.t('Версия для печати (PDF)', 'Printable edition (PDF)')}](bulletin_{self.lang}.pdf)"
+            return f"{publishers} {link}".strip()
+        return publishers
 
     # --- the front page's key figures ------------------------------------------------------------
     KEY_HEADLINES = ("respondents", "cases", "violations", "media_materials")
@@ -219,23 +222,29 @@ class Bulletin:
         return tiles
 
     def key_figures(self) -> None:
-        """The key figures as a panel of tiles (large number, short label): HTML or Typst."""
+        """The key figures as panels of tiles (large number, short label), the headline counts in
+        one row and the portrait in another: HTML or Typst."""
         from html import escape
 
         tiles = self.key_figure_tiles()
+        headlines = sum(f in set(self.tables["period_headlines"]["figure"]) for f in self.KEY_HEADLINES)
+        rows = [tiles[:headlines], tiles[headlines:]]
         if self.fmt == "html":
-            cells = "".join(f'<div class="key-figure"><span class="key-value">{escape(v)}</span>'
-                            f'<span class="key-label">{escape(label)}</span></div>' for v, label in tiles)
-            print(f'\n```{{=html}}\n<div class="key-figures">{cells}</div>\n```\n')
+            html = "".join('<div class="key-figures">' + "".join(
+                f'<div class="key-figure"><span class="key-value">{escape(v)}</span>'
+                f'<span class="key-label">{escape(label)}</span></div>' for v, label in row) + "</div>" for row in rows if row)
+            print(f'\n```{{=html}}\n{html}\n```\n')
             return
 
         def typst_text(text: str) -> str:  # a Typst string literal
             return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
-        cells = ", ".join(f"key-tile({typst_text(v)}, {typst_text(label)})" for v, label in tiles)
-        print("\n```{=typst}\n#let key-tile(value, label) = block(width: 100%, inset: 8pt, radius: 3pt, fill: rgb(\"#eef3f7\"))["
-              "#text(size: 20pt, weight: \"bold\", fill: rgb(\"#1f5f8b\"))[#value] \\ #set par(justify: false); #text(size: 9pt, hyphenate: false)[#upper(label)]]\n"
-              f"#grid(columns: (1fr, 1fr, 1fr, 1fr), gutter: 6pt, {cells})\n```\n")
+        grids = "\n".join(f"#grid(columns: {len(row)} * (1fr,), gutter: 6pt, "
+                          + ", ".join(f"key-tile({typst_text(v)}, {typst_text(label)})" for v, label in row) + ")\n#v(4pt)"
+                          for row in rows if row)
+        print("\n```{=typst}\n#let key-tile(value, label) = block(width: 100%, inset: 8pt, radius: 3pt, "
+              "fill: rgb(\"#eef3f7\"))[#set par(justify: false); #text(size: 20pt, weight: \"bold\", fill: rgb(\"#1f5f8b\"))"
+              f"[#value] \\ #text(size: 9pt)[#label]]\n{grids}\n```\n")
 
     def macro_regions(self) -> str:
         """'Регионы страны по традиции объединяют в 5 макрорегионов: Восточный, ..., Южный и Центральный.':
@@ -302,24 +311,23 @@ class Bulletin:
 
     def map(self, name: str) -> None:
         """A map of the run: its interactive figure in HTML, its PNG in the PDF."""
-        self.maps([name], per_row=1)
-
-    def maps(self, names: list[str], per_row: int = 2) -> None:
-        """Several maps in one figure: in HTML one under the other (each interactive), in the PDF
-        per_row side by side, so that the figure fits on a page (a figure does not break)."""
         if self.fmt == "html":
             import plotly.io as pio
 
-            for name in names:
-                self.figure(pio.read_json(self.folder / "maps" / f"{name}_{self.lang}.json"))
+            self.figure(pio.read_json(self.folder / "maps" / f"{name}_{self.lang}.json"))
             return
-        images = []
-        for name in names:
-            target = self._image_dir() / f"map-{name}_{self.lang}.png"
-            target.write_bytes((self.folder / "maps" / f"{name}_{self.lang}.png").read_bytes())
-            images.append(f"![]({target.name})" + ("" if per_row == 1 else f"{{width={98 // per_row}%}}"))
-        rows = [" ".join(images[i:i + per_row]) for i in range(0, len(images), per_row)]
-        print("\n" + "\\\n".join(rows) + "\n")  # one paragraph: the images of a row sit side by side
+        target = self._image_dir() / f"map-{name}_{self.lang}.png"
+        target.write_bytes((self.folder / "maps" / f"{name}_{self.lang}.png").read_bytes())
+        print(f"\n![]({target.name})\n")
+
+    def map_figures(self, maps: list[tuple[str, str, str]]) -> None:
+        """Several maps, each its own numbered figure (name of the map, figure label, caption): a
+        figure does not break across pages, and a map set smaller than the page's width would have
+        its labels below 7 pt in the PDF."""
+        for name, label, caption in maps:
+            print(f"\n::: {{#{label}}}\n")
+            self.map(name)
+            print(f"\n{caption}\n:::\n")
 
     def _raw_html(self, html: str) -> None:
         """A raw HTML block; the first one carries plotly.js itself, so the page needs no network."""
