@@ -107,6 +107,17 @@ def build_parser() -> argparse.ArgumentParser:
 
     _command(sub, "codebook", "write data/raw/CODEBOOK.md from pipeline/data/schemas/", ["codebook"])
 
+    form = _command(sub, "template", "write the data-entry workbook (.xlsx) observers fill in: a sheet per raw file "
+                    "with the codebook's columns, drop-down lists, a guide sheet in Russian and English",
+                    ["template 2016-05_2017-01", "template 2016-05_2017-01 --output ~/for-observers/2016-05_2017-01.template.xlsx"])
+    form.add_argument("period", type=period_id_arg,
+                      help="period id; its data/raw/<period>/period.yml gives the days, waves and division")
+    form.add_argument("--output", metavar="PATH",
+                      help="where to write it (default: <period>.template.xlsx in the current folder); an existing "
+                           "file is never overwritten, and names the reader takes for data (<period>.xlsx) are refused")
+    form.add_argument("--replace", action="store_true",
+                      help="overwrite PATH if it is itself a blank template written by this command (never one holding data)")
+
     synth = _command(sub, "synthesize", "write a synthetic period (random, valid, labelled synthetic everywhere it shows)",
                      ["synthesize 2030-01_2030-09 --scale 10 --seed 1",
                       "synthesize 2030-10_2031-06 --previous 2030-01_2030-09",
@@ -246,6 +257,14 @@ def _dispatch(args) -> int:
         print(f"wrote synthetic period {args.period} (scale {args.scale:g}, division {args.division}) in {folder}")
         if args.previous and args.previous not in list_periods(args.data_root):
             print(f"note: previous period {args.previous} is not in data/raw/ yet; a run needs it there", file=sys.stderr)
+        return 0
+    if args.command == "template":
+        from pipeline.data.template import write_template
+
+        period = load_period(args.period, args.data_root)
+        path = write_template(period, Path(args.output).expanduser() if args.output else None, replace=args.replace)
+        print(f"wrote the data-entry template of {period.id} to {path}; filled in, it is handed in as "
+              f"data/raw/{period.id}/{period.id}.xlsx (check it with: hrd-bulletin validate {period.id})")
         return 0
     if args.command == "codebook":
         from pipeline.data.codebook import render_markdown

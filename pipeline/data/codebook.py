@@ -134,12 +134,28 @@ def render_markdown() -> str:
     """Human-readable codebook of every raw file: one table per file, then personal data and codes."""
     out = ["# Codebook of the raw data of a period", "",
            "Generated from `pipeline/schemas/*.yml` by `hrd-bulletin codebook`; edit the YAML, not this file.",
-           "Files are UTF-8 CSV, one header row. Missing answers (item non-response) are empty cells. "
-           "Codes are case-insensitive on input.", "",
-           "A period's files may also come as Excel workbooks: one workbook `<period id>.xlsx` with a sheet per "
-           "file, named as the file without `.csv` (`incidents_cases`, ...), or a workbook per file "
-           "(`incidents_cases.xlsx`); each file once, as a CSV or as a sheet. Cell values are read, not formulas; "
-           "date cells are days. A decimal comma (`3,5`) is read in workbooks and in `;`- or tab-separated files.", "",
+           "Each file has one header row, the column names below. Missing answers (item non-response) are empty "
+           "cells. Codes are case-insensitive on input.", "",
+           "## Accepted file formats", "",
+           "A period's folder `data/raw/<period id>/` holds, beside `period.yml`, each file of this codebook once "
+           "(`hrd-bulletin validate <period id>` checks them), as one of:", "",
+           "- a **CSV text file** `incidents_cases.csv` (the name in any letter case): UTF-8, with or without a "
+           "byte-order mark (Excel's \"CSV UTF-8 (comma delimited)\"), separated by `,`, `;` (Excel's \"CSV\" in a "
+           "Russian locale) or tab; UTF-16 with its byte-order mark (Excel's \"Unicode text\", tab separated); "
+           "Windows-1251 is read with a warning;",
+           "- an **Excel workbook of its own**, `incidents_cases.xlsx` (or `.xlsm`): its only sheet, or the sheet "
+           "named `incidents_cases`;",
+           "- a **sheet of the period's workbook** `<period id>.xlsx`, named as the file without `.csv` "
+           "(`incidents_cases`, ...); its other sheets are never read. `hrd-bulletin template <period id>` writes "
+           "such a workbook for observers to fill in, with these columns, drop-down lists of the codes and places, "
+           "and a first sheet explaining every column; it is written as `<period id>.template.xlsx`, a name never "
+           "read as data, and handed in as `<period id>.xlsx` once filled.", "",
+           "A file given twice (a CSV and a sheet) is refused, naming both. In workbooks, cell values are read, not "
+           "formulas; date cells are days. A decimal comma (`3,5`) is read in workbooks and in `;`- or "
+           "tab-separated files; days may be written YYYY-MM-DD or DD.MM.YYYY. Refused, with what to save them as: "
+           "Excel 97-2003 `.xls`, `.xlsb`, OpenDocument `.ods`, Numbers files, workbooks with a password, text in "
+           "other encodings. Personal-data columns (listed under each codebook) may be present and are dropped when "
+           "a file is read; other files in the folder (scans, notes) are never read.", "",
            "Place names are looked up in `data/raw/reference/gazetteer.csv`; case, `ё`/`е`, quotes, dashes, a space "
            "for a hyphen, Kazakh letters typed as Russian ones, a Latin `i` for `і`, `г.`, `қ.`, `қаласы` do not "
            "matter. A name two places bear (`data/raw/reference/ambiguous_places.csv`: `Аксай`, `Шевченко`, "
