@@ -136,7 +136,7 @@ def _list_name(column: Column) -> str:
     return column.codes.split("/", 1)[1] if column.codes.startswith("reference/") else column.codes
 
 
-def _question(column: Column, group: str | None, in_repeat: bool, raw_columns) -> Question:
+def _question(column: Column, group: str | None, in_repeat: bool) -> Question:
     label, hint = _labels(column)
     condition = column.applies_when()
     relevant = " or ".join(f"${{{condition[0]}}} = '{v}'" for v in condition[1]) if condition else ""
@@ -199,7 +199,7 @@ def form_questions(spec: FormSpec, book: Codebook | None = None) -> list[Questio
                 done.update(c.name for c in item)
                 questions.append(_multi_question(item, group))
             else:
-                questions.append(_question(column, group, in_repeat, raw.columns))
+                questions.append(_question(column, group, in_repeat))
     return questions
 
 
