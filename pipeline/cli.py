@@ -118,6 +118,21 @@ def build_parser() -> argparse.ArgumentParser:
     form.add_argument("--replace", action="store_true",
                       help="overwrite PATH if it is itself a blank template written by this command (never one holding data)")
 
+    forms = _command(sub, "forms", "write the XLSForms (KoboToolbox / ODK Collect) of the two questionnaires and the "
+                     "incident report, generated from the codebook", ["forms kobo-forms/", "forms kobo-forms/ --division kz_2015"])
+    forms.add_argument("folder", help="folder to write hrd_survey_individuals.xlsx, hrd_survey_organizations.xlsx and "
+                                      "hrd_incident_report.xlsx into (an existing file is never overwritten)")
+    forms.add_argument("--division", default=None,
+                       help="the administrative division whose regions the region questions offer, a file of "
+                            "data/raw/reference/divisions/ (default: the newest, kz_2022)")
+
+    kobo = _command(sub, "import-kobo", "bring KoboToolbox exports of the forms' submissions into a period's raw files",
+                    ["import-kobo 2024-01_2024-09 hrd_survey_individuals.csv hrd_incident_report.xlsx"])
+    kobo.add_argument("period", type=period_id_arg, help="period id; data/raw/<period>/period.yml must exist")
+    kobo.add_argument("exports", nargs="+", type=Path, metavar="export",
+                      help="Kobo exports (XLSX, or CSV for the questionnaires) made with 'XML values and headers'; "
+                           "the incident report as XLSX (its violations are a repeat group, a sheet of their own)")
+
     synth = _command(sub, "synthesize", "write a synthetic period (random, valid, labelled synthetic everywhere it shows)",
                      ["synthesize 2030-01_2030-09 --scale 10 --seed 1",
                       "synthesize 2030-10_2031-06 --previous 2030-01_2030-09",
@@ -265,6 +280,26 @@ def _dispatch(args) -> int:
         path = write_template(period, Path(args.output).expanduser() if args.output else None, replace=args.replace)
         print(f"wrote the data-entry template of {period.id} to {path}; filled in, it is handed in as "
               f"data/raw/{period.id}/{period.id}.xlsx (check it with: hrd-bulletin validate {period.id})")
+        return 0
+    if args.command == "forms":
+        from pipeline.data.kobo import write_forms
+
+        for path in write_forms(Path(args.folder), args.division):
+            print(f"wrote {path}")
+        return 0
+    if args.command == "import-kobo":
+        from pipeline.data.codebook import all_files
+        from pipeline.data.kobo import import_export
+        from pipeline.data.sources import sources
+
+        written = import_export(args.period, args.exports, args.data_root)
+        for path in written:
+            print(f"wrote {path}")
+        folder = written[0].parent
+        missing = [raw.file for _, raw in all_files().values() if not sources(folder, [raw.file])]
+        if missing:
+            print(f"note: the period still needs {', '.join(missing)} before `hrd-bulletin validate {args.period}`",
+                  file=sys.stderr)
         return 0
     if args.command == "codebook":
         from pipeline.data.codebook import render_markdown
