@@ -107,8 +107,14 @@ def evaluate_registered(tables: Tables) -> dict[str, Claim]:
     return {name: function(tables) for name, (needs, function) in CLAIMS.items() if all(n in tables for n in needs)}
 
 
-@lru_cache(maxsize=1)
 def _sentences() -> dict:
+    """claims.yml, read again when it changed (an editor's live preview lives through edits of it)."""
+    stat = SENTENCES.stat()
+    return _read_sentences(stat.st_mtime_ns, stat.st_size)
+
+
+@lru_cache(maxsize=1)
+def _read_sentences(mtime_ns: int, size: int) -> dict:
     return yaml.safe_load(SENTENCES.read_text(encoding="utf-8"))
 
 

@@ -85,3 +85,21 @@ def test_key_figures_show_the_headlines_and_the_most_frequent_answers_whatever_t
     b.key_figures()
     typst = capsys.readouterr().out
     assert "```{=typst}" in typst and 'key-tile("75.0%", "Gender: male")' in typst
+
+
+def test_a_claim_is_worded_as_claims_yml_says_now_not_as_when_the_run_wrote_it(tmp_path, monkeypatch):
+    import json
+
+    from pipeline import claims
+
+    stored = {"media.mostly_events": {"name": "media.mostly_events", "case": "events", "basis": "",
+                                      "values": {"analytical": 3, "materials": 10}, "ru": "старая формулировка",
+                                      "en": "old wording"}}
+    (tmp_path / "claims.json").write_text(json.dumps(stored), encoding="utf-8")
+    wording = claims.SENTENCES.read_text(encoding="utf-8").replace(
+        "Материалы в основном событийные", "Отредактировано: материалы в основном событийные")
+    edited = tmp_path / "claims.yml"
+    edited.write_text(wording, encoding="utf-8")
+    monkeypatch.setattr(claims, "SENTENCES", edited)
+    b = dataclasses.replace(bulletin("ru"), folder=tmp_path)
+    assert b.claim("media.mostly_events").startswith("Отредактировано: материалы в основном событийные")

@@ -67,6 +67,9 @@ def evaluate(path: Path, parameters: dict, root: Path | None = None) -> str:
     i = 0
     while i < len(lines):
         line = lines[i]
+        if line.text.startswith("```{python") and not CELL_START.match(line.text):
+            raise PrerenderFailed(f"{_where(line, root)}: write a cell's options inside it (#| name: value), "
+                                  "not in its opening fence")
         if not CELL_START.match(line.text):
             out.append(_inline(line, namespace, root))
             i += 1
@@ -95,10 +98,20 @@ def _run(start: Line, code: str, namespace: dict, root: Path) -> str:
     buffer = io.StringIO()
     try:
         compiled = compile(code, f"{start.file.name}:{start.number}", "exec")
+    except SyntaxError as error:
+        line = Line(start.text, start.file, start.number + (error.lineno or 1))
+        raise PrerenderFailed(f"{_where(line, root)}: the Python cell does not parse: {error.msg}") from error
+    try:
         with contextlib.redirect_stdout(buffer):
             exec(compiled, namespace)
-    except Exception as error:  # the author's code: say where, in the .qmd
-        raise PrerenderFailed(f"{_where(start, root)}: the Python cell failed: {type(error).__name__}: {error}") from error
+    except Exception as error:  # the author's code: say where, in the .qmd, down to the failing line
+        line = start
+        traceback = error.__traceback__
+        while traceback is not None:
+            if traceback.tb_frame.f_code.co_filename == compiled.co_filename:
+                line = Line(start.text, start.file, start.number + traceback.tb_lineno)
+            traceback = traceback.tb_next
+        raise PrerenderFailed(f"{_where(line, root)}: the Python cell failed: {type(error).__name__}: {error}") from error
     return buffer.getvalue()
 
 
@@ -175,6 +188,14 @@ def _write_images(pending: list) -> None:
     from pipeline.outputs.maps import _browser
 
     _browser()
+    try:
+        _write_pngs(pio, pending)
+    except Exception as error:  # kaleido or Chromium: name what failed, not a traceback of theirs
+        raise PrerenderFailed(f"the PDF's images could not be drawn ({type(error).__name__}: {error}); "
+                              "kaleido needs Chromium (make setup installs it)") from error
+
+
+def _write_pngs(pio, pending: list) -> None:
     # each image at its figure's own size: without width and height kaleido draws plotly's default 700x500
     pio.write_images([fig for fig, _, _ in pending], [path for _, path, _ in pending], format="png", scale=2,
                      width=[size["width"] for _, _, size in pending], height=[size["height"] for _, _, size in pending])

@@ -4,9 +4,9 @@
 
 Quarto renders the bulletin from Markdown (pipeline.outputs.prerender), so this keeps a working
 copy of the Quarto project in the period's temporary folder, with the edition's Markdown in it,
-and runs `quarto preview` on that copy. A watcher looks at report/ and the _quarto*.yml files
-twice a second: after an edit it writes the edition's Markdown again (about a second), Quarto sees
-its input change, renders it and reloads the browser. An error in the edited text (a Python cell
+and runs `quarto preview` on that copy. A watcher looks at report/, the _quarto*.yml files and
+pipeline/claims.yml twice a second: after an edit it writes the edition's Markdown again (about a
+second), Quarto sees its input change, renders it and reloads the browser. An error in the edited text (a Python cell
 that fails) is printed with its file and line, and the preview waits for the next edit.
 
 The preview reads the period's published outputs (data/processed/<period>/) and writes nothing
@@ -24,9 +24,10 @@ from pipeline.outputs.render import RenderFailed, find_quarto, prepare_project
 
 
 def sources(source: Path) -> dict[str, tuple[int, int]]:
-    """What the preview depends on in the project (source: the repository): report/ and the
-    Quarto configuration, each file's modification time and size."""
-    files = [*source.glob("_quarto*.yml"), *(p for p in (source / "report").rglob("*") if p.is_file())]
+    """What the preview depends on in the project (source: the repository): report/, the Quarto
+    configuration and the claims' wording (pipeline/claims.yml), each file's modification time and size."""
+    files = [*source.glob("_quarto*.yml"), *(p for p in (source / "report").rglob("*") if p.is_file()),
+             *[p for p in [source / "pipeline" / "claims.yml"] if p.is_file()]]  # the claims' wording
     return {p.relative_to(source).as_posix(): (p.stat().st_mtime_ns, p.stat().st_size) for p in files}
 
 

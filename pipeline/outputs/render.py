@@ -17,7 +17,6 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -86,7 +85,7 @@ def render(period: Period, folder: Path, editions=EDITIONS, log=print, scratch: 
     quarto = find_quarto()
     target = target or folder / "bulletin"
     target.mkdir(parents=True, exist_ok=True)
-    env = {**(scratch_environment(scratch) if scratch else os.environ), "QUARTO_PYTHON": sys.executable}
+    env = scratch_environment(scratch) if scratch else dict(os.environ)
     written: list[Path] = []
     running: list[_Edition] = []
     try:
@@ -141,8 +140,10 @@ def _finish(edition: _Edition, target: Path, log) -> Path:
     try:
         code = edition.process.wait() if edition.process else 1
         if code != 0:
-            edition.output.seek(0)
-            tail = "\n".join(edition.output.read().strip().splitlines()[-25:])
+            tail = ""
+            if edition.output:
+                edition.output.seek(0)
+                tail = "\n".join(edition.output.read().strip().splitlines()[-25:])
             raise RenderFailed(f"quarto render of the {edition.lang} {edition.fmt} edition failed (exit {code}):\n{tail}")
         produced = edition.project / "report" / f"bulletin.{'html' if edition.fmt == 'html' else 'pdf'}"
         if not produced.exists():

@@ -115,14 +115,17 @@ class Bulletin:
         return self.num(self.value(table, "value", measure=measure), decimals)
 
     def claim(self, name: str) -> str:
-        """The sentence a claim about the period's data takes (report/claims.yml): as the run
-        computed it (claims.json), else computed from the tables."""
+        """The sentence a claim about the period's data takes: its case and values as the run decided
+        them (claims.json; else decided from the tables now), in the wording pipeline/claims.yml has
+        now, so an edit of the wording shows at the next render or preview without a run."""
+        from pipeline.claims import Claim, sentence
         from pipeline.outputs import claims
 
         if self._claims is None:
             stored = claims.load(self.folder)
             self._claims = stored if stored is not None else claims.as_json(claims.evaluate(self.tables))
-        return self._claims[name][self.lang]
+        row = self._claims[name]
+        return sentence(Claim(name, row["case"], row["values"], row.get("basis", "")), self.lang)
 
     def agreeing(self, count, word: str) -> str:
         """The form of a word that agrees with a count: 'описан' (1 случай), 'описано' (5 случаев)."""
@@ -157,7 +160,7 @@ class Bulletin:
         return rows[rows[rank] <= top], rows[rows[rank] > top]
 
     def counted(self, count, noun: str) -> str:
-        """'131 респондент', '407 нарушений' / '1 case', '391 cases' (nouns of report/claims.yml)."""
+        """'131 респондент', '407 нарушений' / '1 case', '391 cases' (nouns of pipeline/claims.yml)."""
         from pipeline.claims import noun_forms
 
         return formatting.counted(count, self.lang, noun_forms(noun, self.lang))
