@@ -375,3 +375,25 @@ def test_its_bulletin_says_what_its_data_says(scenario_period, tmp_path):
         assert claims.sentence(found[name], "ru") in text, name
     assert [s for s in EXPECTED[scenario] if s not in text] == []
     assert [s for s in CONTRADICTED[scenario] if s in text] == []
+
+
+def test_no_group_is_the_most_exposed_in_a_period_without_violations():
+    zero = pd.DataFrame({"hrd_category": ["journalists_media", "lawyers_public_defenders"], "violations": [0, 0],
+                         "share_pct": [0.0, 0.0], "name_ru": ["Журналисты", "Адвокаты"], "name_en": ["Journalists", "Lawyers"]})
+    found = evaluate({"incidents_by_hrd_category": zero})["incidents.most_exposed"]
+    assert found.case == "none" and claims.sentence(found, "ru").startswith("Нарушений прав правозащитников")
+
+
+def test_the_chart_of_threat_types_keeps_every_type_tied_at_its_cut():
+    from pipeline.outputs import charts
+    from pipeline.parts.incidents import TOP_TYPES
+
+    counts = [50 - i for i in range(TOP_TYPES - 1)] + [10, 10, 10, 5]  # three tied at the 12th place
+    by_type = pd.DataFrame({"threat_type": [f"t{i}" for i in range(len(counts))], "violations": counts,
+                            "in_bulletin_matrix": False, "name_ru": [f"вид {i}" for i in range(len(counts))]})
+    shown = evaluate({"incidents_by_type": by_type})["incidents.types_shown"]
+    assert shown.case == "top" and shown.values == {"shown": TOP_TYPES + 2, "observed": len(counts)}
+    from pipeline.data.periods import load_period
+
+    figure = charts.ranked_bars(by_type, "name_ru", "violations", load_period("2015-08_2016-04"), "t", top=TOP_TYPES)
+    assert len(figure.data[0].y) == TOP_TYPES + 2

@@ -154,7 +154,8 @@ def ranked_bars(table: pd.DataFrame, label: str, value: str, period: Period, tit
                 top: int | None = None, colour: str = GROUP_COLOURS["individuals"]) -> go.Figure:
     """Horizontal bars of one count per label, largest first (e.g. violations by threat type)."""
     rows = table.sort_values(value, ascending=False, kind="stable")
-    rows = rows.head(top) if top else rows
+    if top and len(rows) > top:  # the first `top`, and every row tied with the last of them
+        rows = rows[rows[value] >= rows[value].iloc[top - 1]]
     fig = go.Figure(go.Bar(y=[wrap(x, 40) for x in rows[label]], x=rows[value], orientation="h", marker_color=colour,
                            text=[formatting.number(v, lang) for v in rows[value]], textposition="outside",
                            hovertemplate="%{y}: %{x}<extra></extra>"))

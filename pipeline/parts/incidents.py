@@ -205,9 +205,11 @@ def proceedings_ratio(tables: dict[str, pd.DataFrame], published):
 
 
 # --- claims: what the text says about this part's data (sentences: pipeline/claims.yml) ---------
-@claim("incidents.most_exposed", "incidents_by_hrd_category", cases=("one_group", "tie"))
+@claim("incidents.most_exposed", "incidents_by_hrd_category", cases=("one_group", "tie", "none"))
 def _most_exposed(tables: Tables) -> Claim:
     table = tables["incidents_by_hrd_category"].sort_values("violations", ascending=False, kind="stable")
+    if table.empty or table["violations"].iloc[0] == 0:  # no violation in the period: no group is "most exposed"
+        return Claim("incidents.most_exposed", "none", {}, "no violations recorded")
     top = table[table["violations"] == table["violations"].iloc[0]]
     case = "one_group" if len(top) == 1 else "tie"
     return Claim("incidents.most_exposed", case, {"group": names(top.iloc[0], inside=True),
@@ -223,13 +225,15 @@ def _matrix_types(tables: Tables) -> Claim:
     return Claim("incidents.matrix_types", "count", {"types": count}, f"{count} threat types in the matrix")
 
 
-TOP_TYPES = 12  # the chart of threat types shows at most this many
+TOP_TYPES = 12  # the chart of threat types shows this many, and every type tied with the last of them
 
 
 @claim("incidents.types_shown", "incidents_by_type", cases=("top", "all"))
 def _types_shown(tables: Tables) -> Claim:
-    observed = int((tables["incidents_by_type"]["violations"] > 0).sum())
-    shown = min(TOP_TYPES, observed)
+    counts = tables["incidents_by_type"]["violations"].sort_values(ascending=False)
+    observed = int((counts > 0).sum())
+    # the chart shows the TOP_TYPES most frequent and every type tied with the last of them
+    shown = observed if observed <= TOP_TYPES else int((counts >= counts.iloc[TOP_TYPES - 1]).sum())
     return Claim("incidents.types_shown", "all" if shown == observed else "top", {"shown": shown, "observed": observed},
                  f"{observed} threat types observed, {shown} shown")
 
