@@ -67,6 +67,19 @@ def test_a_unit_changes_csv_does_not_place_is_refused(tmp_path):
         units_match(root / "raw" / "reference", "kz_2022", "kz_2018")
 
 
+def test_a_previous_period_on_a_division_changes_csv_does_not_link_is_refused_before_the_run(tmp_path):
+    from pipeline.data.periods import previous_period_problems
+
+    root = copy_reference(tmp_path / "data")
+    write_period(root, "2019-01_2019-09", scale=0.05, division="kz_2018")
+    write_period(root, "2023-01_2023-09", scale=0.05, division="kz_2022", previous="2019-01_2019-09")
+    later = load_period("2023-01_2023-09", root)
+    assert previous_period_problems(later, required_run=False) == []
+    (root / "raw" / "reference" / "divisions" / "changes.csv").unlink()
+    problems = previous_period_problems(later, required_run=False)
+    assert len(problems) == 1 and "kz_2018" in problems[0].expected and "changes.csv" in problems[0].expected
+
+
 # --- pooling, on hand-made rows -------------------------------------------------------------------------
 def rows(data) -> pd.DataFrame:
     return pd.DataFrame(data, columns=["oblast", "wave", "assessors", "threats", "vulnerability", "resources", "security"])
