@@ -131,6 +131,8 @@ def test_the_previous_periods_tables_are_an_input_of_the_steps_that_compare_agai
     import pandas as pd
 
     write_table(pd.DataFrame({"wave": [1], "risk": [1.0]}), root / "processed" / "2030-01_2030-09", "dynamics_national")
+    write_table(pd.DataFrame({"oblast": ["KZ-AKM"], "wave": [1], "risk": [1.0]}), root / "processed" / "2030-01_2030-09",
+                "dynamics_regions_by_wave")
     after = {s.name: s.fingerprint(run) for s in all_steps()}
     assert differs(before, after) == {"dynamics": ["previous period"]}
 

@@ -262,6 +262,15 @@ def previous_period_problems(period: Period, required_run: bool = True) -> list[
                         f"a period whose period.yml is valid ({len(exc.problems)} problem(s): "
                         f"hrd-bulletin validate {previous})")]
     problems = []
+    if before.division != period.division:  # Part V compares the units the two divisions share
+        from pipeline.data.divisions import units_match
+
+        try:
+            units_match(period.reference_dir, period.division, before.division)
+        except InputError as exc:
+            problems.append(Problem(where, None, "previous_period", previous,
+                                    f"a period whose division ({before.division}) divisions/changes.csv links to "
+                                    f"{period.division}: {exc.problems[0].expected}"))
     if before.last_day >= period.first_day:
         problems.append(Problem(where, None, "previous_period", previous,
                                 f"a period that ends before this one starts on {period.first_day}; "

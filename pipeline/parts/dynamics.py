@@ -2,7 +2,13 @@
 
 risk = threats x vulnerability / resources (pipeline/parts/dynamics.yml says why and sets the levels).
 National figures are means over regions weighted by the number of assessors. Dynamics: change
-between the waves of the period and, when the previous period's processed tables exist, against it.
+between the waves of the period and, when the previous period's processed tables exist, against it:
+the whole country and region by region. When the previous period used another division, the
+comparison is on the units of the earlier division, the later division's units pooled into the one
+they lie in (pipeline.data.divisions, data/raw/reference/divisions/changes.csv): a pooled unit's
+assessors are summed, its scores are the assessor-weighted means, and its risk is computed from
+those means by the formula of dynamics.yml, as a region's risk is computed from its assessors' mean
+scores (so Abai + East Kazakhstan are scored as East Kazakhstan was before 2022).
 """
 from __future__ import annotations
 
@@ -13,6 +19,7 @@ import yaml
 
 from pipeline.claims import Claim, Tables, claim, names
 from pipeline.data import privacy
+from pipeline.data.divisions import load_units, units_match
 from pipeline.data.io import region_names
 from pipeline.parts.inputs import PartInputs
 
@@ -47,7 +54,18 @@ def tables(part: PartInputs) -> dict[str, pd.DataFrame]:
         "dynamics_national": national(waves),
     }
     if previous is not None:
-        out["dynamics_vs_previous"] = against_previous(out["dynamics_national"], previous["dynamics_national"])
+        match = units_match(part.period.reference_dir, part.period.division, part.previous_division)
+        before = previous.get("dynamics_regions_by_wave")
+        this_national, previous_national = out["dynamics_national"], previous["dynamics_national"]
+        if match.pooled == "this":  # risk is not a mean of its parts: recomputed on the units compared
+            this_national = national(pool(last_wave(waves), match.this).assign(wave=waves["wave"].max()))
+        elif match.pooled == "previous" and before is not None:
+            previous_national = national(pool(last_wave(before), match.previous).assign(wave=before["wave"].max()))
+        out["dynamics_vs_previous"] = against_previous(this_national, previous_national).assign(
+            division=match.division, previous_division=match.previous_division, compared_on=match.on)
+        if before is not None:
+            on = part.division if match.on == part.period.division else load_units(part.period.reference_dir, match.on)
+            out["dynamics_regions_vs_previous"] = regions_against_previous(waves, before, match, on)
     return out
 
 
@@ -104,6 +122,55 @@ def against_previous(current: pd.DataFrame, previous: pd.DataFrame) -> pd.DataFr
     now, before = current.iloc[-1], previous.iloc[-1]
     return pd.DataFrame([{"measure": m, "this_period": now[m], "previous_period": before[m],
                           "change": round(float(now[m] - before[m]), 4)} for m in MEASURES])
+
+
+def last_wave(waves: pd.DataFrame) -> pd.DataFrame:
+    return waves[waves["wave"] == waves["wave"].max()]
+
+
+def pool(rows: pd.DataFrame, into: dict[str, str] | None) -> pd.DataFrame:
+    """Regional rows of one wave (oblast, assessors, scores) pooled into the units `into` maps their
+    units to (None: each unit its own): assessors summed, scores their assessor-weighted means, risk
+    computed from those means (dynamics.yml), not averaged. Not rounded; `units`: the codes pooled."""
+    frame = rows.assign(into=rows["oblast"].map(into) if into is not None else rows["oblast"])
+    if frame["into"].isna().any():
+        raise ValueError(f"units not in the crosswalk: {sorted(frame.loc[frame['into'].isna(), 'oblast'])}")
+    out = []
+    for code, part in frame.groupby("into", sort=True):
+        weights = part["assessors"].astype("float64")
+        row = {"oblast": code, "units": " + ".join(sorted(part["oblast"])), "assessors": int(weights.sum())}
+        for s in SCORES:
+            row[s] = float((part[s] * weights).sum() / weights.sum())
+        out.append(row)
+    table = pd.DataFrame(out, columns=["oblast", "units", "assessors", *SCORES])
+    table["risk"] = risk(table)
+    return table
+
+
+def regions_against_previous(waves: pd.DataFrame, before: pd.DataFrame, match, on: pd.DataFrame) -> pd.DataFrame:
+    """Per unit both periods cover, the last wave of this period against the last wave of the
+    previous one, on the units of match.on (names from `on`, that division's unit list). A unit is
+    compared only when every unit that makes it up was assessed in both last waves (a part alone
+    would stand for ground it does not cover). compared_as: same (one unit on each side) or pooled."""
+    sides = []
+    for rows, mapping, side in ((last_wave(waves), match.this, "this"), (last_wave(before), match.previous, "previous")):
+        pooled = pool(rows, mapping)
+        parts = match.parts(side) if mapping is not None else {c: [c] for c in pooled["oblast"]}
+        whole = [" + ".join(parts.get(c, [])) for c in pooled["oblast"]]
+        sides.append(pooled[pooled["units"] == whole])
+    now, then = sides
+    table = now.merge(then, on="oblast", suffixes=("", "_previous"))
+    table = table.rename(columns={"units_previous": "previous_units"})
+    single = ~table["units"].str.contains(" + ", regex=False) & ~table["previous_units"].str.contains(" + ", regex=False)
+    table.insert(1, "compared_as", ["same" if one else "pooled" for one in single])
+    for m in MEASURES:
+        table[f"{m}_change"] = (table[m] - table[f"{m}_previous"]).round(4)
+        table[m], table[f"{m}_previous"] = table[m].round(4), table[f"{m}_previous"].round(4)
+    columns = ["oblast", "oblast_ru", "oblast_en", "compared_as", "units", "previous_units", "assessors", "assessors_previous"]
+    columns += [f"{m}{suffix}" for m in MEASURES for suffix in ("", "_previous", "_change")]
+    table = region_names(on).merge(table, on="oblast", how="right")
+    table["assessors_previous"] = table["assessors_previous"].astype("int64")
+    return table[columns].sort_values("oblast").reset_index(drop=True)
 
 
 def direction(national_table: pd.DataFrame) -> dict[str, str]:

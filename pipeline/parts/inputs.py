@@ -28,6 +28,7 @@ class PartInputs:
     division: pd.DataFrame  # the units of the period's division (oblasts and cities), ISO 3166-2 coded
     reference: dict[str, pd.DataFrame] = field(default_factory=dict)
     previous: dict[str, pd.DataFrame] | None = None  # the previous period's tables; None: no period, or no run
+    previous_division: str | None = None  # the previous period's division; None: the same as this period's
 
 
 def part_name(part: ModuleType | str) -> str:
@@ -39,12 +40,14 @@ def load_inputs(part: ModuleType | str, period: str | Period, data_root: str | o
     """Everything the part's step reads, as the registry declares it."""
     entry = registry.entry(part_name(part))
     info = period if isinstance(period, Period) else load_period(period, data_root)
+    previous = _previous_tables(info, entry.previous_period)
     return PartInputs(
         period=info,
         raw=io.load_raw(info, only=entry.raw),
         division=io.load_division(info),
         reference={name: io.load_reference(info, name) for name in entry.reference},
-        previous=_previous_tables(info, entry.previous_period),
+        previous=previous,
+        previous_division=load_period(info.previous, info.data_root).division if previous is not None else None,
     )
 
 

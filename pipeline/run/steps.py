@@ -135,7 +135,9 @@ class Step:
             parts["reference data"] = digest([p for p in period.reference_dir.rglob("*") if p.is_file()], root)
         if e.previous_period and period.previous:
             tables = [root / "processed" / period.previous / "tables" / f"{t}.parquet" for t in e.previous_period]
-            parts["previous period"] = digest([p for p in tables if p.exists()], root) if all(
+            # and its period.yml: the division its tables are on (pipeline.data.divisions)
+            known = [root / "raw" / period.previous / "period.yml"]
+            parts["previous period"] = digest(tables + [p for p in known if p.exists()], root) if all(
                 p.exists() for p in tables) else "none"
         if e.reads.get("published"):
             parts["published figures"] = digest([period.raw_dir / n for n in e.reads["published"]
