@@ -23,6 +23,7 @@ from pathlib import Path
 
 from pipeline import paths
 from pipeline.data.periods import Period
+from pipeline.outputs.embed import EmbedFailed, embed_resources
 from pipeline.outputs.prerender import PrerenderFailed, insert_deferred_html, prerender_edition
 from pipeline.run.scratch import environment as scratch_environment
 
@@ -121,7 +122,9 @@ class _Edition:
         self.output = None
 
     def start(self, quarto: Path, env: dict) -> None:
-        command = [str(quarto), "render", "report/bulletin.qmd", "--to", QUARTO_TARGET[self.fmt], "--profile", self.lang]
+        command = [str(quarto), "render", "report/bulletin.qmd", "--to", QUARTO_TARGET[self.fmt], "--profile", self.lang,
+                   # the page's scripts and styles are put into it by pipeline.outputs.embed: faster than Quarto
+                   *(["-M", "embed-resources:false"] if self.fmt == "html" else [])]
         self.output = open(self.project / "quarto.log", "w+", encoding="utf-8")  # Quarto's log, read on failure
         self.process = subprocess.Popen(command, cwd=self.project, env=env, stdout=self.output,
                                         stderr=subprocess.STDOUT, text=True)
@@ -149,8 +152,10 @@ def _finish(edition: _Edition, target: Path, log) -> Path:
         if not produced.exists():
             raise RenderFailed(f"quarto reported success but wrote no {produced.name}")
         try:
+            if edition.fmt == "html":
+                embed_resources(produced)
             insert_deferred_html(produced, edition.deferred)
-        except PrerenderFailed as error:
+        except (PrerenderFailed, EmbedFailed) as error:
             raise RenderFailed(f"the {edition.lang} {edition.fmt} edition: {error}") from error
         final = target / f"bulletin_{edition.lang}.{produced.suffix.lstrip('.')}"
         shutil.move(str(produced), final)
