@@ -138,7 +138,7 @@ def refusals(counts: dict[str, int]) -> dict[str, pd.DataFrame]:
 
 def test_refusals_mostly_one_group_only_when_it_has_more_than_half():
     assert case_and_sentence(refusals({"lawyers": 8, "journalists": 2}), "incidents.refusals_mostly") == (
-        "mostly_one_group", "Отказы в предоставлении информации касаются в основном одной группы — адвокаты (80,0%).")
+        "mostly_one_group", "Отказы в предоставлении информации касаются в основном одной группы (адвокаты): 80,0% отказов.")
     assert case_and_sentence(refusals({"lawyers": 5, "journalists": 5}), "incidents.refusals_mostly")[0] == "spread"
     assert case_and_sentence(refusals({"lawyers": 0}), "incidents.refusals_mostly")[0] == "none"
 
