@@ -78,6 +78,17 @@ def csv_bytes(tables, folder):
     return {p.name: p.read_bytes() for p in sorted(folder.rglob("*.csv"))}
 
 
+def assert_same_tables(period, csv_period, tmp_path):
+    """Every table computed from `period` (without a warning) has the bytes of the CSV period's."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        from_book = all_tables(period)
+    from_csv = all_tables(csv_period)
+    assert set(from_book) == set(from_csv)
+    book_bytes, csv_bytes_ = csv_bytes(from_book, tmp_path / "out-book"), csv_bytes(from_csv, tmp_path / "out-csv")
+    assert len(csv_bytes_) == len(from_csv) and book_bytes == csv_bytes_
+
+
 def test_bulletin_5_as_one_workbook_gives_byte_identical_tables(tmp_path):
     """Done when of issue 15: No. 5's raw data as one workbook <period id>.xlsx, every table the same bytes."""
     csv_root = copy_raw(tmp_path / "csv")
@@ -85,13 +96,7 @@ def test_bulletin_5_as_one_workbook_gives_byte_identical_tables(tmp_path):
     raw_dir = book_root / "raw" / PERIOD
     write_workbook(raw_dir, raw_dir / f"{PERIOD}.xlsx")
     assert not list(raw_dir.glob("survey_*.csv"))
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        from_book = all_tables(load_period(PERIOD, book_root))
-    from_csv = all_tables(load_period(PERIOD, csv_root))
-    assert set(from_book) == set(from_csv)
-    book_bytes, csv_bytes_ = csv_bytes(from_book, tmp_path / "out-book"), csv_bytes(from_csv, tmp_path / "out-csv")
-    assert len(csv_bytes_) == len(from_csv) and book_bytes == csv_bytes_
+    assert_same_tables(load_period(PERIOD, book_root), load_period(PERIOD, csv_root), tmp_path)
     period = load_period(PERIOD, book_root)
     assert raw_dir / f"{PERIOD}.xlsx" in period.known_files() and period.ignored_files() == 1  # README.md
 
