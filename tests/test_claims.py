@@ -397,3 +397,9 @@ def test_the_chart_of_threat_types_keeps_every_type_tied_at_its_cut():
 
     figure = charts.ranked_bars(by_type, "name_ru", "violations", load_period("2015-08_2016-04"), "t", top=TOP_TYPES)
     assert len(figure.data[0].y) == TOP_TYPES + 2
+
+
+@pytest.mark.parametrize("years,words", [(1, "1 года"), (21, "21 года"), (22, "22 лет"), (5, "5 лет"), (11, "11 лет")])
+def test_years_after_not_less_than_are_in_the_genitive(years, words):
+    found = claims.Claim("portrait.experience", "mostly_experienced", {"median": years}, "")
+    assert f"не меньше {words} правозащитной" in claims.sentence(found, "ru")
