@@ -14,8 +14,10 @@ Each measure runs in a fresh temporary data root, as a separate command:
 - the yardstick Y (issue 14): one process that imports pandas, plotly and geopandas and writes
   one PNG with kaleido, plus one `quarto render` of a one-paragraph Markdown document to HTML; the
   time of that render alone is the measure of the editor's loop,
-- the editor's loop: `hrd-bulletin render <period> --lang ru --format html` after a run (what an
-  editor does after a prose edit: nothing but the edition is redone).
+- the editor's loop, two ways: `hrd-bulletin render <period> --lang ru --format html` after a run
+  (a prose edit made into a publication: nothing but the edition is redone), and the live preview
+  (`hrd-bulletin preview`'s watcher and `quarto preview` on a copy of report/): from saving an
+  edited part to Quarto's page written again, the median of three edits.
 The runs include the bulletin's four editions; --no-bulletin stops them before it. Targets: cold run
 <= 5 Y (issue 14), cold <= 1.5x floor (issue 7), one edition's re-render <= 1.5x the trivial
 Quarto render, no-op <= 5% of cold, 100x <= 3x the time of 1x, peak memory <= 1.5 GB.
@@ -26,6 +28,7 @@ import argparse
 import os
 import platform
 import shutil
+import socket
 import statistics
 import subprocess
 import sys
@@ -102,20 +105,20 @@ def main() -> None:
         temporary.append(root.parent)
         return root
 
-    def cold_and_noop() -> tuple[tuple[float, float], tuple[float, float], tuple[float, float] | None]:
+    def cold_and_noop() -> tuple[tuple[float, float], tuple[float, float], tuple[float, float] | None, float]:
         root = scratch(True)
         cold = measured(cli + ["--data-root", str(root), "run", PERIOD, *options])
         noop = measured(cli + ["--data-root", str(root), "run", PERIOD, *options])
         edition = (measured(cli + ["--data-root", str(root), "render", PERIOD, "--lang", "ru", "--format", "html"])
                    if args.bulletin else None)
-        return cold, noop, edition
+        return cold, noop, edition, (preview_loop(root) if args.bulletin else float("nan"))
 
     def yardstick() -> tuple[tuple[float, float], tuple[float, float]]:
         """Y's two halves: the Python libraries and one kaleido PNG; one trivial Quarto render."""
         folder = Path(tempfile.mkdtemp(prefix="hrd-bench-y-"))
         temporary.append(folder)
         code = ("import pandas, geopandas, plotly.graph_objects as go, plotly.io as pio\n"
-                "from pipeline.outputs.maps import _browser\n_browser()\n"
+                "from pipeline.outputs.images import use_system_chromium\nuse_system_chromium()\n"
                 f"pio.write_image(go.Figure(go.Bar(x=[1, 2], y=[3, 4])), {str(folder / 'y.png')!r})\n")
         python = measured([sys.executable, "-c", code])
         (folder / "y.qmd").write_text("---\ntitle: Y\n---\n\nOne paragraph of Markdown.\n", encoding="utf-8")
@@ -123,6 +126,53 @@ def main() -> None:
 
         quarto = measured([str(find_quarto()), "render", str(folder / "y.qmd"), "--to", "html"])
         return python, quarto
+
+    def preview_loop(root: Path) -> float:
+        """Seconds from saving an edited part to the preview's page written again (median of 3)."""
+        from pipeline.data.periods import load_period
+        from pipeline.outputs.preview import Preview, preview_command
+
+        print("  preview: three edits of report/parts/_01_portrait.qmd", file=sys.stderr, flush=True)
+        source = root.parent / "source"
+        shutil.copytree(REPO / "report", source / "report")
+        for config in REPO.glob("_quarto*.yml"):
+            shutil.copy(config, source)
+        (source / "pipeline").mkdir()
+        shutil.copy(REPO / "pipeline" / "claims.yml", source / "pipeline")
+        period = load_period(PERIOD, root)
+        preview = Preview(period, period.processed_dir, root.parent / "preview", "ru", source=source)
+        preview.refresh(lambda _: None)
+        log_path = root.parent / "preview.log"
+        with open(log_path, "w", encoding="utf-8") as log:
+            with socket.socket() as probe:  # a free port
+                probe.bind(("127.0.0.1", 0))
+                port = probe.getsockname()[1]
+            quarto = subprocess.Popen(preview_command("ru", port, False), cwd=preview.project, stdout=log,
+                                      stderr=subprocess.STDOUT)
+
+        def renders() -> int:
+            if quarto.poll() is not None:
+                sys.exit("quarto preview stopped:\n" + log_path.read_text(encoding="utf-8")[-3000:])
+            return log_path.read_text(encoding="utf-8").count("Output created")
+
+        try:
+            while renders() < 1:
+                time.sleep(0.1)
+            part, loops = source / "report" / "parts" / "_01_portrait.qmd", []
+            original = part.read_text(encoding="utf-8")
+            for edit in range(3):
+                before = renders()
+                part.write_text(original.replace("\n\n", f"\n\nEdit {edit}.\n\n", 1), encoding="utf-8")
+                began = time.perf_counter()
+                while renders() == before:
+                    preview.refresh(lambda _: None)
+                    time.sleep(0.2)  # the watcher's poll in `hrd-bulletin preview`
+                loops.append(time.perf_counter() - began)
+                time.sleep(1)
+        finally:
+            quarto.terminate()
+            quarto.wait(10)
+        return statistics.median(loops)
 
     def floor_run() -> tuple[float, float]:
         root = scratch(True)
@@ -138,9 +188,10 @@ def main() -> None:
     # measures interleaved round by round, so that a slow spell of the machine hits them all alike
     rounds = []
     for _ in range(args.repeat):
-        cold, noop, edition = cold_and_noop()
+        cold, noop, edition, loop = cold_and_noop()
         y_python, y_quarto = yardstick()
-        rounds.append({"cold": cold, "noop": noop, "edition": edition or (float("nan"), 0), "y_python": y_python,
+        rounds.append({"cold": cold, "noop": noop, "edition": edition or (float("nan"), 0), "loop": (loop, 0),
+                       "y_python": y_python,
                        "y_quarto": y_quarto, "floor": floor_run(), **{scale: synthetic_run(scale) for scale in args.scales}})
         for folder in temporary:
             shutil.rmtree(folder, ignore_errors=True)
@@ -151,10 +202,12 @@ def main() -> None:
 
     (cold, peak), (noop, noop_peak), (floor, floor_peak) = median("cold"), median("noop"), median("floor")
     (edition, edition_peak), (y_python, _), (y_quarto, _) = median("edition"), median("y_python"), median("y_quarto")
+    loop, _ = median("loop")
     y = y_python + y_quarto
     rows += [("cold run, bulletin No. 5", cold, peak), ("no-op re-run", noop, noop_peak),
              ("floor: same computations, one process", floor, floor_peak),
              ("one edition re-rendered (ru html)", edition, edition_peak),
+             ("preview: an edit to its page again", loop, 0),
              ("Y: libraries + one kaleido PNG", y_python, 0), ("Y: trivial Quarto render", y_quarto, 0)]
     scaled = {}
     for scale in args.scales:
@@ -177,6 +230,7 @@ def main() -> None:
     target("cold / floor", cold / floor, 1.5, f"{cold / floor:.2f}")
     if args.bulletin:
         target("edition / trivial render", edition / y_quarto, 1.5, f"{edition / y_quarto:.2f}")
+        target("preview edit / trivial", loop / y_quarto, 1.5, f"{loop / y_quarto:.2f}")
     target("no-op / cold", noop / cold, 0.05, f"{noop / cold:.1%}")
     if 1 in scaled and 100 in scaled:
         target("100x / 1x", scaled[100] / scaled[1], 3, f"{scaled[100] / scaled[1]:.2f}")

@@ -112,19 +112,3 @@ def test_boundaries_must_match_the_division(data_root):
     with pytest.raises(InputError) as error:
         maps.load_geography(load_period(PERIOD, data_root))
     assert "KZ-AST" in str(error.value) and "kz_2015.geojson" in str(error.value)
-
-
-def test_only_the_devtools_message_choreographer_ignores_is_kept_out_of_the_notebooks(caplog):
-    """That traceback (a message kaleido's browser link already drops) would make two runs' executed
-    notebooks differ; every other message of the link still shows."""
-    import logging
-
-    link = logging.getLogger("choreographer.channels.pipe")
-    with caplog.at_level(logging.INFO, logger=link.name):
-        try:
-            raise ValueError("malformed message")
-        except ValueError:
-            link.exception("JSONError decoding message. Ignoring")
-            link.exception("Error in trying to decode JSON off our read.")
-    assert [r.getMessage() for r in caplog.records] == ["Error in trying to decode JSON off our read."]
-    assert maps._DropIgnoredDevToolsMessage in {type(f) for f in link.filters}

@@ -63,3 +63,84 @@ def test_a_failing_cell_is_reported_with_its_file_and_line_and_the_preview_waits
     touch_later(source / "report" / "parts" / "_a.qmd", "Part `{python} 1 / 0`.\n")
     assert not preview.refresh(said.append)
     assert "report/parts/_a.qmd, line 1" in said[-1] and "ZeroDivisionError" in said[-1]
+
+
+def test_a_refresh_leaves_what_quarto_wrote_and_rewrites_only_what_changed(tmp_path):
+    """Quarto may be rendering while the editor saves: the working copy is updated in place, its
+    outputs (the page, its files) stay, and an unchanged Markdown is not written again."""
+    source = source_project(tmp_path / "repo")
+    project = tmp_path / "preview"
+    preview = Preview(load_period("2015-08_2016-04"), tmp_path, project, "en", source=source)
+    preview.refresh(lambda _: None)
+    page, files = project / "report" / "bulletin.html", project / "report" / "bulletin_files" / "libs" / "x.js"
+    files.parent.mkdir(parents=True)
+    page.write_text("<html>rendered</html>", encoding="utf-8")
+    files.write_text("x", encoding="utf-8")
+    document = project / "report" / "bulletin.qmd"
+    written = document.stat().st_mtime_ns
+    touch_later(source / "report" / "parts" / "_a.qmd", "Part A.\n")  # saved again, same text
+    assert preview.refresh(lambda _: None)
+    assert document.stat().st_mtime_ns == written
+    assert not (project / "report" / "parts").exists()  # Quarto sees one document, no part to render
+    touch_later(source / "report" / "parts" / "_a.qmd", "Part C.\n")
+    preview.refresh(lambda _: None)
+    assert "Part C." in document.read_text(encoding="utf-8")
+    assert page.read_text(encoding="utf-8") == "<html>rendered</html>" and files.exists()
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_quarto_preview_shows_an_edit_of_a_part_with_the_figures(period_run, tmp_path, browser):
+    """The live preview end to end: `quarto preview` of the Russian edition on a copy of report/,
+    a part edited, the page served again with the edit, its figures drawn from the files beside it."""
+    import subprocess
+    import time
+
+    from pipeline.outputs.preview import preview_command
+
+    repo = Path(__file__).resolve().parents[1]
+    source = tmp_path / "repo"
+    shutil.copytree(repo / "report", source / "report")
+    for config in repo.glob("_quarto*.yml"):
+        shutil.copy(config, source)
+    (source / "pipeline").mkdir()
+    shutil.copy(repo / "pipeline" / "claims.yml", source / "pipeline")
+    period = load_period("2015-08_2016-04", period_run.output_dir.parent.parent)
+    project, port = tmp_path / "preview", free_port()
+    preview = Preview(period, period.processed_dir, project, "ru", source=source)
+    assert preview.refresh(lambda _: None)
+    log = open(tmp_path / "quarto.log", "w+", encoding="utf-8")
+    quarto = subprocess.Popen(preview_command("ru", port, False), cwd=project, stdout=log, stderr=subprocess.STDOUT)
+
+    def rendered(times: int, within: float = 60) -> None:
+        deadline = time.monotonic() + within
+        while time.monotonic() < deadline:
+            preview.refresh(lambda _: None)
+            log.seek(0)
+            if log.read().count("Output created") >= times:
+                return
+            assert quarto.poll() is None, "quarto preview stopped"
+            time.sleep(0.1)
+        log.seek(0)
+        raise AssertionError("no render of the preview:\n" + log.read()[-3000:])
+
+    try:
+        rendered(1)
+        part = source / "report" / "parts" / "_01_portrait.qmd"
+        touch_later(part, part.read_text(encoding="utf-8").replace("\n\n", "\n\nПравка редактора 4711.\n\n", 1))
+        rendered(2)
+        page = browser.new_page()
+        page.goto(f"http://127.0.0.1:{port}/report/bulletin.html")
+        assert "Правка редактора 4711" in page.inner_text("body")
+        page.wait_for_function("document.querySelectorAll('.plotly-graph-div .main-svg').length > 5", timeout=30_000)
+        page.close()
+    finally:
+        quarto.terminate()
+        quarto.wait(10)
+        log.close()

@@ -6,6 +6,8 @@ inputs write the same bytes.
 """
 from __future__ import annotations
 
+import copy
+import functools
 import hashlib
 import json
 from pathlib import Path
@@ -39,9 +41,21 @@ def metadata_files() -> list[Path]:
 def tables_by_part() -> dict[str, dict[str, dict]]:
     """Every table's title, description, key and columns, by the part (or output) that writes it.
     `like: <table>` takes the columns (and whatever else is not given) of a table described before."""
+    # read once per version of the files: the reconciliation asks for a title hundreds of times
+    stamps = tuple((path, *_stamp(path)) for path in metadata_files())
+    return copy.deepcopy(_tables_by_part(stamps))
+
+
+def _stamp(path: Path) -> tuple[int, int]:
+    stat = path.stat()
+    return stat.st_mtime_ns, stat.st_size
+
+
+@functools.lru_cache(maxsize=4)
+def _tables_by_part(stamps: tuple) -> dict[str, dict[str, dict]]:
     meta: dict = {}
     parts: dict[str, dict[str, dict]] = {}
-    for path in metadata_files():
+    for path, *_ in stamps:
         part = path.name.removesuffix(".tables.yml")
         for name, info in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).items():
             if name in meta:

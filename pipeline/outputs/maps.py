@@ -13,7 +13,6 @@ CSV) are too small to see as areas: they get a circle at their centre.
 """
 from __future__ import annotations
 
-import logging
 import os
 import re
 from pathlib import Path
@@ -27,6 +26,7 @@ from pipeline import formatting
 from pipeline.data import privacy
 from pipeline.data.errors import InputError, Problem
 from pipeline.data.periods import Period
+from pipeline.outputs import images
 from pipeline.outputs.charts import CHAR_WIDTH, FONT, MIN_WIDTH, add_source, wrap
 
 PROJECTION = "+proj=lcc +lat_0=48 +lon_0=67 +lat_1=45 +lat_2=51 +datum=WGS84 +units=km +no_defs"
@@ -160,32 +160,6 @@ def _outline(geometry) -> tuple[list, list]:
 
 
 # --- writing -------------------------------------------------------------------------------
-class _DropIgnoredDevToolsMessage(logging.Filter):
-    """choreographer (kaleido's link to Chromium) logs, with a traceback, a DevTools message it could
-    not decode and then ignores; it happens now and then on a loaded machine and does not change the
-    images (the run's maps are compared byte for byte by the tests). Printed in the kernel, the
-    traceback would land in the executed notebook and make two runs' notebooks differ."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        return record.getMessage() != "JSONError decoding message. Ignoring"
-
-
-# choreographer's loggers must be logistro's kind (they call .debug2): logistro sets the logger class
-# when imported, so import it before fetching one, whatever was imported first in this process.
-import logistro  # noqa: E402, F401 - kaleido's own dependency
-
-logging.getLogger("choreographer.channels.pipe").addFilter(_DropIgnoredDevToolsMessage())
-
-
-def _browser() -> None:
-    """kaleido drives a Chromium; Debian's lives at /usr/bin/chromium."""
-    if "BROWSER_PATH" not in os.environ:
-        for candidate in ("/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"):
-            if Path(candidate).exists():
-                os.environ["BROWSER_PATH"] = candidate
-                break
-
-
 def save(output_dir: str | os.PathLike | None, figures: dict[str, go.Figure], static: bool = True) -> list[Path]:
     """Write each map as maps/<name>.html (plotly.js beside it, no network needed), .png and .svg,
     and its plotly figure as .json (what the bulletin and other tools re-draw it from)."""
@@ -202,31 +176,14 @@ def save(output_dir: str | os.PathLike | None, figures: dict[str, go.Figure], st
         fig.write_json(folder / f"{name}.json")
         written += [path, folder / f"{name}.json"]
     if static:
-        import plotly.io as pio
-
-        _browser()
-        names = list(figures)
-        # PNG and SVG of every map in one call: one Chromium start for the notebook, not one per format
-        jobs = [(n, fmt) for fmt in ("png", "svg") for n in names]
-        paths = [folder / f"{n}.{fmt}" for n, fmt in jobs]
-        pio.write_images([figures[n] for n, _ in jobs], paths, format=[fmt for _, fmt in jobs],
-                         scale=[2 if fmt == "png" else 1 for _, fmt in jobs],  # at the map's own size, not 700x500
-                         width=[figures[n].layout.width or WIDTH for n, _ in jobs],
-                         height=[figures[n].layout.height or HEIGHT for n, _ in jobs])
-        written += paths
-        for n in names:
-            _stable_svg(folder / f"{n}.svg")
+        # PNG (for print, at twice the pixels) and SVG of every map at its own size, in one Chromium
+        drawn = [images.Image(fig, folder / f"{name}.{fmt}", fig.layout.width or WIDTH, fig.layout.height or HEIGHT,
+                              scale=2 if fmt == "png" else 1)
+                 for fmt in ("png", "svg") for name, fig in figures.items()]
+        images.draw(drawn)
+        written += [image.path for image in drawn]
     print("Maps written: " + ", ".join(figures))
     return written
-
-
-def _stable_svg(path: Path) -> None:
-    """plotly.js names clip paths after a random id per render; name them after the map instead."""
-    text = path.read_text(encoding="utf-8")
-    ids = set(re.findall(r"clip([0-9a-f]{6})", text))
-    for n, random_id in enumerate(sorted(ids)):
-        text = text.replace(random_id, f"map{n:03d}")
-    path.write_text(text, encoding="utf-8")
 
 
 # --- the period's maps, one builder per bulletin part ---------------------------------------

@@ -16,8 +16,8 @@ Everything else (the `.content-visible when-profile` blocks of each language, cr
 callouts, page breaks) is left to Quarto. An error names the .qmd file and line of the cell or
 expression, never a traceback of this module.
 
-The PDF's static images are written together at the end, by one call to kaleido (one Chromium
-start for the edition instead of one per chart).
+The PDF's static images are drawn together at the end, in one Chromium (pipeline.outputs.images),
+which `render` keeps open for both PDF editions.
 """
 from __future__ import annotations
 
@@ -135,34 +135,43 @@ def _where(line: Line, root: Path) -> str:
     return f"{name}, line {line.number}"
 
 
-def prerender_edition(project: Path, parameters: dict, metadata: dict | None = None,
-                      defer_html: bool = True) -> dict[str, str]:
-    """Replace project/report/bulletin.qmd (a working copy) by its evaluated Markdown, with its
+def prerender_edition(source: Path, document: Path, parameters: dict, metadata: dict | None = None,
+                      html: str = "deferred", painter=None, root: Path | None = None) -> dict[str, str]:
+    """Write the evaluated Markdown of the bulletin at source (report/bulletin.qmd of the repository,
+    parts included from beside it) to document (in a working copy of the Quarto project), with its
     images beside it, and the edition's metadata (title, subtitle, ...) as its front matter (given
     on Quarto's command line instead, the HTML page's <title> would be Quarto's temporary file
-    name). Returns the HTML blocks left out of it, by marker (insert_deferred_html puts them into
-    the page Quarto writes); defer_html=False keeps them in the Markdown (`hrd-bulletin preview`,
-    where Quarto itself writes the page a browser shows)."""
+    name). The parts are read where they are: Quarto sees one document and no part to render.
+    document is replaced in one step, and not at all when its text is unchanged (a running
+    `quarto preview` never reads half a file, nor renders for nothing). html: where the HTML
+    edition's heavy parts go (report.Edition): "deferred" returns them, by marker, for
+    insert_deferred_html to put into the page Quarto writes; "files" (`hrd-bulletin preview`, where
+    Quarto serves the page) writes them beside the document. painter: an open images.Painter to draw the PDF's images with (several editions, one
+    Chromium); else one of its own. Errors name files relative to root (default: source's folder)."""
     from pipeline.outputs import report
 
-    document = project / "report" / "bulletin.qmd"
-    report.IMAGE_DIR, report.DEFERRED_IMAGES, report.DEFERRED_HTML = document.parent, [], {} if defer_html else None
-    try:
-        markdown = evaluate(document, parameters, root=project)
-        _write_images(report.DEFERRED_IMAGES)
-        blocks = report.DEFERRED_HTML or {}
-    finally:
-        report.IMAGE_DIR, report.DEFERRED_IMAGES, report.DEFERRED_HTML = None, None, None
-    for part in (project / "report" / "parts").glob("*.qmd"):
-        part.unlink()  # evaluated into the document: Quarto must not render or execute them
+    document.parent.mkdir(parents=True, exist_ok=True)
+    with report.evaluating(document.parent, html) as edition:
+        markdown = evaluate(source, parameters, root=root or source.parent)
+    _write_images(edition.images, painter)
     if metadata:
         import yaml
 
         front = "---\n" + yaml.safe_dump(metadata, allow_unicode=True, sort_keys=False) + "---\n"
         markdown = re.sub(r"\A---\n.*?\n---\n", lambda m: front, markdown, count=1, flags=re.S) \
             if markdown.startswith("---\n") else front + markdown
-    document.write_text(markdown, encoding="utf-8")
-    return blocks
+    write_if_changed(document, markdown.encode("utf-8"))
+    return edition.blocks
+
+
+def write_if_changed(path: Path, data: bytes) -> bool:
+    """Replace path by data in one step (a temporary file renamed), unless it holds data already."""
+    if path.exists() and path.read_bytes() == data:
+        return False
+    partial = path.with_name(f".{path.name}.partial")
+    partial.write_bytes(data)
+    partial.replace(path)
+    return True
 
 
 def insert_deferred_html(page: Path, blocks: dict[str, str]) -> None:
@@ -179,23 +188,12 @@ def insert_deferred_html(page: Path, blocks: dict[str, str]) -> None:
     page.write_text("".join(blocks.get(p, p) for p in pieces), encoding="utf-8")
 
 
-def _write_images(pending: list) -> None:
-    """Every deferred PNG of the edition in one kaleido call (one Chromium start)."""
-    if not pending:
-        return
-    import plotly.io as pio
+def _write_images(pending: list, painter=None) -> None:
+    """Every PNG of the edition at once, in one Chromium (pipeline.outputs.images)."""
+    from pipeline.outputs import images
 
-    from pipeline.outputs.maps import _browser
-
-    _browser()
     try:
-        _write_pngs(pio, pending)
+        (painter or images).draw(pending)
     except Exception as error:  # kaleido or Chromium: name what failed, not a traceback of theirs
         raise PrerenderFailed(f"the PDF's images could not be drawn ({type(error).__name__}: {error}); "
                               "kaleido needs Chromium (make setup installs it)") from error
-
-
-def _write_pngs(pio, pending: list) -> None:
-    # each image at its figure's own size: without width and height kaleido draws plotly's default 700x500
-    pio.write_images([fig for fig, _, _ in pending], [path for _, path, _ in pending], format="png", scale=2,
-                     width=[size["width"] for _, _, size in pending], height=[size["height"] for _, _, size in pending])

@@ -5,8 +5,11 @@
 Quarto renders the bulletin from Markdown (pipeline.outputs.prerender), so this keeps a working
 copy of the Quarto project in the period's temporary folder, with the edition's Markdown in it,
 and runs `quarto preview` on that copy. A watcher looks at report/, the _quarto*.yml files and
-pipeline/claims.yml twice a second: after an edit it writes the edition's Markdown again (about a
-second), Quarto sees its input change, renders it and reloads the browser. An error in the edited text (a Python cell
+pipeline/claims.yml five times a second: after an edit it writes the edition's Markdown again
+(under a second), Quarto sees its input change, renders it and reloads the browser. plotly.js and
+the figures' data are files beside the page (Quarto's server serves them), not in the Markdown,
+and the page's resources are not embedded: Quarto renders a small document, in about the time of
+any (`make bench` measures the loop). An error in the edited text (a Python cell
 that fails) is printed with its file and line, and the preview waits for the next edit.
 
 The preview reads the period's published outputs (data/processed/<period>/) and writes nothing
@@ -49,7 +52,7 @@ class Preview:
         self.seen = now
         began = time.perf_counter()
         try:
-            prepare_project(self.project, self.period, self.folder, self.lang, "html", defer_html=False, source=self.source)
+            prepare_project(self.project, self.period, self.folder, self.lang, "html", html="files", source=self.source)
         except RenderFailed as error:
             log(f"preview not updated: {error}")
             return False
@@ -58,15 +61,21 @@ class Preview:
         return True
 
 
+def preview_command(lang: str, port: int, open_browser: bool) -> list[str]:
+    # served by Quarto, the page needs no embedded resources (and Quarto's embedding pass fails in
+    # preview: "pandoc: bulletin.html: withFile: does not exist")
+    return [str(find_quarto()), "preview", "report/bulletin.qmd", "--to", "html", "--profile", lang,
+            "-M", "embed-resources:false", "--port", str(port), *([] if open_browser else ["--no-browser"])]
+
+
 def run_preview(period: Period, folder: Path, project: Path, lang: str, port: int, open_browser: bool,
-                log=print, poll: float = 0.5) -> None:
-    """Serve the edition with `quarto preview` until interrupted, refreshing it after every edit."""
+                log=print, poll: float = 0.2, source: Path | None = None) -> None:
+    """Serve the edition with `quarto preview` until interrupted, refreshing it after every edit
+    of the project at source (default: the repository)."""
     project.mkdir(parents=True, exist_ok=True)
-    preview = Preview(period, folder, project, lang)
+    preview = Preview(period, folder, project, lang, source)
     preview.refresh(log)
-    command = [str(find_quarto()), "preview", "report/bulletin.qmd", "--to", "html", "--profile", lang,
-               "--port", str(port), *([] if open_browser else ["--no-browser"])]
-    quarto = subprocess.Popen(command, cwd=project)
+    quarto = subprocess.Popen(preview_command(lang, port, open_browser), cwd=project)
     log(f"preview of the {lang} edition: http://localhost:{port}/report/bulletin.html (Ctrl+C to stop)")
     try:
         while quarto.poll() is None:

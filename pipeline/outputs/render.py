@@ -14,6 +14,7 @@ several periods can render at once.
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import subprocess
@@ -23,8 +24,9 @@ from pathlib import Path
 
 from pipeline import paths
 from pipeline.data.periods import Period
+from pipeline.outputs import images
 from pipeline.outputs.embed import EmbedFailed, embed_resources
-from pipeline.outputs.prerender import PrerenderFailed, insert_deferred_html, prerender_edition
+from pipeline.outputs.prerender import PrerenderFailed, insert_deferred_html, prerender_edition, write_if_changed
 from pipeline.run.scratch import environment as scratch_environment
 
 EDITIONS = (("ru", "html"), ("ru", "pdf"), ("en", "html"), ("en", "pdf"))
@@ -58,22 +60,26 @@ def title_metadata(period: Period, lang: str) -> dict[str, str]:
                                               last=_month(period.last_day, lang))}
 
 
-def prepare_project(project: Path, period: Period, folder: Path, lang: str, fmt: str, defer_html: bool = True,
-                    source: Path | None = None) -> dict[str, str]:
-    """A copy of the Quarto project (source: the repository) in project/, its bulletin.qmd replaced
-    by the edition's Markdown: the bulletin's Python runs here, in this process, so Quarto gets
-    Markdown and starts no kernel. Returns the HTML blocks deferred until Quarto has written the page."""
+def prepare_project(project: Path, period: Period, folder: Path, lang: str, fmt: str, html: str = "deferred",
+                    source: Path | None = None, painter=None) -> dict[str, str]:
+    """A working copy of the Quarto project (source: the repository) in project/: its configuration,
+    the report's styles and includes, and report/bulletin.qmd as the edition's Markdown: the
+    bulletin's Python runs here, in this process, so Quarto gets Markdown and starts no kernel.
+    Files are updated in place, only when changed, and Quarto's outputs in project/ are left alone:
+    `hrd-bulletin preview` calls this after every edit while Quarto may be rendering. Returns the
+    HTML blocks deferred until Quarto has written the page (html: see report.Edition)."""
     source = source or paths.REPO_ROOT
-    project.mkdir(parents=True, exist_ok=True)
-    shutil.copy(source / "_quarto.yml", project)
-    for profile in source.glob("_quarto-*.yml"):
-        shutil.copy(profile, project)
-    shutil.rmtree(project / "report", ignore_errors=True)
-    shutil.copytree(source / "report", project / "report")
+    copies = [*[source / "_quarto.yml"], *source.glob("_quarto-*.yml"),
+              *(p for p in (source / "report").rglob("*") if p.is_file() and p.suffix != ".qmd")]
+    for path in copies:
+        target = project / path.relative_to(source)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        write_if_changed(target, path.read_bytes())
     meta = title_metadata(period, lang)
     try:
-        return prerender_edition(project, {"period": period.id, "data_root": str(period.data_root),
-                                           "tables_dir": str(folder), "lang": lang, "fmt": fmt}, meta, defer_html)
+        return prerender_edition(source / "report" / "bulletin.qmd", project / "report" / "bulletin.qmd",
+                                 {"period": period.id, "data_root": str(period.data_root), "tables_dir": str(folder),
+                                  "lang": lang, "fmt": fmt}, meta, html, painter, root=source)
     except PrerenderFailed as error:
         raise RenderFailed(f"the {lang} {fmt} edition: {error}") from error
 
@@ -89,19 +95,23 @@ def render(period: Period, folder: Path, editions=EDITIONS, log=print, scratch: 
     env = scratch_environment(scratch) if scratch else dict(os.environ)
     written: list[Path] = []
     running: list[_Edition] = []
+    painter = images.Painter() if any(fmt == "pdf" for _, fmt in editions) else contextlib.nullcontext()
     try:
         # an edition's Python runs here while Quarto renders the one before it (Quarto is a process
-        # of its own); at most `parallel` Quartos at once
-        for lang, fmt in editions:
-            began = time.perf_counter()
-            work = tempfile.TemporaryDirectory(prefix="bulletin-", dir=scratch)
-            edition = _Edition(lang, fmt, work, Path(work.name), began)
-            running.append(edition)
-            edition.deferred = prepare_project(edition.project, period, folder, lang, fmt)
-            edition.evaluated = time.perf_counter()
-            while len([e for e in running if e.process]) >= parallel:
-                written.append(_finish(running.pop(0), target, log))
-            edition.start(quarto, env)
+        # of its own); at most `parallel` Quartos at once; one Chromium draws the PDFs' images,
+        # starting now, while the first edition's Python runs
+        with painter:
+            for lang, fmt in editions:
+                began = time.perf_counter()
+                work = tempfile.TemporaryDirectory(prefix="bulletin-", dir=scratch)
+                edition = _Edition(lang, fmt, work, Path(work.name), began)
+                running.append(edition)
+                edition.deferred = prepare_project(edition.project, period, folder, lang, fmt,
+                                                   painter=painter if fmt == "pdf" else None)
+                edition.evaluated = time.perf_counter()
+                while len([e for e in running if e.process]) >= parallel:
+                    written.append(_finish(running.pop(0), target, log))
+                edition.start(quarto, env)
         while running:
             written.append(_finish(running.pop(0), target, log))
     finally:

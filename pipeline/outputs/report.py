@@ -11,8 +11,11 @@ raw HTML blocks that use the plotly.js embedded once in the page head; the PDF g
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+from collections.abc import Iterator
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,14 +25,41 @@ from pipeline import formatting
 from pipeline.data.periods import Period, load_period
 from pipeline.outputs.reconcile import load_tables
 
-# Set while pipeline.outputs.prerender evaluates an edition: where its images go, and the PDF's
-# images waiting to be written in one kaleido call (None: written one by one, as in a Jupyter kernel).
-IMAGE_DIR: Path | None = None
-DEFERRED_IMAGES: list | None = None
-# Set likewise: the HTML edition's heavy raw blocks (plotly.js, the figures' data), kept out of the
-# Markdown Quarto reads and put in place of their markers in the page Quarto writes, so Quarto
-# handles a small document (pipeline.outputs.prerender.insert_deferred_html).
-DEFERRED_HTML: dict[str, str] | None = None
+
+@dataclass
+class Edition:
+    """What the bulletin's cells hand over while pipeline.outputs.prerender evaluates an edition:
+    - image_dir: where the PDF's images go (inside the project Quarto renders, as Typst wants);
+    - images: the PDF's images, drawn together after the edition (one Chromium, not one per chart);
+    - the HTML edition's heavy parts (plotly.js, the figures' data), kept out of the Markdown Quarto
+      reads, so that Quarto handles a small document: with html="deferred" (a publication) the
+      blocks, by marker, put into the page Quarto writes (prerender.insert_deferred_html); with
+      html="files" (the live preview, served by Quarto) plotly.js and each figure's data are files
+      beside the page, which loads them; html="inline" keeps everything in the Markdown."""
+
+    image_dir: Path
+    images: list = field(default_factory=list)
+    html: str = "deferred"
+    blocks: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.html not in ("deferred", "files", "inline"):
+            raise ValueError(f"html={self.html!r}: deferred, files or inline")
+
+
+# None outside prerender (a Jupyter kernel): images drawn one by one into the working folder
+_EDITION: ContextVar[Edition | None] = ContextVar("bulletin_edition", default=None)
+
+
+@contextlib.contextmanager
+def evaluating(image_dir: Path, html: str = "deferred") -> Iterator[Edition]:
+    """While an edition is evaluated: collect its images and its HTML's heavy parts (see Edition)."""
+    edition = Edition(image_dir, html=html)
+    token = _EDITION.set(edition)
+    try:
+        yield edition
+    finally:
+        _EDITION.reset(token)
 
 
 # The PDF's text width in characters of the table font (A4 with 2.2 cm margins: about 470 pt; a
@@ -330,31 +360,47 @@ class Bulletin:
         """An interactive plotly figure in HTML, a PNG image in the PDF (at the figure's own size).
         wide: a figure that needs its width (the matrix): on a narrow screen it scrolls sideways
         inside its frame instead of shrinking."""
-        self._figures += 1
-        width = width or fig.layout.width or 820
         if self.fmt == "html":
-            fig.update_layout(width=None, autosize=True)
-            html = fig.to_html(include_plotlyjs=False, full_html=False, div_id=f"figure-{self._figures}",
-                               config={"displaylogo": False, "responsive": True})
-            self._raw_html(f'<div class="bulletin-figure{" wide" if wide else ""}">{html}</div>')
-        else:
-            path = self._image_dir() / f"figure-{self._figures}.png"
-            size = {"width": width, "height": height or fig.layout.height or 450}
-            if DEFERRED_IMAGES is not None:  # written all at once after the edition (pipeline.outputs.prerender)
-                DEFERRED_IMAGES.append((fig, path, size))
-            else:
-                from pipeline.outputs.maps import _browser
+            self._html_figure(fig.to_plotly_json(), wide)
+            return
+        from pipeline.outputs import images
 
-                _browser()
-                path.write_bytes(fig.to_image(format="png", scale=2, **size))
-            print(f"\n![]({path.name})\n")
+        self._figures += 1
+        path = self._image_dir() / f"figure-{self._figures}.png"
+        image = images.Image(fig, path, width or fig.layout.width or 820, height or fig.layout.height or 450, scale=2)
+        edition = _EDITION.get()
+        if edition is not None:  # drawn with the edition's other images (pipeline.outputs.prerender)
+            edition.images.append(image)
+        else:
+            images.draw([image])
+        print(f"\n![]({path.name})\n")
+
+    def _html_figure(self, spec: dict, wide: bool = False) -> None:
+        """A figure (plotly's dict of data and layout) as an interactive block of the HTML page, as wide as
+        the page; no plotly Figure is built: the maps' are read as written by the run, already valid."""
+        import plotly.io as pio
+
+        self._figures += 1
+        layout = {key: value for key, value in spec.get("layout", {}).items() if key != "width"}
+        spec, name = {**spec, "layout": {**layout, "autosize": True}}, f"figure-{self._figures}"
+        config = {"displaylogo": False, "responsive": True}
+        edition = _EDITION.get()
+        if edition is not None and edition.html == "files":  # the live preview: the data beside the page
+            from pipeline.outputs.prerender import write_if_changed
+
+            write_if_changed(edition.image_dir / f"{name}.json", pio.to_json(spec, validate=False).encode("utf-8"))
+            height = spec["layout"].get("height") or 450
+            html = (f'<div id="{name}" class="plotly-graph-div" style="height:{height}px; width:100%;"></div><script>'
+                    f'fetch("{name}.json").then(r => r.json()).then(f => Plotly.newPlot("{name}", f.data, f.layout, '
+                    f'{json.dumps(config)}));</script>')
+        else:
+            html = pio.to_html(spec, include_plotlyjs=False, full_html=False, div_id=name, config=config, validate=False)
+        self._raw_html(f'<div class="bulletin-figure{" wide" if wide else ""}">{html}</div>')
 
     def map(self, name: str) -> None:
         """A map of the run: its interactive figure in HTML, its PNG in the PDF."""
         if self.fmt == "html":
-            import plotly.io as pio
-
-            self.figure(pio.read_json(self.folder / "maps" / f"{name}_{self.lang}.json"))
+            self._html_figure(json.loads((self.folder / "maps" / f"{name}_{self.lang}.json").read_text(encoding="utf-8")))
             return
         target = self._image_dir() / f"map-{name}_{self.lang}.png"
         target.write_bytes((self.folder / "maps" / f"{name}_{self.lang}.png").read_bytes())
@@ -371,20 +417,28 @@ class Bulletin:
 
     def _raw_html(self, html: str) -> None:
         """A raw HTML block; the first one carries plotly.js itself, so the page needs no network."""
+        edition = _EDITION.get() or Edition(Path(), html="inline")
         if not self._plotly_in_page:
             from plotly.offline import get_plotlyjs
 
-            html = f'<script type="text/javascript">{get_plotlyjs()}</script>' + html
+            if edition.html == "files":
+                from pipeline.outputs.prerender import write_if_changed
+
+                write_if_changed(edition.image_dir / "plotly.min.js", get_plotlyjs().encode("utf-8"))
+                html = '<script type="text/javascript" src="plotly.min.js"></script>' + html
+            else:
+                html = f'<script type="text/javascript">{get_plotlyjs()}</script>' + html
             self._plotly_in_page = True
-        if DEFERRED_HTML is not None:
-            marker = f"<!-- bulletin-block-{len(DEFERRED_HTML) + 1} -->"
-            DEFERRED_HTML[marker], html = html, marker
+        if edition.html == "deferred":
+            marker = f"<!-- bulletin-block-{len(edition.blocks) + 1} -->"
+            edition.blocks[marker], html = html, marker
         print(f"\n````{{=html}}\n{html}\n````\n")
 
     def _image_dir(self) -> Path:
         """Images for Typst must lie inside the project being rendered: the document's folder
         (pipeline.outputs.prerender sets it), else the working folder (a Jupyter kernel's)."""
-        return IMAGE_DIR or Path(os.getcwd())
+        edition = _EDITION.get()
+        return edition.image_dir if edition else Path(os.getcwd())
 
     # --- the run record -----------------------------------------------------------------------
     def run_record(self) -> dict:
