@@ -67,3 +67,29 @@ def test_only_the_devtools_message_choreographer_ignores_is_kept_out_of_the_note
             link.exception("Error in trying to decode JSON off our read.")
     assert [r.getMessage() for r in caplog.records] == ["Error in trying to decode JSON off our read."]
     assert images._DropIgnoredDevToolsMessage in {type(f) for f in link.filters}
+
+
+@pytest.mark.e2e  # Chromium
+def test_a_figure_drawn_from_its_json_file_is_the_figure_drawn(tmp_path):
+    """The run draws the maps' images from the JSON the notebooks wrote (no plotly Figure built)."""
+    fig = heat()
+    fig.write_json(tmp_path / "heat.json")
+    images.draw([images.Image(fig, tmp_path / "direct.png", 400, 300, scale=2),
+                 images.Image(fig, tmp_path / "direct.svg", 400, 300)])
+    written = images.draw_figure_files(tmp_path, names=["heat"])
+    assert written == [tmp_path / "heat.png", tmp_path / "heat.svg"]
+    assert (tmp_path / "heat.png").read_bytes() == (tmp_path / "direct.png").read_bytes()
+    assert (tmp_path / "heat.svg").read_bytes() == (tmp_path / "direct.svg").read_bytes()
+
+
+@pytest.mark.e2e  # Chromium
+def test_one_painter_serves_several_threads(tmp_path):
+    """The run's Chromium draws for the notebook steps finishing side by side."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with images.Painter() as painter, ThreadPoolExecutor(2) as pool:
+        jobs = [pool.submit(painter.draw, [images.Image(bars([n, 1], str(n)), tmp_path / f"{n}.png", 420, 300)])
+                for n in range(4)]
+        for job in jobs:
+            job.result()
+    assert all((tmp_path / f"{n}.png").read_bytes()[:4] == b"\x89PNG" for n in range(4))

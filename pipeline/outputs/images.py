@@ -6,7 +6,9 @@ so every image of the pipeline is drawn here instead of through plotly.io.write_
   the 60-odd images of a period. Here one page draws them all: each figure is drawn afresh into
   kaleido's own element (Plotly.toImage does not keep earlier figures), so the PNGs are the same
   bytes as with a reload (tests/test_images.py compares them);
-- its page asks a CDN for MathJax, which cannot load offline; the figures use no LaTeX.
+- its page asks a CDN for MathJax, which cannot load offline; the figures use no LaTeX;
+- Chromium runs as eight processes, each holding its own copy of much of the same memory; one
+  process draws the same images with half the memory.
 plotly.js gives SVG elements random ids (clip paths, traces); they are renamed in order of
 appearance, so an SVG is the same bytes whatever was drawn before it and from run to run.
 """
@@ -54,7 +56,7 @@ class Image:
     """One image to draw: the figure, where, in which format, at which size (CSS pixels; a PNG
     at scale 2 has twice as many)."""
 
-    figure: go.Figure
+    figure: go.Figure | dict  # a figure, or its dict as plotly writes it to JSON
     path: Path
     width: int
     height: int
@@ -72,10 +74,16 @@ def draw(images: list[Image]) -> None:
             painter.draw(images)
 
 
+# Set in the kernels of a run: the run draws the maps' PNG and SVG itself when a notebook is done,
+# every part's in one Chromium (pipeline.run.steps.NotebookStep), not a Chromium per notebook.
+DRAWN_BY_THE_RUN = "HRD_BULLETIN_RUN_DRAWS_MAPS"
+
+
 class Painter:
     """One Chromium kept open for several draw() calls (the bulletin's PDF editions share one).
     It starts on entering, in a thread of its own with its own event loop (a notebook's kernel
-    already runs one in the main thread), so the caller goes on while Chromium comes up."""
+    already runs one in the main thread), so the caller goes on while Chromium comes up. Several
+    threads may draw with it: their images are drawn one after the other."""
 
     def __enter__(self) -> Painter:
         use_system_chromium()
@@ -87,12 +95,20 @@ class Painter:
 
     async def _open(self):
         import kaleido
+        from choreographer.browsers.chromium import Chromium
 
         class OnePage(kaleido.Kaleido):
             async def _return_kaleido_tab(self, tab) -> None:  # kaleido's reloads the page here
                 await self.tabs_ready.put(tab)
 
-        browser = OnePage(n=1, page_generator=kaleido.PageGenerator(mathjax=False))
+        class OneProcess(Chromium):
+            """Chromium as one process: half the memory of its usual eight (about 450 MB against
+            1 GB of resident memory, summed), the same images (tests/test_images.py)."""
+
+            def get_cli(self):
+                return [*super().get_cli(), "--single-process", "--no-zygote"]
+
+        browser = OnePage(n=1, page_generator=kaleido.PageGenerator(mathjax=False), browser_cls=OneProcess)
         await browser.open()
         return browser
 
@@ -116,6 +132,25 @@ class Painter:
             self._loop.call_soon_threadsafe(self._loop.stop)
             self._thread.join()
             self._loop.close()
+
+
+def draw_figure_files(folder: Path, default_size: tuple[int, int] = (700, 500), painter: Painter | None = None,
+                      names: list[str] | None = None) -> list[Path]:
+    """PNG (for print: twice the pixels) and SVG of the figures saved as <name>.json in folder (all,
+    or those named), at the figure's own size (else default_size: plotly's), in one Chromium
+    (painter's, if given). The JSON is drawn as it is, without building plotly Figures (the same images)."""
+    import json
+
+    names = names if names is not None else sorted(path.stem for path in folder.glob("*.json"))
+    figures = {name: json.loads((folder / f"{name}.json").read_text(encoding="utf-8")) for name in names}
+    drawn = [Image(spec, folder / f"{name}.{fmt}", spec.get("layout", {}).get("width") or default_size[0],
+                   spec.get("layout", {}).get("height") or default_size[1], scale=2 if fmt == "png" else 1)
+             for fmt in ("png", "svg") for name, spec in figures.items()]
+    if painter is not None:
+        painter.draw(drawn)
+    else:
+        draw(drawn)
+    return [image.path for image in drawn]
 
 
 # plotly.js's random ids, six hex digits: a figure's (clip paths, defs, the colour bar's gradient)

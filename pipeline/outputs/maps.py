@@ -175,13 +175,8 @@ def save(output_dir: str | os.PathLike | None, figures: dict[str, go.Figure], st
                        config={"displaylogo": False, "responsive": True}, auto_open=False)
         fig.write_json(folder / f"{name}.json")
         written += [path, folder / f"{name}.json"]
-    if static:
-        # PNG (for print, at twice the pixels) and SVG of every map at its own size, in one Chromium
-        drawn = [images.Image(fig, folder / f"{name}.{fmt}", fig.layout.width or WIDTH, fig.layout.height or HEIGHT,
-                              scale=2 if fmt == "png" else 1)
-                 for fmt in ("png", "svg") for name, fig in figures.items()]
-        images.draw(drawn)
-        written += [image.path for image in drawn]
+    if static and not os.environ.get(images.DRAWN_BY_THE_RUN):
+        written += images.draw_figure_files(folder, (WIDTH, HEIGHT), names=list(figures))
     print("Maps written: " + ", ".join(figures))
     return written
 

@@ -95,13 +95,16 @@ def render(period: Period, folder: Path, editions=EDITIONS, log=print, scratch: 
     env = scratch_environment(scratch) if scratch else dict(os.environ)
     written: list[Path] = []
     running: list[_Edition] = []
-    painter = images.Painter() if any(fmt == "pdf" for _, fmt in editions) else contextlib.nullcontext()
-    try:
-        # an edition's Python runs here while Quarto renders the one before it (Quarto is a process
-        # of its own); at most `parallel` Quartos at once; one Chromium draws the PDFs' images,
-        # starting now, while the first edition's Python runs
-        with painter:
-            for lang, fmt in editions:
+    # the PDFs first: one Chromium draws both PDFs' images, starting now, while the first edition's
+    # Python runs, and is closed before the HTML editions (less memory at once: Chromium, two Quartos)
+    order = sorted(editions, key=lambda edition: edition[1] != "pdf")
+    last_pdf = max((i for i, (_, fmt) in enumerate(order) if fmt == "pdf"), default=-1)
+    with contextlib.ExitStack() as chromium:
+        painter = chromium.enter_context(images.Painter()) if last_pdf >= 0 else None
+        try:
+            # an edition's Python runs here while Quarto renders the one before it (Quarto is a
+            # process of its own); at most `parallel` Quartos at once
+            for number, (lang, fmt) in enumerate(order):
                 began = time.perf_counter()
                 work = tempfile.TemporaryDirectory(prefix="bulletin-", dir=scratch)
                 edition = _Edition(lang, fmt, work, Path(work.name), began)
@@ -109,14 +112,16 @@ def render(period: Period, folder: Path, editions=EDITIONS, log=print, scratch: 
                 edition.deferred = prepare_project(edition.project, period, folder, lang, fmt,
                                                    painter=painter if fmt == "pdf" else None)
                 edition.evaluated = time.perf_counter()
+                if number == last_pdf:
+                    chromium.close()
                 while len([e for e in running if e.process]) >= parallel:
                     written.append(_finish(running.pop(0), target, log))
                 edition.start(quarto, env)
-        while running:
-            written.append(_finish(running.pop(0), target, log))
-    finally:
-        for edition in running:  # a failure: stop what still renders, remove its working copy
-            edition.stop()
+            while running:
+                written.append(_finish(running.pop(0), target, log))
+        finally:
+            for edition in running:  # a failure: stop what still renders, remove its working copy
+                edition.stop()
     return sorted(written, key=lambda p: [f"bulletin_{lang}.{'html' if fmt == 'html' else 'pdf'}"
                                           for lang, fmt in editions].index(p.name))
 

@@ -124,8 +124,11 @@ def run_period(period_id: str, data_root: str | os.PathLike | None = None, steps
         run = Run(period=period, folder=staging, scratch=scratch, last=_last_record(period.processed_dir),
                   parameters={"period": period.id, "data_root": str(period.data_root), "output_dir": str(staging)},
                   started=started, log=_log)
-        result = _execute_steps(run, all_steps() if steps is None else steps, progress, bulletin, force,
-                                wait_for_previous, jobs, ignored)
+        try:
+            result = _execute_steps(run, all_steps() if steps is None else steps, progress, bulletin, force,
+                                    wait_for_previous, jobs, ignored)
+        finally:
+            run.close_painter()
         checkpoint("before-publish")
         publish(staging, period.processed_dir)
     finally:
@@ -206,6 +209,8 @@ def _execute_steps(run: Run, chosen: list[Step], progress, bulletin, force, wait
                     failure = failure or (step, future.exception())
                 else:
                     finished_names.add(step.name)
+            if not any(isinstance(s, step_kinds.NotebookStep) for s in [*pending, *running.values()]):
+                run.close_painter()  # the maps are drawn: Chromium's memory back before the bulletin
     result.steps = [records[s.name] for s in todo]
     if failure:
         step, exc = failure
@@ -369,10 +374,12 @@ def render_published(period_id: str, data_root: str | os.PathLike | None = None,
             raise RunFailed(f"{final}: no run yet; run `hrd-bulletin run {period.id}` first")
         bulletin = next(s for s in all_steps() if s.entry.kind == "bulletin")
         began = time.perf_counter()
-        written = render.render(period, final, editions, log=_log, scratch=scratch, target=scratch / "bulletin")
         run = Run(period=period, folder=final, scratch=scratch, parameters=record.get("parameters", {}) | {
             "data_root": str(period.data_root)}, last=record)
-        fingerprint = bulletin.fingerprint(run)
+        with ThreadPoolExecutor(1) as aside:  # what the bulletin read, hashed while Quarto renders
+            fingerprinted = aside.submit(bulletin.fingerprint, run)
+            written = render.render(period, final, editions, log=_log, scratch=scratch, target=scratch / "bulletin")
+            fingerprint = fingerprinted.result()
         prior = prior_record(record, bulletin.name)
         was_current = bool(prior and prior.get("status") in ("ran", "skipped") and prior.get("fingerprint") == fingerprint)
         complete = {tuple(e) for e in editions} >= set(render.EDITIONS) or was_current

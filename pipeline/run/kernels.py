@@ -13,6 +13,7 @@ from jupyter_client import AsyncKernelManager  # noqa: E402
 from traitlets import Unicode  # noqa: E402
 from traitlets.config import Config  # noqa: E402
 
+from pipeline.outputs.images import DRAWN_BY_THE_RUN  # noqa: E402
 from pipeline.run.scratch import environment as scratch_environment  # noqa: E402
 
 
@@ -32,14 +33,16 @@ class RunKernelManager(AsyncKernelManager):
 
     async def _async_launch_kernel(self, kernel_cmd, **kw):
         folder = Path(self.scratch)
-        kw["env"] = {**kw.get("env", os.environ), **scratch_environment(folder)}
+        # the run draws the maps' static images, all parts' in one Chromium (pipeline.outputs.maps)
+        kw["env"] = {**kw.get("env", os.environ), **scratch_environment(folder), DRAWN_BY_THE_RUN: "1"}
         with open(folder / "kernel.log", "ab") as log:  # the child keeps its own copy of the handle
             kw["stdout"] = kw["stderr"] = log
             await super()._async_launch_kernel(kernel_cmd, **kw)
 
 
 def execute_notebook(notebook: Path, output: Path, parameters: dict, progress: bool, scratch: Path) -> None:
-    """Execute a notebook with papermill into output, its kernel's files in scratch."""
+    """Execute a notebook with papermill into output, its kernel's files in scratch. The maps it
+    writes come without their PNG and SVG: the caller draws them (NotebookStep)."""
     scratch.mkdir(parents=True, exist_ok=True)
     output.parent.mkdir(parents=True, exist_ok=True)
     papermill.execute_notebook(

@@ -18,9 +18,11 @@ import datetime as dt
 import json
 import os
 import shutil
+import threading
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 from pipeline import paths, registry
 from pipeline.data.codebook import all_files
@@ -44,6 +46,24 @@ class Run:
     started: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.timezone.utc))
     progress: bool = False  # per-cell progress bars (notebooks run one at a time)
     log: Callable[[str], None] = print
+    # the Chromium that draws the maps' static images of every notebook (started by the first)
+    _painter: Any = field(default=None, repr=False)
+    _painter_guard: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def painter(self):
+        """The run's Chromium for static images (pipeline.outputs.images), started on first use."""
+        with self._painter_guard:
+            if self._painter is None:
+                from pipeline.outputs.images import Painter
+
+                self._painter = Painter().__enter__()
+            return self._painter
+
+    def close_painter(self) -> None:
+        with self._painter_guard:
+            if self._painter is not None:
+                painter, self._painter = self._painter, None
+                painter.__exit__(None, None, None)
 
     @property
     def final(self) -> Path:
@@ -198,6 +218,14 @@ class NotebookStep(Step):
             if log.exists():  # the kernel's own messages, for a kernel that died
                 shutil.copy(log, into / "notebooks" / f"{self.notebook.stem}.kernel.log")
             raise
+        if (into / "maps").is_dir():  # the maps' PNG and SVG, in the run's one Chromium (pipeline.outputs.maps)
+            from pipeline.outputs import images
+
+            try:  # every map has its size in its layout
+                images.draw_figure_files(into / "maps", painter=run.painter())
+            except Exception as error:
+                raise RuntimeError(f"the maps' images could not be drawn ({type(error).__name__}: {error}); "
+                                   "kaleido needs Chromium (make setup installs it)") from error
 
     def failure(self, exc: Exception) -> str:
         from papermill.exceptions import PapermillExecutionError
