@@ -303,7 +303,7 @@ def test_the_claims_of_a_quiet_period_are_true_of_its_own_data(quiet):
     assert violations["source"].value_counts().idxmax() == "akimat"
     assert violations["source"].isin(state).mean() > 0.5 and found["incidents.state_main_source"].case == "state_main"
     covered = raw["material_cases"]["case_id"].nunique() / len(raw["cases"])
-    assert covered > 0.5 and found["media.coverage"].case == "majority_covered"
+    assert found["media.coverage"].case == ("all_covered" if covered == 1 else "majority_covered" if covered > 0.5 else "?")
     assert (raw["materials"]["genre"].isin(["analysis", "multimedia"])).mean() > 0.5
     assert found["media.mostly_events"].case == "analysis"
     national = tables["dynamics_national"]
@@ -382,6 +382,17 @@ def test_no_group_is_the_most_exposed_in_a_period_without_violations():
                          "share_pct": [0.0, 0.0], "name_ru": ["Журналисты", "Адвокаты"], "name_en": ["Journalists", "Lawyers"]})
     found = evaluate({"incidents_by_hrd_category": zero})["incidents.most_exposed"]
     assert found.case == "none" and claims.sentence(found, "ru").startswith("Нарушений прав правозащитников")
+
+
+@pytest.mark.parametrize("covered, case, start", [(0, "none_covered", "Ни один из 12 случаев"),
+                                                  (5, "minority_covered", "Освещаемость"),
+                                                  (11, "majority_covered", "Большая часть случаев журнала попала в СМИ: 11 из 12"),
+                                                  (12, "all_covered", "Все случаи журнала попали в СМИ: 12 из 12")])
+def test_the_media_coverage_sentence_follows_the_share_of_cases_covered(covered, case, start):
+    summary = pd.DataFrame({"measure": ["cases_covered", "cases_logged", "cases_covered_serially", "materials",
+                                        "analytical_materials"], "value": [covered, 12, 0, 20, 3]})
+    found = evaluate({"media_summary": summary})["media.coverage"]
+    assert found.case == case and claims.sentence(found, "ru").startswith(start)
 
 
 def test_the_chart_of_threat_types_keeps_every_type_tied_at_its_cut():

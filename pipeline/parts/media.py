@@ -154,13 +154,14 @@ def _mostly_events(tables: Tables) -> Claim:
                  f"{analytical} of {materials} materials analytical or multimedia")
 
 
-@claim("media.coverage", "media_summary", cases=("minority_covered", "majority_covered", "none_covered"))
+@claim("media.coverage", "media_summary", cases=("minority_covered", "majority_covered", "all_covered", "none_covered"))
 def _coverage(tables: Tables) -> Claim:
     """Conclusion I of bulletin No. 5 ("a low level of coverage"): the share of logged cases the media covered."""
     summary = tables["media_summary"].set_index("measure")["value"]
     covered, logged = int(summary["cases_covered"]), int(summary["cases_logged"])
     pct = 100 * covered / logged if logged else 0.0
-    case = "none_covered" if not covered else "majority_covered" if pct > 50 else "minority_covered"
+    case = ("none_covered" if not covered else "all_covered" if covered == logged
+            else "majority_covered" if pct > 50 else "minority_covered")
     return Claim("media.coverage", case, {"covered": covered, "logged": logged, "share_pct": pct},
                  f"{covered} of {logged} logged cases covered by the media")
 
