@@ -287,6 +287,7 @@ def reuse(record: Record, run: Run, force: bool) -> bool:
     for relative in prior["outputs"]:
         (run.folder / relative).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(run.final / relative, run.folder / relative)
+        run.hashed[relative] = recorded[relative]  # just checked: the run record need not hash it again
     record.status, record.outputs = "skipped", list(prior["outputs"])
     record.reason = f"inputs unchanged since the run of {last.get('started', '?')}"
     record.rendered = prior.get("rendered", "")
@@ -294,7 +295,7 @@ def reuse(record: Record, run: Run, force: bool) -> bool:
 
 
 def _write_record(result: RunResult, run: Run, records: list[Record], ignored: int) -> None:
-    result.record = run_record(run.period, run.parameters, records, run.folder, run.started, ignored)
+    result.record = run_record(run.period, run.parameters, records, run.folder, run.started, ignored, run.hashed)
     write_json_atomically(run.folder / "run.json", result.record)
 
 
@@ -308,7 +309,10 @@ def _keep_failed(staging: Path, processed_root: Path, period_id: str) -> Path:
 
 
 def run_record(period: Period, parameters: dict, done: list[Record], folder: Path, started: dt.datetime,
-               ignored: int = 0) -> dict:
+               ignored: int = 0, hashed: dict[str, str] | None = None) -> dict:
+    """The run record (run.json). hashed: outputs whose SHA-256 is known (copied from the last run
+    after checking it), not read again."""
+    hashed = hashed or {}
     root = period.data_root
     # only the files the pipeline reads are hashed and named: others' names may be personal data
     inputs = period.known_files() + [period.division_path]
@@ -334,7 +338,7 @@ def run_record(period: Period, parameters: dict, done: list[Record], folder: Pat
         "inputs": {_relative(p, root, paths.REPO_ROOT): sha256(p) for p in inputs},
         "ignored_raw_files": ignored,  # how many other files the period folder holds (never named)
         "code": {_relative(p, root, paths.REPO_ROOT): sha256(p) for p in code},
-        "outputs": {p.relative_to(folder).as_posix(): sha256(p) for p in outputs},
+        "outputs": {(name := p.relative_to(folder).as_posix()): hashed.get(name) or sha256(p) for p in outputs},
     }
 
 
