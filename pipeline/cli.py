@@ -59,7 +59,7 @@ def build_parser() -> argparse.ArgumentParser:
                      help=f"period ids, YYYY-MM_YYYY-MM (default {DEFAULT_PERIOD}); several run side by side")
     run.add_argument("--all", action="store_true", help="every period in data/raw/")
     run.add_argument("--jobs", type=int, default=None, metavar="N",
-                     help="how many steps or periods run at once (default: the number of cores); "
+                     help="how many steps (one period: default the cores + 1) or periods (several: default the cores) run at once; "
                           "--jobs 1 runs one step at a time with per-cell progress bars")
     run.add_argument("--quiet", action="store_true", help="no per-cell progress bars")
     run.add_argument("--no-bulletin", action="store_true",

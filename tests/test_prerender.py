@@ -51,3 +51,44 @@ def test_deferred_html_goes_where_its_marker_is_and_a_lost_marker_is_an_error(tm
     assert page.read_text(encoding="utf-8") == "<p>a</p><div id='fig'>heavy</div><p>b</p>"
     with pytest.raises(PrerenderFailed, match="marker"):
         insert_deferred_html(page, {"<!-- bulletin-block-2 -->": "lost"})
+
+
+def test_profile_blocks_are_decided_for_the_edition():
+    """Quarto's `when-profile` blocks resolved for one language (render.py renders both languages
+    in one Quarto process, with no profile active): shown blocks lose their fences, the others go
+    with all they hold, nested divs and code blocks included; other divs stay."""
+    from pipeline.outputs.prerender import keep_profile
+
+    text = "\n".join([
+        "Intro.",
+        '::: {.content-visible when-profile="ru"}',
+        "Текст.",
+        "::: {#tbl-x}",
+        "| a |",
+        ":::",
+        ":::",
+        '::: {.content-visible when-profile="en"}',
+        "Text.",
+        "::: {.callout-note}",
+        "```",
+        ":::",
+        "```",
+        ":::",
+        ":::",
+        '::: {.content-hidden unless-profile="ru,kk"}',
+        "Для ru и kk.",
+        ":::",
+        '::: {.content-hidden when-profile="ru"}',
+        "Not for ru.",
+        ":::",
+        "````{=html}",
+        '::: {.content-visible when-profile="en"}',
+        "````",
+        "End.",
+    ])
+    assert keep_profile(text, "ru").split("\n") == [
+        "Intro.", "Текст.", "::: {#tbl-x}", "| a |", ":::", "Для ru и kk.",
+        "````{=html}", '::: {.content-visible when-profile="en"}', "````", "End."]
+    assert keep_profile(text, "en").split("\n") == [
+        "Intro.", "Text.", "::: {.callout-note}", "```", ":::", "```", ":::", "Not for ru.",
+        "````{=html}", '::: {.content-visible when-profile="en"}', "````", "End."]

@@ -46,7 +46,7 @@ def test_the_preview_is_written_again_after_an_edit_and_only_then(tmp_path):
     project, said = tmp_path / "preview", []
     preview = Preview(load_period("2015-08_2016-04"), tmp_path, project, "en", source=source)
     assert preview.refresh(said.append)
-    document = project / "report" / "bulletin.qmd"
+    document = project / "report" / "bulletin_en.qmd"
     assert "Edition en." in document.read_text(encoding="utf-8") and "Part A." in document.read_text(encoding="utf-8")
     assert "title:" in document.read_text(encoding="utf-8")  # the edition's metadata as front matter
     assert not preview.refresh(said.append)  # nothing edited: nothing written
@@ -72,11 +72,11 @@ def test_a_refresh_leaves_what_quarto_wrote_and_rewrites_only_what_changed(tmp_p
     project = tmp_path / "preview"
     preview = Preview(load_period("2015-08_2016-04"), tmp_path, project, "en", source=source)
     preview.refresh(lambda _: None)
-    page, files = project / "report" / "bulletin.html", project / "report" / "bulletin_files" / "libs" / "x.js"
+    page, files = project / "report" / "bulletin_en.html", project / "report" / "bulletin_files" / "libs" / "x.js"
     files.parent.mkdir(parents=True)
     page.write_text("<html>rendered</html>", encoding="utf-8")
     files.write_text("x", encoding="utf-8")
-    document = project / "report" / "bulletin.qmd"
+    document = project / "report" / "bulletin_en.qmd"
     written = document.stat().st_mtime_ns
     touch_later(source / "report" / "parts" / "_a.qmd", "Part A.\n")  # saved again, same text
     assert preview.refresh(lambda _: None)
@@ -136,7 +136,7 @@ def test_quarto_preview_shows_an_edit_of_a_part_with_the_figures(period_run, tmp
         touch_later(part, part.read_text(encoding="utf-8").replace("\n\n", "\n\nПравка редактора 4711.\n\n", 1))
         rendered(2)
         page = browser.new_page()
-        page.goto(f"http://127.0.0.1:{port}/report/bulletin.html")
+        page.goto(f"http://127.0.0.1:{port}/report/bulletin_ru.html")
         assert "Правка редактора 4711" in page.inner_text("body")
         page.wait_for_function("document.querySelectorAll('.plotly-graph-div .main-svg').length > 5", timeout=30_000)
         page.close()

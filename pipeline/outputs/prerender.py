@@ -136,7 +136,8 @@ def _where(line: Line, root: Path) -> str:
 
 
 def prerender_edition(source: Path, document: Path, parameters: dict, metadata: dict | None = None,
-                      html: str = "deferred", painter=None, root: Path | None = None) -> dict[str, str]:
+                      html: str = "deferred", painter=None, root: Path | None = None,
+                      profile: str | None = None) -> dict[str, str]:
     """Write the evaluated Markdown of the bulletin at source (report/bulletin.qmd of the repository,
     parts included from beside it) to document (in a working copy of the Quarto project), with its
     images beside it, and the edition's metadata (title, subtitle, ...) as its front matter (given
@@ -147,12 +148,16 @@ def prerender_edition(source: Path, document: Path, parameters: dict, metadata: 
     edition's heavy parts go (report.Edition): "deferred" returns them, by marker, for
     insert_deferred_html to put into the page Quarto writes; "files" (`hrd-bulletin preview`, where
     Quarto serves the page) writes them beside the document. painter: an open images.Painter to draw the PDF's images with (several editions, one
-    Chromium); else one of its own. Errors name files relative to root (default: source's folder)."""
+    Chromium); else one of its own. Errors name files relative to root (default: source's folder).
+    profile: the edition's Quarto profile (its language), whose `when-profile` blocks are kept and
+    the others' left out (keep_profile), so that Quarto renders it with no profile active."""
     from pipeline.outputs import report
 
     document.parent.mkdir(parents=True, exist_ok=True)
     with report.evaluating(document.parent, html) as edition:
         markdown = evaluate(source, parameters, root=root or source.parent)
+    if profile:
+        markdown = keep_profile(markdown, profile)
     _write_images(edition.images, painter)
     if metadata:
         import yaml
@@ -162,6 +167,47 @@ def prerender_edition(source: Path, document: Path, parameters: dict, metadata: 
             if markdown.startswith("---\n") else front + markdown
     write_if_changed(document, markdown.encode("utf-8"))
     return edition.blocks
+
+
+PROFILE_BLOCK = re.compile(r'^(:{3,})\s*\{\s*\.content-(visible|hidden)\s+(when|unless)-profile="([^"]*)"\s*\}\s*$')
+DIV_OPEN = re.compile(r"^:{3,}\s*\S")
+DIV_CLOSE = re.compile(r"^:{3,}\s*$")
+CODE_FENCE = re.compile(r"^(`{3,}|~{3,})")
+
+
+def keep_profile(markdown: str, profile: str) -> str:
+    """Quarto's conditional blocks on profiles, decided for one profile: the blocks shown to it lose
+    their fences, the others go with everything in them (`.content-visible` or `.content-hidden`,
+    `when-profile` or `unless-profile`, one profile or several separated by commas). Other divs and
+    code blocks (and anything in them that looks like a fence) are left as they are."""
+    out, stack, code = [], [], None  # stack: per open div, "keep" (ordinary), "unwrap" or "drop"
+    for line in markdown.split("\n"):
+        dropping = "drop" in stack
+        if code:  # inside a code or raw block: only its closing fence matters
+            closing = line.rstrip()
+            if len(closing) >= len(code) and set(closing) == {code[0]}:  # as long as the opening, or longer
+                code = None
+            if not dropping:
+                out.append(line)
+            continue
+        fence = CODE_FENCE.match(line)
+        found = PROFILE_BLOCK.match(line)
+        if fence:
+            code = fence.group(1)
+        elif found:
+            _, kind, condition, names = found.groups()
+            listed = profile in {name.strip() for name in names.split(",")}
+            shown = listed == (condition == "when")
+            stack.append("unwrap" if shown == (kind == "visible") else "drop")
+            continue
+        elif DIV_CLOSE.match(line) and stack:
+            if stack.pop() != "keep" or dropping:
+                continue
+        elif DIV_OPEN.match(line):
+            stack.append("keep")
+        if not dropping:
+            out.append(line)
+    return "\n".join(out)
 
 
 def write_if_changed(path: Path, data: bytes) -> bool:

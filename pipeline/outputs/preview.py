@@ -23,7 +23,7 @@ from pathlib import Path
 
 from pipeline import paths
 from pipeline.data.periods import Period
-from pipeline.outputs.render import RenderFailed, find_quarto, prepare_project
+from pipeline.outputs.render import RenderFailed, document_name, find_quarto, prepare_project
 
 
 def sources(source: Path) -> dict[str, tuple[int, int]]:
@@ -52,7 +52,7 @@ class Preview:
         self.seen = now
         began = time.perf_counter()
         try:
-            prepare_project(self.project, self.period, self.folder, self.lang, "html", html="files", source=self.source)
+            prepare_project(self.project, self.period, self.folder, [self.lang], "html", html="files", source=self.source)
         except RenderFailed as error:
             log(f"preview not updated: {error}")
             return False
@@ -64,7 +64,7 @@ class Preview:
 def preview_command(lang: str, port: int, open_browser: bool) -> list[str]:
     # served by Quarto, the page needs no embedded resources (and Quarto's embedding pass fails in
     # preview: "pandoc: bulletin.html: withFile: does not exist")
-    return [str(find_quarto()), "preview", "report/bulletin.qmd", "--to", "html", "--profile", lang,
+    return [str(find_quarto()), "preview", document_name(lang), "--to", "html",
             "-M", "embed-resources:false", "--port", str(port), *([] if open_browser else ["--no-browser"])]
 
 
@@ -76,7 +76,8 @@ def run_preview(period: Period, folder: Path, project: Path, lang: str, port: in
     preview = Preview(period, folder, project, lang, source)
     preview.refresh(log)
     quarto = subprocess.Popen(preview_command(lang, port, open_browser), cwd=project)
-    log(f"preview of the {lang} edition: http://localhost:{port}/report/bulletin.html (Ctrl+C to stop)")
+    page = Path(document_name(lang)).with_suffix(".html").as_posix()
+    log(f"preview of the {lang} edition: http://localhost:{port}/{page} (Ctrl+C to stop)")
     try:
         while quarto.poll() is None:
             time.sleep(poll)

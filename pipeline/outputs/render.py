@@ -8,9 +8,12 @@ render() (version 0.1.0) discards Quarto's exit status, so a failed render would
 one, and it can neither set the environment (QUARTO_PYTHON) nor capture the log.
 
 Quarto is looked for in QUARTO_PATH, then on PATH, then in .tools/quarto/ (built by `make quarto`
-from ../shared/quarto-kit when no Quarto can be installed the usual way). Each edition renders in
-a copy of the Quarto project in a temporary folder, so renders never write into report/ and
-several periods can render at once.
+from ../shared/quarto-kit when no Quarto can be installed the usual way). The editions of one
+format render in one Quarto process (Quarto's start is most of a render), in a copy of the Quarto
+project in a temporary folder, so renders never write into report/ and several periods can render
+at once. The editions' profiles (_quarto-ru.yml, _quarto-en.yml) are applied per document: their
+settings go into each edition's front matter and their `when-profile` blocks are decided before
+Quarto sees them (pipeline.outputs.prerender.keep_profile), the same pages as `--profile`.
 """
 from __future__ import annotations
 
@@ -29,7 +32,7 @@ from pipeline.outputs.embed import EmbedFailed, embed_resources
 from pipeline.outputs.prerender import PrerenderFailed, insert_deferred_html, prerender_edition, write_if_changed
 from pipeline.run.scratch import environment as scratch_environment
 
-EDITIONS = (("ru", "html"), ("ru", "pdf"), ("en", "html"), ("en", "pdf"))
+EDITIONS = (("ru", "html"), ("ru", "pdf"), ("en", "html"), ("en", "pdf"))  # (language, format)
 QUARTO_TARGET = {"html": "html", "pdf": "typst"}
 SUBTITLE = {"ru": "Практический бюллетень №{n}. {first} – {last}", "en": "Bulletin No. {n}. {first} – {last}"}
 MONTHS = {"ru": ["январь", "февраль", "март", "апрель", "май", "июнь", "июль", "август", "сентябрь", "октябрь", "ноябрь", "декабрь"],
@@ -60,84 +63,98 @@ def title_metadata(period: Period, lang: str) -> dict[str, str]:
                                               last=_month(period.last_day, lang))}
 
 
-def prepare_project(project: Path, period: Period, folder: Path, lang: str, fmt: str, html: str = "deferred",
-                    source: Path | None = None, painter=None) -> dict[str, str]:
-    """A working copy of the Quarto project (source: the repository) in project/: its configuration,
-    the report's styles and includes, and report/bulletin.qmd as the edition's Markdown: the
-    bulletin's Python runs here, in this process, so Quarto gets Markdown and starts no kernel.
+def prepare_project(project: Path, period: Period, folder: Path, langs: list[str], fmt: str, html: str = "deferred",
+                    source: Path | None = None, painter=None) -> dict[str, dict[str, str]]:
+    """A working copy of the Quarto project (source: the repository) in project/ that renders the
+    editions of one format, one document per language, report/bulletin_<lang>.qmd, in one Quarto
+    process (most of a render is Quarto's start: a second edition adds a fraction of the first):
+    the configuration, the report's styles and includes, and each edition's Markdown. The bulletin's
+    Python runs here, in this process, so Quarto gets Markdown and starts no kernel. Each language's
+    profile (_quarto-<lang>.yml) goes into its document's front matter and its `when-profile`
+    blocks are resolved here (prerender.keep_profile): no profile is active in the copy.
     Files are updated in place, only when changed, and Quarto's outputs in project/ are left alone:
-    `hrd-bulletin preview` calls this after every edit while Quarto may be rendering. Returns the
-    HTML blocks deferred until Quarto has written the page (html: see report.Edition)."""
+    `hrd-bulletin preview` calls this after every edit while Quarto may be rendering. Returns, by
+    language, the HTML blocks deferred until Quarto has written the page (html: see report.Edition)."""
+    import yaml
+
     source = source or paths.REPO_ROOT
-    copies = [*[source / "_quarto.yml"], *source.glob("_quarto-*.yml"),
-              *(p for p in (source / "report").rglob("*") if p.is_file() and p.suffix != ".qmd")]
-    for path in copies:
+    config = yaml.safe_load((source / "_quarto.yml").read_text(encoding="utf-8")) or {}
+    config.pop("profile", None)
+    config.setdefault("project", {})["render"] = [document_name(lang) for lang in langs]
+    project.mkdir(parents=True, exist_ok=True)
+    write_if_changed(project / "_quarto.yml", ("# a working copy of the project, written by pipeline/outputs/render.py\n"
+                                               + yaml.safe_dump(config, allow_unicode=True, sort_keys=False)).encode())
+    for path in (p for p in (source / "report").rglob("*") if p.is_file() and p.suffix != ".qmd"):
         target = project / path.relative_to(source)
         target.parent.mkdir(parents=True, exist_ok=True)
         write_if_changed(target, path.read_bytes())
-    meta = title_metadata(period, lang)
-    try:
-        return prerender_edition(source / "report" / "bulletin.qmd", project / "report" / "bulletin.qmd",
-                                 {"period": period.id, "data_root": str(period.data_root), "tables_dir": str(folder),
-                                  "lang": lang, "fmt": fmt}, meta, html, painter, root=source)
-    except PrerenderFailed as error:
-        raise RenderFailed(f"the {lang} {fmt} edition: {error}") from error
+    blocks = {}
+    for lang in langs:
+        profile = source / f"_quarto-{lang}.yml"
+        meta = {**(yaml.safe_load(profile.read_text(encoding="utf-8")) or {} if profile.exists() else {}),
+                **title_metadata(period, lang)}
+        try:
+            blocks[lang] = prerender_edition(
+                source / "report" / "bulletin.qmd", project / document_name(lang),
+                {"period": period.id, "data_root": str(period.data_root), "tables_dir": str(folder), "lang": lang, "fmt": fmt},
+                meta, html, painter, root=source, profile=lang)
+        except PrerenderFailed as error:
+            raise RenderFailed(f"the {lang} {fmt} edition: {error}") from error
+    return blocks
+
+
+def document_name(lang: str) -> str:
+    """An edition's document in a working copy of the project (relative to it)."""
+    return f"report/bulletin_{lang}.qmd"
 
 
 def render(period: Period, folder: Path, editions=EDITIONS, log=print, scratch: Path | None = None,
-           target: Path | None = None, parallel: int = 2) -> list[Path]:
+           target: Path | None = None) -> list[Path]:
     """Render the editions into target (default folder/bulletin/) from the tables, maps and run
-    record in folder. Quarto's working copies and temporary files go into scratch (the run's
-    temporary folder, pipeline.scratch), so a killed render leaves nothing elsewhere."""
+    record in folder: one Quarto process per format, both at once (two cores), the PDFs' first:
+    their Python (and one Chromium for their images, closed before the HTML editions) runs first,
+    then the HTML editions' Python while Quarto renders the PDFs. Quarto's working copies and
+    temporary files go into scratch (the run's temporary folder, pipeline.scratch), so a killed
+    render leaves nothing elsewhere."""
     quarto = find_quarto()
     target = target or folder / "bulletin"
     target.mkdir(parents=True, exist_ok=True)
     env = scratch_environment(scratch) if scratch else dict(os.environ)
+    batches: list[_Batch] = []
     written: list[Path] = []
-    running: list[_Edition] = []
-    # the PDFs first: one Chromium draws both PDFs' images, starting now, while the first edition's
-    # Python runs, and is closed before the HTML editions (less memory at once: Chromium, two Quartos)
-    order = sorted(editions, key=lambda edition: edition[1] != "pdf")
-    last_pdf = max((i for i, (_, fmt) in enumerate(order) if fmt == "pdf"), default=-1)
-    with contextlib.ExitStack() as chromium:
-        painter = chromium.enter_context(images.Painter()) if last_pdf >= 0 else None
-        try:
-            # an edition's Python runs here while Quarto renders the one before it (Quarto is a
-            # process of its own); at most `parallel` Quartos at once
-            for number, (lang, fmt) in enumerate(order):
-                began = time.perf_counter()
-                work = tempfile.TemporaryDirectory(prefix="bulletin-", dir=scratch)
-                edition = _Edition(lang, fmt, work, Path(work.name), began)
-                running.append(edition)
-                edition.deferred = prepare_project(edition.project, period, folder, lang, fmt,
-                                                   painter=painter if fmt == "pdf" else None)
-                edition.evaluated = time.perf_counter()
-                if number == last_pdf:
-                    chromium.close()
-                while len([e for e in running if e.process]) >= parallel:
-                    written.append(_finish(running.pop(0), target, log))
-                edition.start(quarto, env)
-            while running:
-                written.append(_finish(running.pop(0), target, log))
-        finally:
-            for edition in running:  # a failure: stop what still renders, remove its working copy
-                edition.stop()
-    return sorted(written, key=lambda p: [f"bulletin_{lang}.{'html' if fmt == 'html' else 'pdf'}"
-                                          for lang, fmt in editions].index(p.name))
+    try:
+        for fmt in ("pdf", "html"):
+            langs = [lang for lang, f in editions if f == fmt]
+            if not langs:
+                continue
+            work = tempfile.TemporaryDirectory(prefix=f"bulletin-{fmt}-", dir=scratch)
+            batch = _Batch(fmt, langs, work, Path(work.name), time.perf_counter())
+            batches.append(batch)
+            with images.Painter() if fmt == "pdf" else contextlib.nullcontext() as painter:
+                batch.deferred = prepare_project(batch.project, period, folder, langs, fmt, painter=painter)
+            batch.evaluated = time.perf_counter()
+            batch.start(quarto, env)
+        for batch in batches:
+            written += _finish(batch, target, log)
+    finally:
+        for batch in batches:  # a failure: stop what still renders, remove its working copy
+            batch.stop()
+    order = [f"bulletin_{lang}.{'html' if fmt == 'html' else 'pdf'}" for lang, fmt in editions]
+    return sorted(written, key=lambda p: order.index(p.name))
 
 
-class _Edition:
-    """One edition on its way: its working copy, then its Quarto process."""
+class _Batch:
+    """The editions of one format on their way: their working copy, then their Quarto process."""
 
-    def __init__(self, lang: str, fmt: str, work: tempfile.TemporaryDirectory, project: Path, began: float):
-        self.lang, self.fmt, self.work, self.project, self.began = lang, fmt, work, project, began
-        self.deferred: dict[str, str] = {}
+    def __init__(self, fmt: str, langs: list[str], work: tempfile.TemporaryDirectory, project: Path, began: float):
+        self.fmt, self.langs, self.work, self.project, self.began = fmt, langs, work, project, began
+        self.deferred: dict[str, dict[str, str]] = {}
         self.evaluated = began
         self.process: subprocess.Popen | None = None
         self.output = None
 
     def start(self, quarto: Path, env: dict) -> None:
-        command = [str(quarto), "render", "report/bulletin.qmd", "--to", QUARTO_TARGET[self.fmt], "--profile", self.lang,
+        command = [str(quarto), "render", "--to", QUARTO_TARGET[self.fmt],
                    # the page's scripts and styles are put into it by pipeline.outputs.embed: faster than Quarto
                    *(["-M", "embed-resources:false"] if self.fmt == "html" else [])]
         self.output = open(self.project / "quarto.log", "w+", encoding="utf-8")  # Quarto's log, read on failure
@@ -153,30 +170,35 @@ class _Edition:
         self.work.cleanup()
 
 
-def _finish(edition: _Edition, target: Path, log) -> Path:
-    """Wait for an edition's Quarto, put the deferred HTML in and move the file into target."""
+def _finish(batch: _Batch, target: Path, log) -> list[Path]:
+    """Wait for a format's Quarto, put the deferred HTML in and move the files into target."""
+    editions = " and ".join(f"{lang} {batch.fmt}" for lang in batch.langs)
     try:
-        code = edition.process.wait() if edition.process else 1
+        code = batch.process.wait() if batch.process else 1
         if code != 0:
             tail = ""
-            if edition.output:
-                edition.output.seek(0)
-                tail = "\n".join(edition.output.read().strip().splitlines()[-25:])
-            raise RenderFailed(f"quarto render of the {edition.lang} {edition.fmt} edition failed (exit {code}):\n{tail}")
-        produced = edition.project / "report" / f"bulletin.{'html' if edition.fmt == 'html' else 'pdf'}"
-        if not produced.exists():
-            raise RenderFailed(f"quarto reported success but wrote no {produced.name}")
-        try:
-            if edition.fmt == "html":
-                embed_resources(produced)
-            insert_deferred_html(produced, edition.deferred)
-        except (PrerenderFailed, EmbedFailed) as error:
-            raise RenderFailed(f"the {edition.lang} {edition.fmt} edition: {error}") from error
-        final = target / f"bulletin_{edition.lang}.{produced.suffix.lstrip('.')}"
-        shutil.move(str(produced), final)
+            if batch.output:
+                batch.output.seek(0)
+                tail = "\n".join(batch.output.read().strip().splitlines()[-25:])
+            raise RenderFailed(f"quarto render of the {editions} edition(s) failed (exit {code}):\n{tail}")
+        finals = []
+        for lang in batch.langs:
+            produced = (batch.project / document_name(lang)).with_suffix(".html" if batch.fmt == "html" else ".pdf")
+            if not produced.exists():
+                raise RenderFailed(f"quarto reported success but wrote no {produced.name}")
+            try:
+                if batch.fmt == "html":
+                    embed_resources(produced)
+                insert_deferred_html(produced, batch.deferred.get(lang, {}))
+            except (PrerenderFailed, EmbedFailed) as error:
+                raise RenderFailed(f"the {lang} {batch.fmt} edition: {error}") from error
+            final = target / produced.name
+            shutil.move(str(produced), final)
+            finals.append(final)
     finally:
-        edition.stop()
-    log(f"      bulletin {edition.lang} {edition.fmt}: {final.name} ({final.stat().st_size // 1024} KB, "
-        f"ready {time.perf_counter() - edition.began:.1f} s after its start: Python {edition.evaluated - edition.began:.1f} s, "
-        f"then Quarto)")
-    return final
+        batch.stop()
+    for final in finals:
+        log(f"      bulletin {final.name}: {final.stat().st_size // 1024} KB")
+    log(f"      bulletin {editions}: ready {time.perf_counter() - batch.began:.1f} s after their start "
+        f"(Python {batch.evaluated - batch.began:.1f} s, then Quarto)")
+    return finals

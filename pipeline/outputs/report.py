@@ -366,7 +366,7 @@ class Bulletin:
         from pipeline.outputs import images
 
         self._figures += 1
-        path = self._image_dir() / f"figure-{self._figures}.png"
+        path = self._image_dir() / f"figure-{self.lang}-{self._figures}.png"  # both languages' PDFs in one folder
         image = images.Image(fig, path, width or fig.layout.width or 820, height or fig.layout.height or 450, scale=2)
         edition = _EDITION.get()
         if edition is not None:  # drawn with the edition's other images (pipeline.outputs.prerender)
