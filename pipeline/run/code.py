@@ -78,6 +78,7 @@ def _code_chunks(source: Path) -> list[str]:
             for chunk in chunks]
 
 
+@lru_cache(maxsize=None)  # asked for the same names by every step's fingerprint
 def _module_path(dotted: str) -> Path | None:
     """pipeline.x.y -> pipeline/x/y.py or pipeline/x/y/__init__.py (None: not a module of ours)."""
     parts = dotted.split(".")

@@ -286,10 +286,14 @@ def reuse(record: Record, run: Run, force: bool) -> bool:
         else:
             record.reason = "changed: " + ", ".join(changes)
         return False
-    recorded = last.get("outputs", {})
+    recorded, stamps = last.get("outputs", {}), last.get("output_stamps", {})
     for relative in prior.get("outputs", []):
         source = run.final / relative
-        if not source.exists() or sha256(source) != recorded.get(relative):
+        if not source.exists():
+            record.reason = f"outputs of the last run missing or altered ({relative})"
+            return False
+        # a file with the size and modification time the record saw is not read again (as git does)
+        if stamps.get(relative) != _stamp(source) and sha256(source) != recorded.get(relative):
             record.reason = f"outputs of the last run missing or altered ({relative})"
             return False
     for relative in prior["outputs"]:
@@ -347,7 +351,14 @@ def run_record(period: Period, parameters: dict, done: list[Record], folder: Pat
         "ignored_raw_files": ignored,  # how many other files the period folder holds (never named)
         "code": {_relative(p, root, paths.REPO_ROOT): sha256(p) for p in code},
         "outputs": {(name := p.relative_to(folder).as_posix()): hashed.get(name) or sha256(p) for p in outputs},
+        "output_stamps": {p.relative_to(folder).as_posix(): _stamp(p) for p in outputs},
     }
+
+
+def _stamp(path: Path) -> list[int]:
+    """A file's size and modification time (ns): unchanged, its recorded SHA-256 still holds."""
+    stat = path.stat()
+    return [stat.st_size, stat.st_mtime_ns]
 
 
 def _relative(path: Path, *bases: Path) -> str:
@@ -419,8 +430,9 @@ def render_published(period_id: str, data_root: str | os.PathLike | None = None,
                       outputs=[p.relative_to(final).as_posix() for p in files],
                       rendered=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"))
         record["steps"] = [s for s in record.get("steps", []) if step_name(s) != bulletin.name] + [done.as_json()]
-        record["outputs"] = {p.relative_to(final).as_posix(): sha256(p)
-                             for p in sorted(final.rglob("*")) if p.is_file() and p.name != "run.json"}
+        files = sorted(p for p in final.rglob("*") if p.is_file() and p.name != "run.json")
+        record["outputs"] = {p.relative_to(final).as_posix(): sha256(p) for p in files}
+        record["output_stamps"] = {p.relative_to(final).as_posix(): _stamp(p) for p in files}
         write_json_atomically(final / "run.json", record)
         return [bulletin_dir / w.name for w in written]
     finally:
