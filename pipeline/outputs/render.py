@@ -109,13 +109,14 @@ def document_name(lang: str) -> str:
 
 
 def render(period: Period, folder: Path, editions=EDITIONS, log=print, scratch: Path | None = None,
-           target: Path | None = None) -> list[Path]:
+           target: Path | None = None, painter: images.Painter | None = None, release_painter=None) -> list[Path]:
     """Render the editions into target (default folder/bulletin/) from the tables, maps and run
     record in folder: one Quarto process per format, both at once (two cores), the PDFs' first:
     their Python (and one Chromium for their images, closed before the HTML editions) runs first,
     then the HTML editions' Python while Quarto renders the PDFs. Quarto's working copies and
     temporary files go into scratch (the run's temporary folder, pipeline.scratch), so a killed
-    render leaves nothing elsewhere."""
+    render leaves nothing elsewhere. painter: an open Chromium for the PDFs' images (a run's, with
+    release_painter to close it once they are drawn); else one of its own."""
     quarto = find_quarto()
     target = target or folder / "bulletin"
     target.mkdir(parents=True, exist_ok=True)
@@ -130,8 +131,12 @@ def render(period: Period, folder: Path, editions=EDITIONS, log=print, scratch: 
             work = tempfile.TemporaryDirectory(prefix=f"bulletin-{fmt}-", dir=scratch)
             batch = _Batch(fmt, langs, work, Path(work.name), time.perf_counter())
             batches.append(batch)
-            with images.Painter() if fmt == "pdf" else contextlib.nullcontext() as painter:
-                batch.deferred = prepare_project(batch.project, period, folder, langs, fmt, painter=painter)
+            own = images.Painter() if fmt == "pdf" and painter is None else contextlib.nullcontext(painter)
+            with own as drawing:
+                batch.deferred = prepare_project(batch.project, period, folder, langs, fmt,
+                                                 painter=drawing if fmt == "pdf" else None)
+            if fmt == "pdf" and release_painter:
+                release_painter()  # Chromium's memory back before the Quartos run
             batch.evaluated = time.perf_counter()
             batch.start(quarto, env)
         for batch in batches:

@@ -296,7 +296,9 @@ class BulletinStep(Step):
     def execute(self, run: Run, into: Path) -> None:
         from pipeline.outputs import render
 
-        render.render(run.period, run.folder, log=run.log, scratch=run.scratch, target=into / "bulletin")
+        # the PDFs' images drawn by the run's Chromium (already open after the maps), closed before Quarto
+        render.render(run.period, run.folder, log=run.log, scratch=run.scratch, target=into / "bulletin",
+                      painter=run.painter(), release_painter=run.close_painter)
 
     def after_execute(self, run: Run, record: Record) -> None:
         record.rendered = run.started.isoformat(timespec="seconds")
