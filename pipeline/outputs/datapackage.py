@@ -65,6 +65,18 @@ def _tables_by_part(stamps: tuple) -> dict[str, dict[str, dict]]:
     return parts
 
 
+def table_titles() -> dict[str, str]:
+    """Every table's title ("English / Russian"), by name: asked for hundreds of times by the
+    reconciliation, so shared, not copied (read it, do not change it)."""
+    return _titles(tuple((path, *_stamp(path)) for path in metadata_files()))
+
+
+@functools.lru_cache(maxsize=4)
+def _titles(stamps: tuple) -> dict[str, str]:
+    return {name: info["title"] for tables in _tables_by_part(stamps).values() for name, info in tables.items()
+            if "title" in info}
+
+
 def tables_meta() -> dict:
     """Every table's title, description, key and columns, by name."""
     return {name: info for tables in tables_by_part().values() for name, info in tables.items()}

@@ -272,9 +272,9 @@ def _names(tables: dict[str, pd.DataFrame], key: str, value) -> tuple[str, str]:
 
 
 def _table_titles(name: str) -> tuple[str, str]:
-    from pipeline.outputs.datapackage import tables_meta
+    from pipeline.outputs.datapackage import table_titles
 
-    title = tables_meta().get(name, {}).get("title", f"{name} / {name}")
+    title = table_titles().get(name, f"{name} / {name}")
     english, _, russian = title.partition(" / ")
     return russian or english, english
 
