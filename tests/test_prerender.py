@@ -92,3 +92,13 @@ def test_profile_blocks_are_decided_for_the_edition():
     assert keep_profile(text, "en").split("\n") == [
         "Intro.", "Text.", "::: {.callout-note}", "```", ":::", "```", ":::", "Not for ru.",
         "````{=html}", '::: {.content-visible when-profile="en"}', "````", "End."]
+
+
+def test_a_profile_block_left_open_or_written_otherwise_is_refused():
+    """Else the other edition would silently lose all the text after it, or both keep it."""
+    from pipeline.outputs.prerender import PrerenderFailed, keep_profile
+
+    with pytest.raises(PrerenderFailed, match="never closed"):
+        keep_profile('A\n::: {.content-visible when-profile="en"}\nEN\n## Next part\n', "ru")
+    with pytest.raises(PrerenderFailed, match="does not read"):
+        keep_profile("A\n::: {.content-visible when-profile='en'}\nEN\n:::\n", "ru")

@@ -85,6 +85,9 @@ class Painter:
     already runs one in the main thread), so the caller goes on while Chromium comes up. Several
     threads may draw with it: their images are drawn one after the other."""
 
+    def __init__(self, tmp_dir: Path | None = None) -> None:
+        self._tmp_dir = tmp_dir  # where Chromium keeps its profile (a run's scratch folder)
+
     def __enter__(self) -> Painter:
         use_system_chromium()
         self._loop = asyncio.new_event_loop()
@@ -108,8 +111,13 @@ class Painter:
             def get_cli(self):
                 return [*super().get_cli(), "--single-process", "--no-zygote"]
 
-        browser = OnePage(n=1, page_generator=kaleido.PageGenerator(mathjax=False), browser_cls=OneProcess)
-        await browser.open()
+        browser = OnePage(n=1, page_generator=kaleido.PageGenerator(mathjax=False), browser_cls=OneProcess,
+                          **({"tmp_dir": str(self._tmp_dir)} if self._tmp_dir else {}))
+        try:
+            await browser.open()
+        except BaseException:
+            await browser.close()  # a Chromium that started but did not answer: not left running
+            raise
         return browser
 
     def draw(self, images: list[Image]) -> None:

@@ -162,7 +162,8 @@ def _outline(geometry) -> tuple[list, list]:
 # --- writing -------------------------------------------------------------------------------
 def save(output_dir: str | os.PathLike | None, figures: dict[str, go.Figure], static: bool = True) -> list[Path]:
     """Write each map as maps/<name>.html (plotly.js beside it, no network needed), .png and .svg,
-    and its plotly figure as .json (what the bulletin and other tools re-draw it from)."""
+    and its plotly figure as .json (what the bulletin and other tools re-draw it from). In a run's
+    kernel the PNG and SVG are left to the run, which draws them from the JSON (images.DRAWN_BY_THE_RUN)."""
     if output_dir is None:
         print("Exploring: maps not written (a run passes output_dir).")
         return []

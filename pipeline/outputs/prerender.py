@@ -12,12 +12,13 @@ what Quarto's Jupyter engine would do with them, for the subset the bulletin use
   is followed by the edition's parameters, as papermill and `quarto render -P` do;
 - an inline expression is replaced by its value (a str is Markdown; anything else is str()-ed).
 
-Everything else (the `.content-visible when-profile` blocks of each language, cross-references,
-callouts, page breaks) is left to Quarto. An error names the .qmd file and line of the cell or
-expression, never a traceback of this module.
+The `.content-visible when-profile` blocks of each language are decided here for the edition
+(keep_profile: Quarto renders both languages in one process, with no profile active). Everything
+else (cross-references, callouts, page breaks) is left to Quarto. An error names the .qmd file and
+line of the cell or expression, never a traceback of this module.
 
-The PDF's static images are drawn together at the end, in one Chromium (pipeline.outputs.images),
-which `render` keeps open for both PDF editions.
+The PDF's static images are drawn together at the end, in one Chromium (pipeline.outputs.images):
+the run's, or one `render` keeps open for both PDF editions.
 """
 from __future__ import annotations
 
@@ -158,6 +159,8 @@ def prerender_edition(source: Path, document: Path, parameters: dict, metadata: 
         markdown = evaluate(source, parameters, root=root or source.parent)
     if profile:
         markdown = keep_profile(markdown, profile)
+        # a figure in the other language's text went with it: its deferred block too
+        edition.blocks = {marker: block for marker, block in edition.blocks.items() if marker in markdown}
     _write_images(edition.images, painter)
     if metadata:
         import yaml
@@ -207,7 +210,31 @@ def keep_profile(markdown: str, profile: str) -> str:
             stack.append("keep")
         if not dropping:
             out.append(line)
-    return "\n".join(out)
+    if any(kind != "keep" for kind in stack):
+        raise PrerenderFailed("a `::: {.content-visible when-profile=...}` block is never closed (:::)")
+    result = "\n".join(out)
+    left = re.search(r"^.*(when|unless)-profile.*$", _outside_code(result), flags=re.M)
+    if left:
+        raise PrerenderFailed(f"a profile block written in a way this tool does not read: {left.group(0).strip()!r} "
+                              '(write ::: {.content-visible when-profile="ru"} on a line of its own)')
+    return result
+
+
+def _outside_code(markdown: str) -> str:
+    """The Markdown without its code and raw blocks."""
+    kept, code = [], None
+    for line in markdown.split("\n"):
+        if code:
+            closing = line.rstrip()
+            if len(closing) >= len(code) and set(closing) == {code[0]}:
+                code = None
+            continue
+        fence = CODE_FENCE.match(line)
+        if fence:
+            code = fence.group(1)
+            continue
+        kept.append(line)
+    return "\n".join(kept)
 
 
 def write_if_changed(path: Path, data: bytes) -> bool:

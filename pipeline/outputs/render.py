@@ -78,6 +78,16 @@ def prepare_project(project: Path, period: Period, folder: Path, langs: list[str
     import yaml
 
     source = source or paths.REPO_ROOT
+    try:
+        return _prepare(project, period, folder, langs, fmt, html, source, painter)
+    except (yaml.YAMLError, OSError) as error:  # an editor's typo in the configuration, a file gone while copied
+        raise RenderFailed(f"the {fmt} edition(s) could not be prepared: {type(error).__name__}: {error}") from error
+
+
+def _prepare(project: Path, period: Period, folder: Path, langs: list[str], fmt: str, html: str, source: Path,
+             painter) -> dict[str, dict[str, str]]:
+    import yaml
+
     config = yaml.safe_load((source / "_quarto.yml").read_text(encoding="utf-8")) or {}
     config.pop("profile", None)
     config.setdefault("project", {})["render"] = [document_name(lang) for lang in langs]

@@ -100,7 +100,7 @@ def run_period(period_id: str, data_root: str | os.PathLike | None = None, steps
     """Run a period's steps (default: all of the registry). force=True executes every step;
     bulletin=False leaves out the optional steps (the bulletin). wait_for_previous is called before
     a step that reads the previous period's tables (a run of several periods passes one that waits
-    for that period's run, pipeline.run.batch). Steps run `jobs` at a time (default: the cores)."""
+    for that period's run, pipeline.run.batch). Steps run `jobs` at a time (default: the cores + 1, default_jobs)."""
     started = dt.datetime.now(dt.timezone.utc)
     period = load_period(period_id, data_root)
     processed_root = period.data_root / "processed"

@@ -1,5 +1,5 @@
 """A run's temporary files, in one folder of its own: kernels' connection files and sockets, the
-kernels' logs, the browsers kaleido starts, Quarto's working copies of the report.
+kernels' logs, the run's Chromium (its profile folder), Quarto's working copies of the report.
 
 The folder is named after the period and the data root (the same for every run of that period), so
 the next run of the period removes what a killed run left there; it is made and emptied only

@@ -57,14 +57,17 @@ class Run:
             if self._painter is None:
                 from pipeline.outputs.images import Painter
 
-                self._painter = Painter().__enter__()
+                self._painter = Painter(tmp_dir=self.scratch).__enter__()
             return self._painter
 
     def close_painter(self) -> None:
         with self._painter_guard:
             if self._painter is not None:
                 painter, self._painter = self._painter, None
-                painter.__exit__(None, None, None)
+                try:
+                    painter.__exit__(None, None, None)
+                except Exception as error:  # noqa: BLE001 - the images are drawn; a stuck Chromium must not fail the run
+                    self.log(f"warning: Chromium did not close cleanly ({type(error).__name__}: {error})")
 
     @property
     def final(self) -> Path:
