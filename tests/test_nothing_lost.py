@@ -279,7 +279,10 @@ def test_a_killed_runs_temporary_files_are_in_one_folder_that_the_next_run_remov
         for line in run.stderr:
             if "running" in line:
                 break
-        time.sleep(2.5)  # the kernel started, its files written
+        deadline = time.monotonic() + 60  # the kernel started, its files written (however loaded the machine)
+        while not any(temp.rglob("kernel.json")) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        time.sleep(0.5)
         os.killpg(run.pid, signal.SIGKILL)
         run.wait(timeout=30)
         left = sorted(p.name for p in temp.iterdir())

@@ -21,8 +21,10 @@ import re
 import threading
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import plotly.graph_objects as go
+if TYPE_CHECKING:  # plotly is imported where images are drawn, not by the run's modules naming this one
+    import plotly.graph_objects as go
 
 
 class _DropIgnoredDevToolsMessage(logging.Filter):
