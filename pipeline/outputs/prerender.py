@@ -183,20 +183,12 @@ def keep_profile(markdown: str, profile: str) -> str:
     their fences, the others go with everything in them (`.content-visible` or `.content-hidden`,
     `when-profile` or `unless-profile`, one profile or several separated by commas). Other divs and
     code blocks (and anything in them that looks like a fence) are left as they are."""
-    out, stack, code = [], [], None  # stack: per open div, "keep" (ordinary), "unwrap" or "drop"
-    for line in markdown.split("\n"):
+    out, stack = [], []  # stack: per open div, "keep" (ordinary), "unwrap" or "drop"
+    for line, in_code in _lines(markdown):
         dropping = "drop" in stack
-        if code:  # inside a code or raw block: only its closing fence matters
-            closing = line.rstrip()
-            if len(closing) >= len(code) and set(closing) == {code[0]}:  # as long as the opening, or longer
-                code = None
-            if not dropping:
-                out.append(line)
-            continue
-        fence = CODE_FENCE.match(line)
         found = PROFILE_BLOCK.match(line)
-        if fence:
-            code = fence.group(1)
+        if in_code:
+            pass  # a line of a code or raw block: kept or dropped with the div around it
         elif found:
             _, kind, condition, names = found.groups()
             listed = profile in {name.strip() for name in names.split(",")}
@@ -213,28 +205,29 @@ def keep_profile(markdown: str, profile: str) -> str:
     if any(kind != "keep" for kind in stack):
         raise PrerenderFailed("a `::: {.content-visible when-profile=...}` block is never closed (:::)")
     result = "\n".join(out)
-    left = re.search(r"^.*(when|unless)-profile.*$", _outside_code(result), flags=re.M)
+    outside_code = "\n".join(line for line, in_code in _lines(result) if not in_code)
+    left = re.search(r"^.*(when|unless)-profile.*$", outside_code, flags=re.M)
     if left:
         raise PrerenderFailed(f"a profile block written in a way this tool does not read: {left.group(0).strip()!r} "
                               '(write ::: {.content-visible when-profile="ru"} on a line of its own)')
     return result
 
 
-def _outside_code(markdown: str) -> str:
-    """The Markdown without its code and raw blocks."""
-    kept, code = [], None
+def _lines(markdown: str):
+    """Each line of the Markdown, and whether it belongs to a code or raw block (fences included):
+    inside one, only its closing fence (as long as the opening, or longer) matters."""
+    code = None
     for line in markdown.split("\n"):
         if code:
             closing = line.rstrip()
             if len(closing) >= len(code) and set(closing) == {code[0]}:
                 code = None
+            yield line, True
             continue
         fence = CODE_FENCE.match(line)
         if fence:
             code = fence.group(1)
-            continue
-        kept.append(line)
-    return "\n".join(kept)
+        yield line, bool(fence)
 
 
 def write_if_changed(path: Path, data: bytes) -> bool:

@@ -289,11 +289,8 @@ def reuse(record: Record, run: Run, force: bool) -> bool:
     recorded, stamps = last.get("outputs", {}), last.get("output_stamps", {})
     for relative in prior.get("outputs", []):
         source = run.final / relative
-        if not source.exists():
-            record.reason = f"outputs of the last run missing or altered ({relative})"
-            return False
         # a file with the size and modification time the record saw is not read again (as git does)
-        if stamps.get(relative) != _stamp(source) and sha256(source) != recorded.get(relative):
+        if not source.exists() or (stamps.get(relative) != _stamp(source) and sha256(source) != recorded.get(relative)):
             record.reason = f"outputs of the last run missing or altered ({relative})"
             return False
     for relative in prior["outputs"]:
