@@ -111,6 +111,18 @@ def test_physical_attack_likeliest_and_a_tie_named_as_one():
     assert case == "tie" and "reputational and information" in text and "technical" in text
 
 
+def test_attack_kinds_whose_shares_read_the_same_are_a_tie():
+    """89 of 121 (73.55%) and 92 of 125 (73.60%) both read 73,6%: neither is called the likelier
+    (found on a synthetic period)."""
+    tables = security_shares(3, 1, 0)
+    frame = tables["survey_security_shares"]
+    for kind, count, base in (("reputational", 89, 121), ("information", 86, 123), ("technical", 92, 125), ("physical", 89, 127)):
+        row = (frame["item"] == f"likelihood_{kind}") & (frame["group"] == "all")
+        frame.loc[row, ["count", "base"]] = [count, base]
+    case, text = case_and_sentence(tables, "security.likeliest_attack")
+    assert case == "tie" and "репутационную и техническую атаки" in text and "(73,6%)" in text
+
+
 def threat_stats(individuals: float, organizations: float) -> dict[str, pd.DataFrame]:
     return {"survey_security_stats": pd.DataFrame({"item": ["threats"] * 2, "group": ["individuals", "organizations"],
                                                    "mean": [individuals, organizations]})}

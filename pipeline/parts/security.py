@@ -108,8 +108,10 @@ LIKELIHOOD = {"reputational": ("репутационную", "reputational"), "i
 
 @claim("security.likeliest_attack", "survey_security_shares", cases=(*LIKELIHOOD, "tie"))
 def _likeliest_attack(tables: Tables) -> Claim:
-    """Which kind of attack respondents most often think possible (a tie is said as one)."""
-    shares = {kind: share(tables, "all", f"likelihood_{kind}", "possible")[0] for kind in LIKELIHOOD}
+    """Which kind of attack respondents most often think possible (a tie is said as one). Shares are
+    compared as the text shows them, to a tenth of a percent: 73.55% and 73.60% both read "73,6%",
+    and the sentence must not call one of them the more frequent."""
+    shares = {kind: round(share(tables, "all", f"likelihood_{kind}", "possible")[0], 1) for kind in LIKELIHOOD}
     top, least = max(shares.values()), min(shares.values())
     likeliest = [kind for kind in LIKELIHOOD if shares[kind] == top]
     least_kind = next(kind for kind in LIKELIHOOD if shares[kind] == least)
