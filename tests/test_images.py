@@ -93,3 +93,14 @@ def test_one_painter_serves_several_threads(tmp_path):
         for job in jobs:
             job.result()
     assert all((tmp_path / f"{n}.png").read_bytes()[:4] == b"\x89PNG" for n in range(4))
+
+
+@pytest.mark.e2e  # Chromium
+def test_a_chromium_that_exits_as_it_starts_as_one_process_is_started_as_usual(tmp_path, monkeypatch):
+    """Seen on a loaded machine: "The browser seemed to close immediately after starting"."""
+    from choreographer.browsers.chromium import Chromium
+
+    usual = Chromium.get_cli
+    monkeypatch.setattr(Chromium, "get_cli", lambda self: usual(self) if type(self) is Chromium else ["/bin/false"])
+    images.draw([images.Image(bars([1, 2], "x"), tmp_path / "drawn.png", 420, 300)])
+    assert (tmp_path / "drawn.png").read_bytes()[:4] == b"\x89PNG"

@@ -113,14 +113,18 @@ class Painter:
             def get_cli(self):
                 return [*super().get_cli(), "--single-process", "--no-zygote"]
 
-        browser = OnePage(n=1, page_generator=kaleido.PageGenerator(mathjax=False), browser_cls=OneProcess,
-                          **({"tmp_dir": str(self._tmp_dir)} if self._tmp_dir else {}))
-        try:
-            await browser.open()
-        except BaseException:
-            await browser.close()  # a Chromium that started but did not answer: not left running
-            raise
-        return browser
+        # Chromium as one process now and then exits as it starts ("The browser seemed to close
+        # immediately after starting", on a loaded machine): then its usual processes, once
+        for browser_cls in (OneProcess, Chromium):
+            browser = OnePage(n=1, page_generator=kaleido.PageGenerator(mathjax=False), browser_cls=browser_cls,
+                              **({"tmp_dir": str(self._tmp_dir)} if self._tmp_dir else {}))
+            try:
+                await browser.open()
+                return browser
+            except Exception:
+                await _close_quietly(browser)  # a Chromium that started but did not answer: not left running
+                if browser_cls is Chromium:
+                    raise
 
     def draw(self, images: list[Image]) -> None:
         if not images:
@@ -142,6 +146,13 @@ class Painter:
             self._loop.call_soon_threadsafe(self._loop.stop)
             self._thread.join()
             self._loop.close()
+
+
+async def _close_quietly(browser) -> None:
+    try:
+        await browser.close()
+    except Exception:  # noqa: BLE001 - already failing: the error to report is the first one
+        pass
 
 
 def draw_figure_files(folder: Path, default_size: tuple[int, int] = (700, 500), painter: Painter | None = None,
