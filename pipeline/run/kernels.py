@@ -60,4 +60,7 @@ def execute_notebook(notebook: Path, output: Path, parameters: dict, progress: b
         # saved once at the end (or at the failing cell), not after every cell: the executed
         # notebooks embed plotly.js (~5 MB each) and per-cell saves cost seconds per notebook
         request_save_on_cell_execute=False,
+        # one stream output per cell and stream: two prints may reach papermill as one message or as
+        # two, by the machine's load, and the executed notebook must not depend on that
+        coalesce_streams=True,
     )
