@@ -23,7 +23,7 @@ from pathlib import Path
 
 from pipeline import paths
 from pipeline.data.periods import Period
-from pipeline.outputs.render import RenderFailed, document_name, find_quarto, prepare_project
+from pipeline.outputs.render import RenderFailed, document_name, find_quarto, prepare_project, seed_quarto_cache
 
 
 def sources(source: Path) -> dict[str, tuple[int, int]]:
@@ -75,6 +75,7 @@ def run_preview(period: Period, folder: Path, project: Path, lang: str, port: in
     project.mkdir(parents=True, exist_ok=True)
     preview = Preview(period, folder, project, lang, source)
     preview.refresh(log)
+    seed_quarto_cache(project)  # the first page sooner
     quarto = subprocess.Popen(preview_command(lang, port, open_browser), cwd=project)
     page = Path(document_name(lang)).with_suffix(".html").as_posix()
     log(f"preview of the {lang} edition: http://localhost:{port}/{page} (Ctrl+C to stop)")

@@ -14,6 +14,9 @@ project in a temporary folder, so renders never write into report/ and several p
 at once. The editions' profiles (_quarto-ru.yml, _quarto-en.yml) are applied per document: their
 settings go into each edition's front matter and their `when-profile` blocks are decided before
 Quarto sees them (pipeline.outputs.prerender.keep_profile), the same pages as `--profile`.
+Quarto starts before the editions' Markdown is written and waits for it in a pre-render script
+(its start overlaps the bulletin's Python), and its project cache (the page styles' Sass variables)
+is kept between renders in ~/.cache/kz-hrd-bulletin/ (XDG_CACHE_HOME): deleting it costs a second.
 """
 from __future__ import annotations
 
@@ -52,6 +55,50 @@ def find_quarto() -> Path:
                        "`quarto`), or run `make quarto` to build it offline from ../shared/quarto-kit; or set QUARTO_PATH.")
 
 
+def quarto_cache_folder() -> Path:
+    """Where Quarto's project cache is kept between renders: the working copies are fresh folders,
+    and without it each HTML render parses Bootstrap's Sass again for its variables (about a second;
+    Quarto memoizes that in <project>/.quarto/project-cache, keyed by the Sass's content and checked
+    against its own version). Outside the data: it holds Quarto's computed styles, nothing of a period."""
+    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    return base / "kz-hrd-bulletin" / "quarto-project-cache"
+
+
+def _cache_entries(folder: Path) -> set[str]:
+    return {p.name for p in folder.iterdir() if p.is_file() and p.name != "deno-kv-file"} if folder.is_dir() else set()
+
+
+def seed_quarto_cache(project: Path) -> None:
+    """Give a working copy the project cache kept by earlier renders (if any)."""
+    kept = quarto_cache_folder()
+    if _cache_entries(kept):
+        with contextlib.suppress(OSError):  # a cache: without it Quarto computes what it needs
+            shutil.copytree(kept, project / ".quarto" / "project-cache", dirs_exist_ok=True)
+
+
+def keep_quarto_cache(project: Path) -> None:
+    """After a good render: keep its project cache if it learnt something the kept one lacks. The new
+    copy is moved in by renames, so a render running beside this one reads a whole cache or none."""
+    cache, kept = project / ".quarto" / "project-cache", quarto_cache_folder()
+    if not _cache_entries(cache) - _cache_entries(kept):
+        return
+    fresh = None
+    try:
+        kept.parent.mkdir(parents=True, exist_ok=True)
+        fresh = Path(tempfile.mkdtemp(prefix=".new-", dir=kept.parent))
+        shutil.copytree(cache, fresh, dirs_exist_ok=True)
+        old = kept.with_name(f".old{fresh.name}")
+        with contextlib.suppress(FileNotFoundError):
+            kept.rename(old)
+        fresh.rename(kept)
+        shutil.rmtree(old, ignore_errors=True)
+    except OSError:
+        pass  # a cache: the next render computes what it lacks
+    finally:
+        if fresh and fresh.exists():
+            shutil.rmtree(fresh, ignore_errors=True)
+
+
 def _month(day, lang: str) -> str:
     return f"{MONTHS[lang][day.month - 1]} {day.year}"
 
@@ -75,22 +122,50 @@ def prepare_project(project: Path, period: Period, folder: Path, langs: list[str
     Files are updated in place, only when changed, and Quarto's outputs in project/ are left alone:
     `hrd-bulletin preview` calls this after every edit while Quarto may be rendering. Returns, by
     language, the HTML blocks deferred until Quarto has written the page (html: see report.Edition)."""
+    source = source or paths.REPO_ROOT
+    metadata = _prepared(fmt, write_working_copy, project, period, langs, source)
+    return _prepared(fmt, write_editions, project, period, folder, langs, fmt, html, source, painter, metadata)
+
+
+def _prepared(fmt: str, step, *args, **kwargs):
+    """step(*args, **kwargs), an editor's typo in the configuration (or a file gone while copied)
+    told as a failed render of the format's editions, not a traceback."""
     import yaml
 
-    source = source or paths.REPO_ROOT
     try:
-        return _prepare(project, period, folder, langs, fmt, html, source, painter)
-    except (yaml.YAMLError, OSError) as error:  # an editor's typo in the configuration, a file gone while copied
+        return step(*args, **kwargs)
+    except (yaml.YAMLError, OSError) as error:
         raise RenderFailed(f"the {fmt} edition(s) could not be prepared: {type(error).__name__}: {error}") from error
 
 
-def _prepare(project: Path, period: Period, folder: Path, langs: list[str], fmt: str, html: str, source: Path,
-             painter) -> dict[str, dict[str, str]]:
+# Quarto's start (about a second) need not wait for the editions' Python: a render's working copy
+# gets a pre-render script that holds Quarto until the editions are written (EDITIONS_READY), or
+# until the process that started Quarto, or Quarto itself, is gone (a failed or killed render
+# leaves nothing waiting).
+EDITIONS_READY = ".editions-written"
+AWAIT_EDITIONS = ".await-editions.sh"
+AWAIT_SCRIPT = f"""#!/bin/sh
+# Quarto started while pipeline/outputs/render.py still writes the editions' Markdown: wait for it.
+while [ ! -e {EDITIONS_READY} ]; do
+  kill -0 "$HRD_BULLETIN_PID" 2>/dev/null && kill -0 "$PPID" 2>/dev/null || exit 1
+  sleep 0.02
+done
+"""
+
+
+def write_working_copy(project: Path, period: Period, langs: list[str], source: Path,
+                       await_editions: bool = False) -> dict[str, dict]:
+    """The working copy's configuration and the report's styles and includes (and, with
+    await_editions, the pre-render script that holds Quarto until write_editions is done, and each
+    edition's front matter as a stand-in document). Returns each language's front matter."""
     import yaml
 
     config = yaml.safe_load((source / "_quarto.yml").read_text(encoding="utf-8")) or {}
     config.pop("profile", None)
     config.setdefault("project", {})["render"] = [document_name(lang) for lang in langs]
+    if await_editions:
+        theirs = config["project"].get("pre-render") or []
+        config["project"]["pre-render"] = [f"./{AWAIT_EDITIONS}", *([theirs] if isinstance(theirs, str) else theirs)]
     project.mkdir(parents=True, exist_ok=True)
     write_if_changed(project / "_quarto.yml", ("# a working copy of the project, written by pipeline/outputs/render.py\n"
                                                + yaml.safe_dump(config, allow_unicode=True, sort_keys=False)).encode())
@@ -98,16 +173,31 @@ def _prepare(project: Path, period: Period, folder: Path, langs: list[str], fmt:
         target = project / path.relative_to(source)
         target.parent.mkdir(parents=True, exist_ok=True)
         write_if_changed(target, path.read_bytes())
-    blocks = {}
+    metadata = {}
     for lang in langs:
         profile = source / f"_quarto-{lang}.yml"
-        meta = {**(yaml.safe_load(profile.read_text(encoding="utf-8")) or {} if profile.exists() else {}),
-                **title_metadata(period, lang)}
+        metadata[lang] = {**(yaml.safe_load(profile.read_text(encoding="utf-8")) or {} if profile.exists() else {}),
+                          **title_metadata(period, lang)}
+        if await_editions:
+            stand_in = "---\n" + yaml.safe_dump(metadata[lang], allow_unicode=True, sort_keys=False) + "---\n"
+            (project / document_name(lang)).write_text(stand_in, encoding="utf-8")
+    if await_editions:
+        script = project / AWAIT_EDITIONS
+        script.write_text(AWAIT_SCRIPT, encoding="utf-8")
+        script.chmod(0o755)
+    return metadata
+
+
+def write_editions(project: Path, period: Period, folder: Path, langs: list[str], fmt: str, html: str, source: Path,
+                   painter, metadata: dict[str, dict]) -> dict[str, dict[str, str]]:
+    """Each edition's Markdown (the bulletin's Python evaluated here) into the working copy."""
+    blocks = {}
+    for lang in langs:
         try:
             blocks[lang] = prerender_edition(
                 source / "report" / "bulletin.qmd", project / document_name(lang),
                 {"period": period.id, "data_root": str(period.data_root), "tables_dir": str(folder), "lang": lang, "fmt": fmt},
-                meta, html, painter, root=source, profile=lang)
+                metadata[lang], html, painter, root=source, profile=lang)
         except PrerenderFailed as error:
             raise RenderFailed(f"the {lang} {fmt} edition: {error}") from error
     return blocks
@@ -121,34 +211,42 @@ def document_name(lang: str) -> str:
 def render(period: Period, folder: Path, editions=EDITIONS, log=print, scratch: Path | None = None,
            target: Path | None = None, painter: images.Painter | None = None, release_painter=None) -> list[Path]:
     """Render the editions into target (default folder/bulletin/) from the tables, maps and run
-    record in folder: one Quarto process per format, both at once (two cores), the PDFs' first:
-    their Python (and one Chromium for their images, closed before the HTML editions) runs first,
-    then the HTML editions' Python while Quarto renders the PDFs. Quarto's working copies and
-    temporary files go into scratch (the run's temporary folder, pipeline.scratch), so a killed
-    render leaves nothing elsewhere. painter: an open Chromium for the PDFs' images (a run's, with
-    release_painter to close it once they are drawn); else one of its own."""
+    record in folder: one Quarto process per format, both started at once (Quarto's start, about a
+    second, overlaps the editions' Python: each waits in a pre-render script until its editions'
+    Markdown is written). The PDFs' Python (and one Chromium for their images, closed before the
+    HTML editions' Python) runs first, then the HTML editions', while Quarto renders the PDFs.
+    Quarto's working copies and temporary files go into scratch (the run's temporary folder,
+    pipeline.scratch), so a killed render leaves nothing elsewhere. painter: an open Chromium for
+    the PDFs' images (a run's, with release_painter to close it once they are drawn); else one of
+    its own."""
     quarto = find_quarto()
     target = target or folder / "bulletin"
     target.mkdir(parents=True, exist_ok=True)
     env = scratch_environment(scratch) if scratch else dict(os.environ)
     batches: list[_Batch] = []
     written: list[Path] = []
+    env["HRD_BULLETIN_PID"] = str(os.getpid())  # the Quartos wait for this process's editions (AWAIT_SCRIPT)
     try:
-        for fmt in ("pdf", "html"):
+        for fmt in ("pdf", "html"):  # each format's Quarto starts now, and waits for its editions' Markdown
             langs = [lang for lang, f in editions if f == fmt]
             if not langs:
                 continue
             work = tempfile.TemporaryDirectory(prefix=f"bulletin-{fmt}-", dir=scratch)
             batch = _Batch(fmt, langs, work, Path(work.name), time.perf_counter())
             batches.append(batch)
-            own = images.Painter() if fmt == "pdf" and painter is None else contextlib.nullcontext(painter)
+            batch.metadata = _prepared(fmt, write_working_copy, batch.project, period, langs, paths.REPO_ROOT,
+                                       await_editions=True)
+            batch.start(quarto, env)
+        for batch in batches:
+            own = images.Painter() if batch.fmt == "pdf" and painter is None else contextlib.nullcontext(painter)
             with own as drawing:
-                batch.deferred = prepare_project(batch.project, period, folder, langs, fmt,
-                                                 painter=drawing if fmt == "pdf" else None)
-            if fmt == "pdf" and release_painter:
+                batch.deferred = _prepared(batch.fmt, write_editions, batch.project, period, folder, batch.langs,
+                                           batch.fmt, "deferred", paths.REPO_ROOT,
+                                           drawing if batch.fmt == "pdf" else None, batch.metadata)
+            if batch.fmt == "pdf" and release_painter:
                 release_painter()  # Chromium's memory back before the Quartos run
             batch.evaluated = time.perf_counter()
-            batch.start(quarto, env)
+            batch.release()
         for batch in batches:
             written += _finish(batch, target, log)
     finally:
@@ -164,6 +262,7 @@ class _Batch:
     def __init__(self, fmt: str, langs: list[str], work: tempfile.TemporaryDirectory, project: Path, began: float):
         self.fmt, self.langs, self.work, self.project, self.began = fmt, langs, work, project, began
         self.deferred: dict[str, dict[str, str]] = {}
+        self.metadata: dict[str, dict] = {}
         self.evaluated = began
         self.process: subprocess.Popen | None = None
         self.output = None
@@ -172,9 +271,14 @@ class _Batch:
         command = [str(quarto), "render", "--to", QUARTO_TARGET[self.fmt],
                    # the page's scripts and styles are put into it by pipeline.outputs.embed: faster than Quarto
                    *(["-M", "embed-resources:false"] if self.fmt == "html" else [])]
+        seed_quarto_cache(self.project)
         self.output = open(self.project / "quarto.log", "w+", encoding="utf-8")  # Quarto's log, read on failure
         self.process = subprocess.Popen(command, cwd=self.project, env=env, stdout=self.output,
                                         stderr=subprocess.STDOUT, text=True)
+
+    def release(self) -> None:
+        """The editions' Markdown is written: Quarto, waiting in its pre-render script, goes on."""
+        (self.project / EDITIONS_READY).touch()
 
     def stop(self) -> None:
         if self.process and self.process.poll() is None:
@@ -196,6 +300,7 @@ def _finish(batch: _Batch, target: Path, log) -> list[Path]:
                 batch.output.seek(0)
                 tail = "\n".join(batch.output.read().strip().splitlines()[-25:])
             raise RenderFailed(f"quarto render of the {editions} edition(s) failed (exit {code}):\n{tail}")
+        keep_quarto_cache(batch.project)
         finals = []
         for lang in batch.langs:
             produced = (batch.project / document_name(lang)).with_suffix(".html" if batch.fmt == "html" else ".pdf")
