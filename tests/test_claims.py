@@ -123,6 +123,19 @@ def test_attack_kinds_whose_shares_read_the_same_are_a_tie():
     assert case == "tie" and "репутационную и техническую атаки" in text and "(73,6%)" in text
 
 
+def test_kinds_tied_as_least_likely_are_named_together_and_all_alike_is_said_so():
+    likely = {"reputational": 9, "information": 2, "technical": 2, "physical": 5}
+    case, text = case_and_sentence(security_shares(3, 1, 0, likely), "security.likeliest_attack")
+    assert case == "reputational" and text.endswith("реже всего — в равной мере — информационную и техническую (10,0%).")
+    case, text = case_and_sentence(security_shares(3, 1, 0, likely), "security.likeliest_attack", "en")
+    assert text.endswith("information and technical ones equally least often (10.0%).")
+    likely = {"reputational": 9, "information": 2, "technical": 3, "physical": 5}  # one least: its article agrees
+    assert case_and_sentence(security_shares(3, 1, 0, likely), "security.likeliest_attack", "en")[1].endswith(
+        "an information one least often (10.0%).")
+    case, text = case_and_sentence(security_shares(3, 1, 0, dict.fromkeys(likely, 7)), "security.likeliest_attack")
+    assert case == "all_equal" and text == "Все четыре вида атак респонденты считают возможными одинаково часто (35,0%)."
+
+
 def threat_stats(individuals: float, organizations: float) -> dict[str, pd.DataFrame]:
     return {"survey_security_stats": pd.DataFrame({"item": ["threats"] * 2, "group": ["individuals", "organizations"],
                                                    "mean": [individuals, organizations]})}

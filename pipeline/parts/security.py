@@ -106,17 +106,24 @@ LIKELIHOOD = {"reputational": ("репутационную", "reputational"), "i
               "technical": ("техническую", "technical"), "physical": ("физическую", "physical")}
 
 
-@claim("security.likeliest_attack", "survey_security_shares", cases=(*LIKELIHOOD, "tie"))
+@claim("security.likeliest_attack", "survey_security_shares", cases=(*LIKELIHOOD, "tie", "all_equal"))
 def _likeliest_attack(tables: Tables) -> Claim:
-    """Which kind of attack respondents most often think possible (a tie is said as one). Shares are
-    compared as the text shows them, to a tenth of a percent: 73.55% and 73.60% both read "73,6%",
-    and the sentence must not call one of them the more frequent."""
+    """Which kind of attack respondents most often think possible, and which least often (kinds tied
+    at either end are named together; all four alike is said so). Shares are compared as the text
+    shows them, to a tenth of a percent: 73.55% and 73.60% both read "73,6%", and the sentence must
+    not call one of them the more frequent."""
     shares = {kind: round(share(tables, "all", f"likelihood_{kind}", "possible")[0], 1) for kind in LIKELIHOOD}
     top, least = max(shares.values()), min(shares.values())
     likeliest = [kind for kind in LIKELIHOOD if shares[kind] == top]
-    least_kind = next(kind for kind in LIKELIHOOD if shares[kind] == least)
-    case = likeliest[0] if len(likeliest) == 1 else "tie"
+    least_likely = [kind for kind in LIKELIHOOD if shares[kind] == least]
+    case = "all_equal" if top == least else likeliest[0] if len(likeliest) == 1 else "tie"
     kinds = {lang: joined([LIKELIHOOD[kind][i] for kind in likeliest], lang) for i, lang in enumerate(("ru", "en"))}
+    if len(least_likely) == 1:
+        english = LIKELIHOOD[least_likely[0]][1]
+        least_said = {"ru": LIKELIHOOD[least_likely[0]][0], "en": f"{'an' if english[0] in 'aeiou' else 'a'} {english} one"}
+    else:
+        least_said = {"ru": "в равной мере — " + joined([LIKELIHOOD[kind][0] for kind in least_likely], "ru"),
+                      "en": joined([LIKELIHOOD[kind][1] for kind in least_likely], "en") + " ones equally"}
     return Claim("security.likeliest_attack", case, {"share_pct": top, "least_pct": least, "kinds": kinds,
-                                                     "least": dict(zip(("ru", "en"), LIKELIHOOD[least_kind]))},
+                                                     "least": least_said},
                  "; ".join(f"{k} {v:.1f}%" for k, v in shares.items()))
