@@ -211,11 +211,11 @@ def document_name(lang: str) -> str:
 def render(period: Period, folder: Path, editions=EDITIONS, log=print, scratch: Path | None = None,
            target: Path | None = None, painter: images.Painter | None = None, release_painter=None) -> list[Path]:
     """Render the editions into target (default folder/bulletin/) from the tables, maps and run
-    record in folder: one Quarto process per format, both started at once (Quarto's start, about a
-    second, overlaps the editions' Python: each waits in a pre-render script until its editions'
-    Markdown is written). The PDFs' Python (and one Chromium for their images, closed before the
-    HTML editions' Python) runs first, then the HTML editions', while Quarto renders the PDFs.
-    Quarto's working copies and temporary files go into scratch (the run's temporary folder,
+    record in folder: one Quarto process per format, the PDFs' first. Each Quarto starts before its
+    editions' Python and waits in a pre-render script until their Markdown is written (its start,
+    about a second, overlaps the Python); the PDFs' Python (and one Chromium for their images,
+    closed before the HTML editions') runs first, then the HTML editions' while Quarto renders the
+    PDFs. Quarto's working copies and temporary files go into scratch (the run's temporary folder,
     pipeline.scratch), so a killed render leaves nothing elsewhere. painter: an open Chromium for
     the PDFs' images (a run's, with release_painter to close it once they are drawn); else one of
     its own."""
@@ -227,24 +227,24 @@ def render(period: Period, folder: Path, editions=EDITIONS, log=print, scratch: 
     written: list[Path] = []
     env["HRD_BULLETIN_PID"] = str(os.getpid())  # the Quartos wait for this process's editions (AWAIT_SCRIPT)
     try:
-        for fmt in ("pdf", "html"):  # each format's Quarto starts now, and waits for its editions' Markdown
+        for fmt in ("pdf", "html"):
             langs = [lang for lang, f in editions if f == fmt]
             if not langs:
                 continue
             work = tempfile.TemporaryDirectory(prefix=f"bulletin-{fmt}-", dir=scratch)
             batch = _Batch(fmt, langs, work, Path(work.name), time.perf_counter())
             batches.append(batch)
-            batch.metadata = _prepared(fmt, write_working_copy, batch.project, period, langs, paths.REPO_ROOT,
-                                       await_editions=True)
+            # Quarto starts first and waits for the editions' Markdown; the HTML's Quarto only once
+            # the PDFs' Chromium is closed (a waiting Quarto holds ~175 MB)
+            metadata = _prepared(fmt, write_working_copy, batch.project, period, langs, paths.REPO_ROOT,
+                                 await_editions=True)
             batch.start(quarto, env)
-        for batch in batches:
-            own = images.Painter() if batch.fmt == "pdf" and painter is None else contextlib.nullcontext(painter)
+            own = images.Painter() if fmt == "pdf" and painter is None else contextlib.nullcontext(painter)
             with own as drawing:
-                batch.deferred = _prepared(batch.fmt, write_editions, batch.project, period, folder, batch.langs,
-                                           batch.fmt, "deferred", paths.REPO_ROOT,
-                                           drawing if batch.fmt == "pdf" else None, batch.metadata)
-            if batch.fmt == "pdf" and release_painter:
-                release_painter()  # Chromium's memory back before the Quartos run
+                batch.deferred = _prepared(fmt, write_editions, batch.project, period, folder, langs, fmt, "deferred",
+                                           paths.REPO_ROOT, drawing if fmt == "pdf" else None, metadata)
+            if fmt == "pdf" and release_painter:
+                release_painter()  # Chromium's memory back before the Quartos render
             batch.evaluated = time.perf_counter()
             batch.release()
         for batch in batches:
@@ -262,7 +262,6 @@ class _Batch:
     def __init__(self, fmt: str, langs: list[str], work: tempfile.TemporaryDirectory, project: Path, began: float):
         self.fmt, self.langs, self.work, self.project, self.began = fmt, langs, work, project, began
         self.deferred: dict[str, dict[str, str]] = {}
-        self.metadata: dict[str, dict] = {}
         self.evaluated = began
         self.process: subprocess.Popen | None = None
         self.output = None
@@ -320,5 +319,5 @@ def _finish(batch: _Batch, target: Path, log) -> list[Path]:
     for final in finals:
         log(f"      bulletin {final.name}: {final.stat().st_size // 1024} KB")
     log(f"      bulletin {editions}: ready {time.perf_counter() - batch.began:.1f} s after their start "
-        f"(Python {batch.evaluated - batch.began:.1f} s, then Quarto)")
+        f"(Python {batch.evaluated - batch.began:.1f} s, Quarto starting beside it)")
     return finals
