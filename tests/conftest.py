@@ -5,6 +5,7 @@ The data under test is bulletin No. 5's reconstructed microdata: codes only, no 
 """
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -27,6 +28,20 @@ def copy_reference(target: Path) -> Path:
     shutil.copytree(paths.REPO_ROOT / "data" / "raw" / "reference", target / "raw" / "reference")
     (target / "processed").mkdir()
     return target
+
+
+@pytest.fixture(scope="session", autouse=True)
+def bulletin_cache(tmp_path_factory):
+    """The tests' renders keep Quarto's project cache in a folder of the session's, empty at its
+    start: what they see does not depend on this machine's earlier renders."""
+    folder = tmp_path_factory.mktemp("bulletin-cache")
+    before = os.environ.get("HRD_BULLETIN_CACHE")
+    os.environ["HRD_BULLETIN_CACHE"] = str(folder)
+    yield folder
+    if before is None:
+        os.environ.pop("HRD_BULLETIN_CACHE", None)
+    else:
+        os.environ["HRD_BULLETIN_CACHE"] = before
 
 
 @pytest.fixture

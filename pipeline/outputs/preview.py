@@ -75,7 +75,7 @@ def run_preview(period: Period, folder: Path, project: Path, lang: str, port: in
     project.mkdir(parents=True, exist_ok=True)
     preview = Preview(period, folder, project, lang, source)
     preview.refresh(log)
-    seed_quarto_cache(project)  # the first page sooner
+    seed_quarto_cache(project)  # the first page sooner (a folder of an earlier preview keeps its own)
     quarto = subprocess.Popen(preview_command(lang, port, open_browser), cwd=project)
     page = Path(document_name(lang)).with_suffix(".html").as_posix()
     log(f"preview of the {lang} edition: http://localhost:{port}/{page} (Ctrl+C to stop)")

@@ -16,13 +16,16 @@ settings go into each edition's front matter and their `when-profile` blocks are
 Quarto sees them (pipeline.outputs.prerender.keep_profile), the same pages as `--profile`.
 Quarto starts before the editions' Markdown is written and waits for it in a pre-render script
 (its start overlaps the bulletin's Python), and its project cache (the page styles' Sass variables)
-is kept between renders in ~/.cache/kz-hrd-bulletin/ (XDG_CACHE_HOME): deleting it costs a second.
+is kept between renders in ~/.cache/kz-hrd-bulletin/ (XDG_CACHE_HOME, or HRD_BULLETIN_CACHE):
+deleting it costs a second.
 """
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import shutil
+import signal
 import subprocess
 import tempfile
 import time
@@ -55,44 +58,62 @@ def find_quarto() -> Path:
                        "`quarto`), or run `make quarto` to build it offline from ../shared/quarto-kit; or set QUARTO_PATH.")
 
 
-def quarto_cache_folder() -> Path:
+def quarto_cache_folder(quarto: Path | None = None) -> Path:
     """Where Quarto's project cache is kept between renders: the working copies are fresh folders,
     and without it each HTML render parses Bootstrap's Sass again for its variables (about a second;
-    Quarto memoizes that in <project>/.quarto/project-cache, keyed by the Sass's content and checked
-    against its own version). Outside the data: it holds Quarto's computed styles, nothing of a period."""
-    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    return base / "kz-hrd-bulletin" / "quarto-project-cache"
+    Quarto memoizes that in <project>/.quarto/project-cache, keyed by the Sass's content). One
+    folder per Quarto (its path and build): what one Quarto computed is never served to another.
+    Outside the data: it holds Quarto's computed styles, nothing of a period. Grows only when the
+    page's styles change; safe to delete."""
+    quarto = (quarto or find_quarto()).resolve()
+    try:
+        built = quarto.stat()
+        which = hashlib.sha256(f"{quarto}|{built.st_size}|{built.st_mtime_ns}".encode()).hexdigest()[:12]
+    except OSError:
+        which = "unknown"
+    base = Path(os.environ.get("HRD_BULLETIN_CACHE") or
+                Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "kz-hrd-bulletin")
+    return base / f"quarto-project-cache-{which}"
 
 
 def _cache_entries(folder: Path) -> set[str]:
-    return {p.name for p in folder.iterdir() if p.is_file() and p.name != "deno-kv-file"} if folder.is_dir() else set()
+    try:  # another render may be moving the kept cache this very moment: then it is none
+        return {p.name for p in folder.iterdir() if p.is_file() and p.name != "deno-kv-file"}
+    except OSError:
+        return set()
 
 
-def seed_quarto_cache(project: Path) -> None:
-    """Give a working copy the project cache kept by earlier renders (if any)."""
-    kept = quarto_cache_folder()
-    if _cache_entries(kept):
-        with contextlib.suppress(OSError):  # a cache: without it Quarto computes what it needs
-            shutil.copytree(kept, project / ".quarto" / "project-cache", dirs_exist_ok=True)
+def seed_quarto_cache(project: Path, quarto: Path | None = None) -> None:
+    """Give a working copy the project cache kept by earlier renders, if it has none of its own (a
+    preview's folder keeps its cache, maybe open in a Quarto still running)."""
+    kept, cache = quarto_cache_folder(quarto), project / ".quarto" / "project-cache"
+    if cache.exists() or not _cache_entries(kept):
+        return
+    with contextlib.suppress(OSError, shutil.Error):  # a cache: without it Quarto computes what it needs
+        shutil.copytree(kept, cache)
 
 
-def keep_quarto_cache(project: Path) -> None:
+def keep_quarto_cache(project: Path, quarto: Path | None = None) -> None:
     """After a good render: keep its project cache if it learnt something the kept one lacks. The new
-    copy is moved in by renames, so a render running beside this one reads a whole cache or none."""
-    cache, kept = project / ".quarto" / "project-cache", quarto_cache_folder()
+    copy is moved in by renames, so a render running beside this one reads a whole cache or none;
+    copies left half-moved by a killed render are removed by the next one."""
+    cache, kept = project / ".quarto" / "project-cache", quarto_cache_folder(quarto)
     if not _cache_entries(cache) - _cache_entries(kept):
         return
     fresh = None
     try:
         kept.parent.mkdir(parents=True, exist_ok=True)
-        fresh = Path(tempfile.mkdtemp(prefix=".new-", dir=kept.parent))
+        for stale in kept.parent.glob(".*-project-cache-*"):
+            if time.time() - stale.stat().st_mtime > 3600:
+                shutil.rmtree(stale, ignore_errors=True)
+        fresh = Path(tempfile.mkdtemp(prefix=".new-project-cache-", dir=kept.parent))
         shutil.copytree(cache, fresh, dirs_exist_ok=True)
-        old = kept.with_name(f".old{fresh.name}")
+        old = kept.with_name(f".old-project-cache-{fresh.name}")
         with contextlib.suppress(FileNotFoundError):
             kept.rename(old)
         fresh.rename(kept)
         shutil.rmtree(old, ignore_errors=True)
-    except OSError:
+    except (OSError, shutil.Error):
         pass  # a cache: the next render computes what it lacks
     finally:
         if fresh and fresh.exists():
@@ -140,14 +161,14 @@ def _prepared(fmt: str, step, *args, **kwargs):
 
 # Quarto's start (about a second) need not wait for the editions' Python: a render's working copy
 # gets a pre-render script that holds Quarto until the editions are written (EDITIONS_READY), or
-# until the process that started Quarto, or Quarto itself, is gone (a failed or killed render
-# leaves nothing waiting).
+# until the process that started Quarto, or Quarto itself, or the working copy is gone (a failed
+# or killed render leaves nothing waiting).
 EDITIONS_READY = ".editions-written"
 AWAIT_EDITIONS = ".await-editions.sh"
 AWAIT_SCRIPT = f"""#!/bin/sh
 # Quarto started while pipeline/outputs/render.py still writes the editions' Markdown: wait for it.
 while [ ! -e {EDITIONS_READY} ]; do
-  kill -0 "$HRD_BULLETIN_PID" 2>/dev/null && kill -0 "$PPID" 2>/dev/null || exit 1
+  [ -e ./{AWAIT_EDITIONS} ] && kill -0 "$HRD_BULLETIN_PID" 2>/dev/null && kill -0 "$PPID" 2>/dev/null || exit 1
   sleep 0.02
 done
 """
@@ -161,11 +182,19 @@ def write_working_copy(project: Path, period: Period, langs: list[str], source: 
     import yaml
 
     config = yaml.safe_load((source / "_quarto.yml").read_text(encoding="utf-8")) or {}
+    if not isinstance(config, dict):
+        raise RenderFailed(f"_quarto.yml: found {type(config).__name__}; expected a mapping (project:, format:, ...)")
     config.pop("profile", None)
-    config.setdefault("project", {})["render"] = [document_name(lang) for lang in langs]
+    config["project"] = config.get("project") or {}
+    if not isinstance(config["project"], dict):
+        raise RenderFailed(f"_quarto.yml: 'project' is {config['project']!r}; expected a mapping (type:, render:, ...)")
     if await_editions:
         theirs = config["project"].get("pre-render") or []
-        config["project"]["pre-render"] = [f"./{AWAIT_EDITIONS}", *([theirs] if isinstance(theirs, str) else theirs)]
+        theirs = [theirs] if isinstance(theirs, str) else theirs
+        if not (isinstance(theirs, list) and all(isinstance(script, str) for script in theirs)):
+            raise RenderFailed(f"_quarto.yml: project: pre-render is {theirs!r}; expected a command or a list of commands")
+        config["project"]["pre-render"] = [f"./{AWAIT_EDITIONS}", *theirs]
+    config["project"]["render"] = [document_name(lang) for lang in langs]
     project.mkdir(parents=True, exist_ok=True)
     write_if_changed(project / "_quarto.yml", ("# a working copy of the project, written by pipeline/outputs/render.py\n"
                                                + yaml.safe_dump(config, allow_unicode=True, sort_keys=False)).encode())
@@ -216,7 +245,8 @@ def render(period: Period, folder: Path, editions=EDITIONS, log=print, scratch: 
     about a second, overlaps the Python); the PDFs' Python (and one Chromium for their images,
     closed before the HTML editions') runs first, then the HTML editions' while Quarto renders the
     PDFs. Quarto's working copies and temporary files go into scratch (the run's temporary folder,
-    pipeline.scratch), so a killed render leaves nothing elsewhere. painter: an open Chromium for
+    pipeline.scratch), so a killed render leaves nothing elsewhere (but Quarto's project cache,
+    quarto_cache_folder, which holds no data). painter: an open Chromium for
     the PDFs' images (a run's, with release_painter to close it once they are drawn); else one of
     its own."""
     quarto = find_quarto()
@@ -264,16 +294,20 @@ class _Batch:
         self.deferred: dict[str, dict[str, str]] = {}
         self.evaluated = began
         self.process: subprocess.Popen | None = None
+        self.quarto: Path | None = None
         self.output = None
 
     def start(self, quarto: Path, env: dict) -> None:
         command = [str(quarto), "render", "--to", QUARTO_TARGET[self.fmt],
                    # the page's scripts and styles are put into it by pipeline.outputs.embed: faster than Quarto
                    *(["-M", "embed-resources:false"] if self.fmt == "html" else [])]
-        seed_quarto_cache(self.project)
+        seed_quarto_cache(self.project, quarto)
+        self.quarto = quarto
         self.output = open(self.project / "quarto.log", "w+", encoding="utf-8")  # Quarto's log, read on failure
+        # a process group of its own: Quarto's launcher may start deno (and deno pandoc, Typst, our
+        # pre-render script) as children, and a failed render stops them all
         self.process = subprocess.Popen(command, cwd=self.project, env=env, stdout=self.output,
-                                        stderr=subprocess.STDOUT, text=True)
+                                        stderr=subprocess.STDOUT, text=True, start_new_session=True)
 
     def release(self) -> None:
         """The editions' Markdown is written: Quarto, waiting in its pre-render script, goes on."""
@@ -281,7 +315,8 @@ class _Batch:
 
     def stop(self) -> None:
         if self.process and self.process.poll() is None:
-            self.process.kill()
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(self.process.pid, signal.SIGKILL)
             self.process.wait()
         if self.output:
             self.output.close()
@@ -299,7 +334,7 @@ def _finish(batch: _Batch, target: Path, log) -> list[Path]:
                 batch.output.seek(0)
                 tail = "\n".join(batch.output.read().strip().splitlines()[-25:])
             raise RenderFailed(f"quarto render of the {editions} edition(s) failed (exit {code}):\n{tail}")
-        keep_quarto_cache(batch.project)
+        keep_quarto_cache(batch.project, batch.quarto)
         finals = []
         for lang in batch.langs:
             produced = (batch.project / document_name(lang)).with_suffix(".html" if batch.fmt == "html" else ".pdf")
