@@ -249,3 +249,15 @@ def test_the_later_periods_bulletin_says_what_was_compared_with_what(chained_run
         assert sentence in text, lang
     first_html = (earlier.output_dir / "bulletin" / "bulletin_en.html").read_text(encoding="utf-8")
     assert "The regions changed between" not in first_html and "Against the previous period" not in first_html
+    # notebook 05 shows the same comparison: the sentence, and each region compared as same or pooled
+    import nbformat
+
+    def shown(run) -> str:
+        notebook = nbformat.read(run.output_dir / "notebooks" / "05_dynamics.ipynb", as_version=4)
+        outputs = [o for c in notebook.cells if c.cell_type == "code" for o in c.outputs]
+        return "\n".join(o.get("text", "") + o.get("data", {}).get("text/markdown", "") + o.get("data", {}).get("text/html", "")
+                         for o in outputs)
+
+    sentence = Bulletin(period=period, folder=later.output_dir, lang="ru", fmt="html", tables=tables).compared_units()
+    assert sentence in shown(later) and "<td>pooled</td>" in shown(later) and "<td>same</td>" in shown(later)
+    assert "Нет сравнения с предыдущим периодом по регионам." in shown(earlier)

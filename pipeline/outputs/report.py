@@ -296,41 +296,12 @@ class Bulletin:
                       f"The country's regions are traditionally grouped into {grouped}.")
 
     def compared_units(self) -> str:
-        """One sentence, when the previous period used another division, on what Part V compared
-        with what: 'The regions changed between the two periods (20 units now, 17 then): the
-        comparison is on the previous period's 17 units, with East Kazakhstan Region and Abai Region
-        together as East Kazakhstan Region; ...'. Nothing when there is no comparison or the
-        division is the same (from dynamics_vs_previous and divisions/changes.csv)."""
-        from pipeline.data.divisions import load_units, units_match
+        """What Part V compared with what when the previous period used another division
+        (pipeline.parts.dynamics.compared_units); nothing when there is no comparison or the
+        division is the same."""
+        from pipeline.parts.dynamics import compared_units
 
-        table = self.tables.get("dynamics_vs_previous")
-        if table is None or not len(table) or "division" not in table.columns:
-            return ""
-        row = table.iloc[0]
-        if row["division"] == row["previous_division"]:
-            return ""
-        reference = self.period.reference_dir
-        match = units_match(reference, row["division"], row["previous_division"])
-        units = {d: load_units(reference, d) for d in (match.division, match.previous_division)}
-        name = {d: dict(zip(u["code"], u[f"name_{self.lang}"])) for d, u in units.items()}
-        fine = match.division if match.pooled == "this" else match.previous_division
-        groups = [(formatting.joined(sorted((name[fine][c] for c in parts), key=lambda n, into=into: n != name[match.on][into]),
-                                     self.lang), name[match.on][into])  # the unit that kept the name first
-                  for into, parts in match.parts(match.pooled).items() if len(parts) > 1]
-        now, then = (len(units[d]) for d in (match.division, match.previous_division))
-        if self.lang == "ru":
-            whose = "предыдущего периода" if match.pooled == "this" else "этого периода"
-            parts = "; ".join(f"{a} — вместе как {b}" for a, b in groups)
-            return (f"Административное деление изменилось между периодами (сейчас "
-                    f"{formatting.counted(now, 'ru', ('единица', 'единицы', 'единиц'))}, тогда {then}): сравнение ведётся "
-                    f"по единицам деления {whose} ({len(units[match.on])}), "
-                    + ("единицы этого периода" if match.pooled == "this" else "единицы предыдущего периода")
-                    + f" объединены там, где входят в них: {parts}.")
-        whose = "the previous period's" if match.pooled == "this" else "this period's"
-        other = "this period's" if match.pooled == "this" else "the previous period's"
-        parts = "; ".join(f"{a} together as {b}" for a, b in groups)
-        return (f"The regions changed between the two periods ({now} units now, {then} then): the comparison is on "
-                f"{whose} {len(units[match.on])} units, {other} units pooled into the unit they lie in: {parts}.")
+        return compared_units(self.tables, self.period.reference_dir, self.lang)
 
     def t(self, ru: str, en: str) -> str:
         """A label in the edition's language."""
