@@ -428,8 +428,11 @@ def render_published(period_id: str, data_root: str | os.PathLike | None = None,
                       rendered=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"))
         record["steps"] = [s for s in record.get("steps", []) if step_name(s) != bulletin.name] + [done.as_json()]
         files = sorted(p for p in final.rglob("*") if p.is_file() and p.name != "run.json")
-        record["outputs"] = {p.relative_to(final).as_posix(): sha256(p) for p in files}
+        hashes, stamps = record.get("outputs", {}), record.get("output_stamps", {})
         record["output_stamps"] = {p.relative_to(final).as_posix(): _stamp(p) for p in files}
+        # the outputs the render left alone (size and modification time as recorded) keep their hash
+        record["outputs"] = {relative: hashes[relative] if relative in hashes and stamps.get(relative) == stamp
+                             else sha256(final / relative) for relative, stamp in record["output_stamps"].items()}
         write_json_atomically(final / "run.json", record)
         return [bulletin_dir / w.name for w in written]
     finally:

@@ -230,6 +230,7 @@ class NotebookStep(Step):
             except Exception as error:
                 raise RuntimeError(f"the maps' images could not be drawn ({type(error).__name__}: {error}); "
                                    "kaleido needs Chromium (make setup installs it)") from error
+            images.give_memory_back()
 
     def failure(self, exc: Exception) -> str:
         from papermill.exceptions import PapermillExecutionError
