@@ -289,8 +289,7 @@ def reuse(record: Record, run: Run, force: bool) -> bool:
     recorded, stamps = last.get("outputs", {}), last.get("output_stamps", {})
     for relative in prior.get("outputs", []):
         source = run.final / relative
-        # a file with the size and modification time the record saw is not read again (as git does)
-        if not source.exists() or (stamps.get(relative) != _stamp(source) and sha256(source) != recorded.get(relative)):
+        if not source.exists() or recorded_or_read(source, relative, recorded, stamps) != recorded.get(relative):
             record.reason = f"outputs of the last run missing or altered ({relative})"
             return False
     for relative in prior["outputs"]:
@@ -356,6 +355,14 @@ def _stamp(path: Path) -> list[int]:
     """A file's size and modification time (ns): unchanged, its recorded SHA-256 still holds."""
     stat = path.stat()
     return [stat.st_size, stat.st_mtime_ns]
+
+
+def recorded_or_read(path: Path, relative: str, recorded: dict[str, str], stamps: dict[str, list[int]]) -> str:
+    """An output's SHA-256: the recorded one while its size and modification time are as recorded
+    (a file left alone is not read again, as git does), else read from the file."""
+    if relative in recorded and stamps.get(relative) == _stamp(path):
+        return recorded[relative]
+    return sha256(path)
 
 
 def _relative(path: Path, *bases: Path) -> str:
@@ -429,10 +436,9 @@ def render_published(period_id: str, data_root: str | os.PathLike | None = None,
         record["steps"] = [s for s in record.get("steps", []) if step_name(s) != bulletin.name] + [done.as_json()]
         files = sorted(p for p in final.rglob("*") if p.is_file() and p.name != "run.json")
         hashes, stamps = record.get("outputs", {}), record.get("output_stamps", {})
+        record["outputs"] = {(name := p.relative_to(final).as_posix()): recorded_or_read(p, name, hashes, stamps)
+                             for p in files}
         record["output_stamps"] = {p.relative_to(final).as_posix(): _stamp(p) for p in files}
-        # the outputs the render left alone (size and modification time as recorded) keep their hash
-        record["outputs"] = {relative: hashes[relative] if relative in hashes and stamps.get(relative) == stamp
-                             else sha256(final / relative) for relative, stamp in record["output_stamps"].items()}
         write_json_atomically(final / "run.json", record)
         return [bulletin_dir / w.name for w in written]
     finally:
