@@ -23,9 +23,9 @@ from functools import lru_cache
 from pathlib import Path
 
 import pandas as pd
-import yaml
 
 from pipeline import formatting
+from pipeline.yamlfiles import read_yaml
 
 SENTENCES = Path(__file__).with_name("claims.yml")
 Tables = dict[str, pd.DataFrame]
@@ -115,7 +115,7 @@ def _sentences() -> dict:
 
 @lru_cache(maxsize=1)
 def _read_sentences(mtime_ns: int, size: int) -> dict:
-    return yaml.safe_load(SENTENCES.read_text(encoding="utf-8"))
+    return read_yaml(SENTENCES)
 
 
 def noun_forms(noun: str, lang: str) -> tuple[str, ...]:

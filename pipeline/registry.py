@@ -7,7 +7,7 @@ from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
+from pipeline.yamlfiles import read_yaml
 
 REGISTRY = Path(__file__).with_name("steps.yml")
 KINDS = ("notebook", "reconciliation", "claims", "datapackage", "bulletin")
@@ -118,7 +118,7 @@ def _refuse_cycles(entries: dict[str, Entry], source: str) -> None:
 @lru_cache(maxsize=1)
 def entries() -> dict[str, Entry]:
     """The steps of a run, in registry order."""
-    return parse(yaml.safe_load(REGISTRY.read_text(encoding="utf-8")))
+    return parse(read_yaml(REGISTRY))
 
 
 def entry(name: str) -> Entry:

@@ -16,7 +16,7 @@ from pipeline.run import code, engine
 from pipeline.run.engine import all_steps, run_period
 from pipeline.run.steps import Record, Run
 from tests.conftest import PERIOD
-from tests.fake_steps import fake_steps
+from tests.fake_steps import CountStep, fake_steps
 
 
 def statuses(result):
@@ -69,6 +69,40 @@ def test_a_failed_step_stops_the_run_and_the_steps_after_it(data_root, capsys):
     assert "[3/3] everything" not in capsys.readouterr().err, "the step after the failed one did not start"
 
 
+class SharingStep(CountStep):
+    """Writes, besides its table, a file another step writes too (as plotly.js beside the maps)."""
+
+    def execute(self, run, into):
+        super().execute(run, into)
+        (into / "maps").mkdir(exist_ok=True)
+        (into / "maps" / "shared.js").write_text("the same bytes", encoding="utf-8")
+
+
+def sharing_steps():
+    return [SharingStep("surveys", ["individuals", "organizations"]), SharingStep("assessments", ["regional_assessments"]),
+            CountStep("everything", ["cases", "violations"], after=("surveys", "assessments"))]
+
+
+def test_reused_outputs_are_the_same_files_not_copies_and_a_failed_run_keeps_copies(data_root):
+    from pipeline.outputs.publish import RunFailed
+
+    output_dir = run_period(PERIOD, data_root, steps=sharing_steps(), progress=False).output_dir
+    table, shared = output_dir / "tables" / "count_surveys.parquet", output_dir / "maps" / "shared.js"
+    first = table.stat()
+    again = run_period(PERIOD, data_root, steps=sharing_steps(), progress=False)
+    assert {s.status for s in again.steps} == {"skipped"} and shared.read_text(encoding="utf-8") == "the same bytes"
+    # the same file, and only one name for it: the last run's folder is gone
+    again = table.stat()
+    assert (again.st_ino, again.st_nlink, again.st_mtime_ns) == (first.st_ino, 1, first.st_mtime_ns)
+    # a failed run's folder (.failed/, to be opened) shares no file with the published outputs
+    broken = [*sharing_steps()[:2], CountStep("everything", ["cases"], after=("surveys", "assessments"), fail=True)]
+    with pytest.raises(RunFailed, match="step everything broke"):
+        run_period(PERIOD, data_root, steps=broken, progress=False)
+    failed = data_root / "processed" / ".failed" / PERIOD / "tables" / "count_surveys.parquet"
+    assert sha256(failed) == sha256(table) and failed.stat().st_ino != table.stat().st_ino
+    assert table.stat().st_nlink == 1
+
+
 # --- what the real steps depend on: their fingerprints ------------------------------------------------
 @pytest.fixture
 def fingerprints(data_root, tmp_path):
@@ -100,8 +134,8 @@ def test_a_changed_module_changes_only_the_steps_that_use_it(fingerprints, monke
     which import it, and the claims and the bulletin, which read every part's claims; not the
     overview, Part III, IV or V, nor the reconciliation."""
     before = fingerprints()
-    real = code.sha256
-    monkeypatch.setattr(code, "sha256", lambda path: "edited" if path.name == "survey.py" else real(path))
+    real = code.file_hash
+    monkeypatch.setattr(code, "file_hash", lambda path: "edited" if path.name == "survey.py" else real(path))
     assert differs(before, fingerprints()) == {"portrait": ["code"], "security": ["code"], "claims": ["code"],
                                                "bulletin": ["code"]}
 

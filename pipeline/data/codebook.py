@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-import yaml
+from pipeline.yamlfiles import read_yaml
 
 from pipeline.paths import SCHEMAS_DIR
 
@@ -87,7 +87,7 @@ class Codebook:
 
 @lru_cache(maxsize=None)
 def load_codebook(name: str = "survey") -> Codebook:
-    spec = yaml.safe_load((SCHEMAS_DIR / f"{name}.yml").read_text(encoding="utf-8"))
+    spec = read_yaml(SCHEMAS_DIR / f"{name}.yml")
     columns = [Column(**{**c, "files": tuple(c["files"])}) for c in spec["columns"]]
     files = {}
     for key, meta in spec["files"].items():

@@ -10,13 +10,13 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Iterator
 
-import yaml
+from pipeline.yamlfiles import read_yaml
 
 ANNOTATIONS = {"note", "scale"}  # keys that describe a figure rather than being one
 
 
 def load_published(path: str | Path) -> dict:
-    return _plain_keys(yaml.safe_load(Path(path).read_text(encoding="utf-8")))
+    return _plain_keys(read_yaml(path))
 
 
 def _plain_keys(tree):
@@ -86,7 +86,7 @@ def check_published(tree: dict, source: str = "published_figures.yml") -> list:
     """Shares that must add up to 100 (one answer per respondent) do, within their printed rounding."""
     from pipeline.data.errors import Problem
 
-    checks = yaml.safe_load(CHECKS_PATH.read_text(encoding="utf-8"))
+    checks = read_yaml(CHECKS_PATH)
     problems = []
     for path in checks["sum_to_100"]:
         node = tree

@@ -7,9 +7,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
-import yaml
+from pipeline.yamlfiles import read_yaml
 
-SETTINGS = yaml.safe_load(Path(__file__).with_name("privacy.yml").read_text(encoding="utf-8"))
+SETTINGS = read_yaml(Path(__file__).with_name("privacy.yml"))
 DEFAULT_MIN_CELL = int(SETTINGS["min_cell_respondents"])
 
 

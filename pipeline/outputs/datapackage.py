@@ -13,9 +13,9 @@ import json
 from pathlib import Path
 
 import pandas as pd
-import yaml
 
 from pipeline.data.periods import Period
+from pipeline.yamlfiles import read_yaml
 
 PARTS_DIR = Path(__file__).resolve().parents[1] / "parts"
 RECONCILIATION_META = Path(__file__).with_name("reconciliation.tables.yml")
@@ -57,7 +57,7 @@ def _tables_by_part(stamps: tuple) -> dict[str, dict[str, dict]]:
     parts: dict[str, dict[str, dict]] = {}
     for path, *_ in stamps:
         part = path.name.removesuffix(".tables.yml")
-        for name, info in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).items():
+        for name, info in (read_yaml(path) or {}).items():
             if name in meta:
                 raise KeyError(f"{path}: table {name} is described twice")
             like = info.pop("like", None)

@@ -12,10 +12,10 @@ import fnmatch
 from pathlib import Path
 
 import pandas as pd
-import yaml
 
 from pipeline.data.figures import agrees, leaves, load_published
 from pipeline.parts import dynamics, incidents, media
+from pipeline.yamlfiles import read_yaml
 
 # The parts whose statements the bulletin makes in words ("mostly journalists"): a map entry
 # `check: <part>.<function>` names a function of the part that checks one (imported here, not
@@ -29,7 +29,7 @@ STAT_KEYS = {"mean", "min", "max", "median"}
 
 
 def load_map(path: Path = MAP_PATH) -> dict[str, dict]:
-    return yaml.safe_load(path.read_text(encoding="utf-8"))
+    return read_yaml(path)
 
 
 def load_tables(folder: str | Path) -> dict[str, pd.DataFrame]:

@@ -71,9 +71,7 @@ def quarto_cache_folder(quarto: Path | None = None) -> Path:
         which = hashlib.sha256(f"{quarto}|{built.st_size}|{built.st_mtime_ns}".encode()).hexdigest()[:12]
     except OSError:
         which = "unknown"
-    base = Path(os.environ.get("HRD_BULLETIN_CACHE") or
-                Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "kz-hrd-bulletin")
-    return base / f"quarto-project-cache-{which}"
+    return paths.cache_dir() / f"quarto-project-cache-{which}"
 
 
 def _cache_entries(folder: Path) -> set[str]:

@@ -15,7 +15,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
-import yaml
 
 from pipeline import formatting
 from pipeline.claims import Claim, Tables, claim, names
@@ -23,8 +22,9 @@ from pipeline.data import privacy
 from pipeline.data.divisions import load_units, units_match
 from pipeline.data.io import region_names
 from pipeline.parts.inputs import PartInputs
+from pipeline.yamlfiles import read_yaml
 
-METHOD = yaml.safe_load(Path(__file__).with_name("dynamics.yml").read_text(encoding="utf-8"))
+METHOD = read_yaml(Path(__file__).with_name("dynamics.yml"))
 SCORES = ("threats", "vulnerability", "resources", "security")
 MEASURES = SCORES + ("risk",)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import ast
 import hashlib
 import json
+import os
 import re
 import threading
 from functools import lru_cache
@@ -24,7 +25,7 @@ def digest(files: list[Path], base: Path) -> str:
     h = hashlib.sha256()
     for path in sorted(files):
         h.update(path.relative_to(base).as_posix().encode())
-        h.update(sha256(path).encode())
+        h.update(file_hash(path).encode())
     return h.hexdigest()
 
 
@@ -104,19 +105,12 @@ class _Undecidable(Exception):
 _FILE_NAME = re.compile(r"[\w-][\w.-]*(/[\w-][\w.-]*)*")  # a relative path without "..": schemas, dynamics.yml
 
 
-# Steps compute their fingerprints in threads; CPython before 3.11.8 keeps ast.parse's recursion
-# depth in global state, and two threads parsing at once can fail with "SystemError: AST constructor
-# recursion depth mismatch" (python/cpython#106905). One parse at a time.
-_AST_LOCK = threading.Lock()
-
-
 def _read_code(code: str, package: str) -> tuple[set[str], set[str], bool]:
     """The dotted names a piece of code imports (package: where it lives, for relative imports),
     the string literals in it that could name a file, and whether it imports modules chosen at run
     time (importlib.import_module, __import__)."""
-    try:
-        with _AST_LOCK:
-            tree = ast.parse(code)
+    try:  # called under _FACTS_LOCK only: see there
+        tree = ast.parse(code)
     except SyntaxError as exc:
         raise _Undecidable(f"does not parse: {exc}") from None
     names, literals, dynamic = set(), set(), False
@@ -152,24 +146,113 @@ def _modules(names: set[str]) -> set[Path]:
     return found
 
 
-@lru_cache(maxsize=None)
-def _module_facts(module: Path, stamp: tuple[int, int]) -> tuple[frozenset[Path], frozenset[str], bool]:
-    """What a module imports and names, read once per version of the file (stamp: mtime, size)."""
-    package = _dotted(module) if module.name == "__init__.py" else _dotted(module).rpartition(".")[0]
-    names, literals, dynamic = _read_code(module.read_text(encoding="utf-8"), package)
-    return frozenset(_modules(names)), frozenset(literals), dynamic
+# What each notebook, document and module imports and names is kept between runs
+# (code_facts_file), keyed by the file's path, size and modification time, as run.json keeps its
+# outputs' hashes: a re-run that finds nothing to do otherwise spends a quarter of a second parsing
+# the package again. The file's name carries a digest of this module and the Python version, so a
+# change in how code is read, or in Python's grammar, reads everything again.
+# Steps compute their fingerprints in threads. One reading per file, however many steps ask at once;
+# and one parse at a time: CPython before 3.11.8 keeps ast.parse's recursion depth in global state,
+# and two threads parsing at once can fail with "SystemError: AST constructor recursion depth
+# mismatch" (python/cpython#106905).
+_FACTS_LOCK = threading.Lock()
+_facts: dict[str, list] | None = None  # path -> [mtime_ns, size, names, literals, dynamic]
+_facts_unsaved = False
 
 
-def _data_files(module: Path, literals: frozenset[str], package_files: set[str]) -> set[Path]:
+def code_facts_file() -> Path:
+    import sys
+
+    reader = hashlib.sha256(Path(__file__).read_bytes() + sys.version.encode()).hexdigest()[:12]
+    return paths.cache_dir() / f"code-facts-{reader}.json"
+
+
+def _known_facts() -> dict[str, list]:
+    global _facts
+    if _facts is None:
+        try:
+            _facts = json.loads(code_facts_file().read_text(encoding="utf-8"))
+            if not isinstance(_facts, dict):
+                _facts = {}
+        except (OSError, ValueError):  # none yet, or unreadable: read the code
+            _facts = {}
+    return _facts
+
+
+def _save_facts() -> None:
+    """Write what was learnt (atomically: runs of several periods may save at the same moment),
+    forgetting files that are gone (a test's notebooks, a renamed module)."""
+    global _facts, _facts_unsaved
+    with _FACTS_LOCK:
+        if not _facts_unsaved:
+            return
+        _facts = {path: facts for path, facts in _known_facts().items() if Path(path).exists()}
+        target = code_facts_file()
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            for stale in target.parent.glob("code-facts-*.json"):  # another version of the reader's
+                if stale != target:
+                    stale.unlink(missing_ok=True)
+            temporary = target.with_name(f".{target.name}.{threading.get_ident()}.tmp")
+            temporary.write_text(json.dumps(_facts, sort_keys=True), encoding="utf-8")
+            temporary.replace(target)
+        except OSError:  # a read-only home: the next run reads the code again, nothing worse
+            pass
+        _facts_unsaved = False
+
+
+def _facts_of(source: Path) -> tuple[set[str], set[str], bool]:
+    """What a notebook, Quarto document or module imports (dotted names), the file names its code
+    mentions, and whether it imports modules chosen at run time (also: code that does not parse)."""
+    global _facts_unsaved
+    stat = source.stat()
+    stamp = [stat.st_mtime_ns, stat.st_size]
+    with _FACTS_LOCK:
+        known = _known_facts().get(str(source))
+        if known and known[:2] == stamp:
+            return set(known[2]), set(known[3]), bool(known[4])
+        if source.suffix == ".py" and source.is_relative_to(PACKAGE_DIR):  # relative imports resolve from here
+            package = _dotted(source) if source.name == "__init__.py" else _dotted(source).rpartition(".")[0]
+        else:
+            package = "pipeline"
+        names, literals, dynamic = set(), set(), False
+        try:
+            for chunk in _code_chunks(source):
+                imported, named, chosen = _read_code(chunk, package)
+                names, literals, dynamic = names | imported, literals | named, dynamic or chosen
+        except _Undecidable:
+            dynamic = True
+        # names, not files, are kept: which of them are modules depends on the files there now
+        _known_facts()[str(source)] = [*stamp, sorted(names), sorted(literals), dynamic]
+        _facts_unsaved = True
+        return names, literals, dynamic
+
+
+def _package_data() -> dict[str, set[str]]:
+    """The package's files that are not code, by their path relative to it and by every folder
+    above them (a module may name a file or a whole folder, as schemas)."""
+    found: dict[str, set[str]] = {}
+    for folder, subfolders, files in os.walk(PACKAGE_DIR):
+        subfolders[:] = [s for s in subfolders if s != "__pycache__"]
+        here = Path(folder).relative_to(PACKAGE_DIR).as_posix()
+        for name in files:
+            if name.endswith((".py", ".pyc")):
+                continue
+            relative = name if here == "." else f"{here}/{name}"
+            found.setdefault(relative, set()).add(relative)
+            parts = relative.split("/")
+            for depth in range(1, len(parts)):
+                found.setdefault("/".join(parts[:depth]), set()).add(relative)
+    return found
+
+
+def _data_files(module: Path, literals: set[str], package_data: dict[str, set[str]]) -> set[Path]:
     """Files of the package (not modules) that a module names: beside it or from the package's top."""
-    found = set()
     here = module.parent.relative_to(PACKAGE_DIR).as_posix()
+    found = set()
     for literal in literals:
         for relative in {literal, f"{here}/{literal}" if here != "." else literal}:
-            if relative in package_files:
-                found.add(PACKAGE_DIR / relative)
-            else:  # a folder: all its files
-                found.update(PACKAGE_DIR / f for f in package_files if f.startswith(relative + "/"))
+            found.update(PACKAGE_DIR / f for f in package_data.get(relative, ()))
     return found
 
 
@@ -177,32 +260,48 @@ def code_used_by(source: Path) -> tuple[Path, ...]:
     """The pipeline's files a notebook, Quarto document or module uses: the modules it imports,
     transitively, and the data files they name; the whole package when that cannot be read."""
     source = Path(source)
-    package_files = {p.relative_to(PACKAGE_DIR).as_posix() for p in PACKAGE_DIR.rglob("*")
-                     if p.is_file() and p.suffix not in (".py", ".pyc")}
+    package_data = _package_data()
     try:
-        names = set()
-        for chunk in _code_chunks(source):
-            imported, _, dynamic = _read_code(chunk, "pipeline")
-            if dynamic:
-                raise _Undecidable("imports a module chosen at run time")
-            names |= imported
-        pending, seen, data = _modules(names), set(), set()
         if source.suffix == ".py" and source.resolve().is_relative_to(PACKAGE_DIR):
-            pending.add(source.resolve())  # a module's own code is part of what it uses
+            pending = {source.resolve()}  # a module's own code is part of what it uses
+        else:
+            names, _, dynamic = _facts_of(source)
+            if dynamic:
+                raise _Undecidable(f"{source.name} imports a module chosen at run time, or does not parse")
+            pending = _modules(names)
+        seen, data = set(), set()
         while pending:
             module = pending.pop()
             if module in seen:
                 continue
             seen.add(module)
-            stat = module.stat()
-            imported, literals, dynamic = _module_facts(module, (stat.st_mtime_ns, stat.st_size))
+            names, literals, dynamic = _facts_of(module)
             if dynamic:
-                raise _Undecidable(f"{module.name} imports a module chosen at run time")
-            pending |= imported - seen
-            data |= _data_files(module, literals, package_files)
+                raise _Undecidable(f"{module.name} imports a module chosen at run time, or does not parse")
+            pending |= _modules(names) - seen
+            data |= _data_files(module, literals, package_data)
     except _Undecidable:
         return tuple(code_files())
+    finally:
+        _save_facts()
     return tuple(sorted(seen | data))
+
+
+# Steps share most of their inputs (the package's code, the raw files): each file is hashed once
+# per run, while its size and modification time stay as they were (forget_hashes at a run's start).
+_hashes: dict[tuple[str, int, int], str] = {}
+
+
+def forget_hashes() -> None:
+    _hashes.clear()
+
+
+def file_hash(path: Path) -> str:
+    stat = path.stat()
+    key = (str(path), stat.st_size, stat.st_mtime_ns)
+    if key not in _hashes:
+        _hashes[key] = sha256(path)
+    return _hashes[key]
 
 
 @lru_cache(maxsize=None)
