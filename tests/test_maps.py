@@ -112,3 +112,18 @@ def test_boundaries_must_match_the_division(data_root):
     with pytest.raises(InputError) as error:
         maps.load_geography(load_period(PERIOD, data_root))
     assert "KZ-AST" in str(error.value) and "kz_2015.geojson" in str(error.value)
+
+
+@pytest.mark.parametrize("written,words", [
+    ('{"type": "FeatureCollection", "features": [', "JSONDecodeError"),
+    ('{"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {"name": "Astana"}, '
+     '"geometry": {"type": "Point", "coordinates": [71.4, 51.2]}}]}', "a feature without `code`"),
+    ('{"type": "FeatureCollection", "crs": {"type": "name", "properties": {"name": "EPSG:3857"}}, "features": []}',
+     "coordinates in EPSG:3857"),
+])
+def test_boundaries_that_are_not_geojson_of_the_units_are_a_message(data_root, written, words):
+    path = data_root / "raw" / "reference" / "boundaries" / "kz_2015.geojson"
+    path.write_text(written, encoding="utf-8")
+    with pytest.raises(InputError) as error:
+        maps.load_geography(load_period(PERIOD, data_root))
+    assert "kz_2015.geojson" in str(error.value) and words in str(error.value) and "GeoJSON" in str(error.value)
