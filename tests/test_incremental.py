@@ -5,6 +5,7 @@ compares, without executing them."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -101,6 +102,52 @@ def test_reused_outputs_are_the_same_files_not_copies_and_a_failed_run_keeps_cop
     failed = data_root / "processed" / ".failed" / PERIOD / "tables" / "count_surveys.parquet"
     assert sha256(failed) == sha256(table) and failed.stat().st_ino != table.stat().st_ino
     assert table.stat().st_nlink == 1
+
+
+def test_without_hard_links_the_outputs_are_copied(data_root, monkeypatch):
+    from pipeline.run import engine
+
+    table = run_period(PERIOD, data_root, steps=sharing_steps(), progress=False).output_dir / "tables" / "count_surveys.parquet"
+    first, before = table.stat(), sha256(table)
+
+    def no_links(source, target):
+        raise OSError(95, "Operation not supported")
+
+    monkeypatch.setattr(engine.os, "link", no_links)
+    again = run_period(PERIOD, data_root, steps=sharing_steps(), progress=False)
+    assert {s.status for s in again.steps} == {"skipped"}
+    assert table.stat().st_ino != first.st_ino and sha256(table) == before
+
+
+class EditingStep(CountStep):
+    """While the run goes on, saves the published table of another step in place (as an editor
+    that writes into the file it opened would): through a hard link, the run's own copy changes too."""
+
+    def execute(self, run, into):
+        super().execute(run, into)
+        with open(run.final / "tables" / "count_surveys.csv", "a", encoding="utf-8") as table:
+            table.write("edited,1\n")
+
+
+def test_an_output_edited_in_place_during_a_run_is_found_altered_by_the_next(data_root):
+    run_period(PERIOD, data_root, steps=fake_steps(), progress=False)
+    editing = [*fake_steps()[:2], EditingStep("everything", ["cases"], after=("surveys", "assessments"))]
+    run_period(PERIOD, data_root, steps=editing, progress=False)
+    again = run_period(PERIOD, data_root, steps=editing, progress=False)
+    assert statuses(again)["surveys"] == "ran" and "altered (tables/count_surveys.csv)" in again.steps[0].reason
+
+
+def test_a_file_changed_under_the_same_size_and_time_is_read_again_in_the_next_run(data_root):
+    """Within a run each file is hashed once (pipeline.run.code.file_hash); the next run hashes it again."""
+    first = run_period(PERIOD, data_root, steps=fake_steps(), progress=False)
+    path = data_root / "raw" / PERIOD / "regional_assessments.csv"
+    stamp = path.stat()
+    path.write_text(path.read_text(encoding="utf-8").replace("KZ-AKM,1,4,3.3", "KZ-AKM,1,4,3.4", 1), encoding="utf-8")
+    os.utime(path, ns=(stamp.st_atime_ns, stamp.st_mtime_ns))
+    assert path.stat().st_size == stamp.st_size
+    again = run_period(PERIOD, data_root, steps=fake_steps(), progress=False)
+    assert statuses(again)["assessments"] == "ran" and again.steps[1].reason == "changed: raw data"
+    assert first.record["inputs"] != again.record["inputs"]
 
 
 # --- what the real steps depend on: their fingerprints ------------------------------------------------

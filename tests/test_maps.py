@@ -114,12 +114,22 @@ def test_boundaries_must_match_the_division(data_root):
     assert "KZ-AST" in str(error.value) and "kz_2015.geojson" in str(error.value)
 
 
+def test_boundaries_written_with_a_byte_order_mark_are_read(data_root):
+    path = data_root / "raw" / "reference" / "boundaries" / "kz_2015.geojson"
+    path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
+    assert len(maps.load_geography(load_period(PERIOD, data_root))) == 16
+
+
 @pytest.mark.parametrize("written,words", [
     ('{"type": "FeatureCollection", "features": [', "JSONDecodeError"),
     ('{"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {"name": "Astana"}, '
      '"geometry": {"type": "Point", "coordinates": [71.4, 51.2]}}]}', "a feature without `code`"),
     ('{"type": "FeatureCollection", "crs": {"type": "name", "properties": {"name": "EPSG:3857"}}, "features": []}',
-     "coordinates in EPSG:3857"),
+     'coordinates in "EPSG:3857"'),
+    ('{"type": "FeatureCollection", "crs": {"type": "EPSG", "properties": {"code": 3857}}, "features": []}',
+     'coordinates in {"type": "EPSG"'),
+    ('{"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {"code": "KZ-AST"}, '
+     '"geometry": {"type": "Circle", "coordinates": [71.4, 51.2]}}]}', "Unknown geometry type: 'circle'"),
 ])
 def test_boundaries_that_are_not_geojson_of_the_units_are_a_message(data_root, written, words):
     path = data_root / "raw" / "reference" / "boundaries" / "kz_2015.geojson"

@@ -143,20 +143,21 @@ def test_kept_facts_of_a_module_changed_since_are_not_trusted(fresh_code_facts, 
     dynamics, module = STEPS["dynamics"].notebook, str(code.PACKAGE_DIR / "parts" / "dynamics.py")
     truth = used(dynamics)
     assert "parts/dynamics.yml" in truth  # named in dynamics.py only
-    # as if dynamics.py had named no file when last read: under a stamp not its own, read again ...
+    # as if dynamics.py had named no file when last read: under a digest not its content's, read again ...
     kept = json.loads(fresh_code_facts.read_text(encoding="utf-8"))
-    kept[module][3], kept[module][0] = [], kept[module][0] - 1
+    digest = kept[module][0]
+    kept[module][2], kept[module][0] = [], "0" * 64
     fresh_code_facts.write_text(json.dumps(kept), encoding="utf-8")
     monkeypatch.setattr(code, "_facts", None)
     assert used(dynamics) == truth
-    # ... under its own stamp, trusted (which is what saves the reading)
-    kept[module][0] += 1
+    # ... under its content's digest, trusted (which is what saves the reading)
+    kept[module][0] = digest
     fresh_code_facts.write_text(json.dumps(kept), encoding="utf-8")
     monkeypatch.setattr(code, "_facts", None)
     assert used(dynamics) == truth - {"parts/dynamics.yml"}
 
 
-@pytest.mark.parametrize("damage", ["not json", "[1, 2]", "unwritable"])
+@pytest.mark.parametrize("damage", ["not json", "[1, 2]", '{"%s": [1]}' % (code.PACKAGE_DIR / "parts" / "dynamics.py"), "unwritable"])
 def test_a_damaged_or_unwritable_facts_file_only_costs_a_reading(fresh_code_facts, tmp_path, monkeypatch, damage):
     truth = used(STEPS["dynamics"].notebook)
     monkeypatch.setattr(code, "_facts", None)

@@ -10,13 +10,16 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Iterator
 
+import yaml
+
 from pipeline.yamlfiles import read_yaml
 
 ANNOTATIONS = {"note", "scale"}  # keys that describe a figure rather than being one
 
 
 def load_published(path: str | Path) -> dict:
-    return _plain_keys(read_yaml(path))
+    # written by an editor: PyYAML's own reader, whose messages show the line (not libyaml's)
+    return _plain_keys(yaml.safe_load(Path(path).read_text(encoding="utf-8")))
 
 
 def _plain_keys(tree):

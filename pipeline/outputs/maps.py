@@ -22,6 +22,7 @@ import geopandas as gpd
 import pandas as pd
 import plotly.graph_objects as go
 from plotly.colors import sample_colorscale
+from shapely.errors import ShapelyError
 
 from pipeline import formatting
 from pipeline.data import privacy
@@ -65,21 +66,26 @@ def load_geography(period: Period) -> gpd.GeoDataFrame:
     return geo
 
 
+WGS84_NAMES = ("OGC:CRS84", "urn:ogc:def:crs:OGC:1.3:CRS84", "EPSG:4326", "urn:ogc:def:crs:EPSG::4326")
+
+
 def _read_boundaries(path: Path) -> gpd.GeoDataFrame:
     """A division's GeoJSON: one feature per unit, its ISO code in the property `code`, longitude
     and latitude on WGS 84 (RFC 7946). Read as JSON rather than through GDAL (gpd.read_file): each
     kernel that draws maps then holds 30 MB less, and three run at once."""
     expected = "a GeoJSON FeatureCollection (RFC 7946: longitude, latitude) with a property `code` on every feature"
     try:
-        collection = json.loads(path.read_text(encoding="utf-8"))
-        crs = (collection.get("crs") or {}).get("properties", {}).get("name", "OGC:CRS84")
-        if crs not in ("OGC:CRS84", "urn:ogc:def:crs:OGC:1.3:CRS84", "EPSG:4326", "urn:ogc:def:crs:EPSG::4326"):
-            raise ValueError(f"coordinates in {crs}")
+        collection = json.loads(path.read_text(encoding="utf-8-sig"))  # with or without a byte-order mark
+        # RFC 7946 has no `crs` member; older files name theirs: only longitude-latitude on WGS 84 is drawn right
+        crs = collection.get("crs")
+        name = crs.get("properties", {}).get("name") if isinstance(crs, dict) and crs.get("type") == "name" else crs
+        if crs is not None and name not in WGS84_NAMES:
+            raise ValueError(f"coordinates in {json.dumps(name, ensure_ascii=False)}, not longitude and latitude on WGS 84")
         shapes = gpd.GeoDataFrame.from_features(collection["features"], crs="EPSG:4326")
         if "code" not in shapes.columns or shapes["code"].isna().any():
             raise ValueError("a feature without `code`")
         shapes = shapes[[*(c for c in shapes.columns if c != "geometry"), "geometry"]]  # as GDAL orders them
-    except (ValueError, KeyError, TypeError, AttributeError, UnicodeDecodeError) as error:
+    except (ValueError, KeyError, IndexError, TypeError, AttributeError, ShapelyError) as error:
         raise InputError([Problem(str(path), None, None, None, f"{expected} ({type(error).__name__}: {error})")]) from None
     return shapes
 

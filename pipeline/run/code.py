@@ -7,11 +7,13 @@ document or module imports, followed through their own imports, and the data fil
 from __future__ import annotations
 
 import ast
+import contextlib
 import hashlib
 import json
 import os
 import re
 import threading
+import time
 from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
@@ -147,17 +149,18 @@ def _modules(names: set[str]) -> set[Path]:
 
 
 # What each notebook, document and module imports and names is kept between runs
-# (code_facts_file), keyed by the file's path, size and modification time, as run.json keeps its
-# outputs' hashes: a re-run that finds nothing to do otherwise spends a quarter of a second parsing
-# the package again. The file's name carries a digest of this module and the Python version, so a
-# change in how code is read, or in Python's grammar, reads everything again.
+# (code_facts_file), keyed by the file's path and SHA-256 (hashed for the step's fingerprint
+# anyway, once per run: file_hash): a re-run that finds nothing to do otherwise spends a quarter of
+# a second parsing the package again. The file's name carries a digest of this module and the
+# Python version, so a change in how code is read, or in Python's grammar, reads everything again.
 # Steps compute their fingerprints in threads. One reading per file, however many steps ask at once;
 # and one parse at a time: CPython before 3.11.8 keeps ast.parse's recursion depth in global state,
 # and two threads parsing at once can fail with "SystemError: AST constructor recursion depth
 # mismatch" (python/cpython#106905).
 _FACTS_LOCK = threading.Lock()
-_facts: dict[str, list] | None = None  # path -> [mtime_ns, size, names, literals, dynamic]
+_facts: dict[str, list] | None = None  # path -> [sha256, names, literals, dynamic]
 _facts_unsaved = False
+STALE_FACTS_DAYS = 30  # another version's facts file (another checkout may still use it) is removed after
 
 
 def code_facts_file() -> Path:
@@ -190,10 +193,11 @@ def _save_facts() -> None:
         target = code_facts_file()
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
-            for stale in target.parent.glob("code-facts-*.json"):  # another version of the reader's
-                if stale != target:
-                    stale.unlink(missing_ok=True)
-            temporary = target.with_name(f".{target.name}.{threading.get_ident()}.tmp")
+            for other in target.parent.glob("code-facts-*.json"):
+                with contextlib.suppress(OSError):
+                    if other != target and time.time() - other.stat().st_mtime > STALE_FACTS_DAYS * 86400:
+                        other.unlink()
+            temporary = target.with_name(f".{target.name}.{os.getpid()}.{threading.get_ident()}.tmp")
             temporary.write_text(json.dumps(_facts, sort_keys=True), encoding="utf-8")
             temporary.replace(target)
         except OSError:  # a read-only home: the next run reads the code again, nothing worse
@@ -205,12 +209,11 @@ def _facts_of(source: Path) -> tuple[set[str], set[str], bool]:
     """What a notebook, Quarto document or module imports (dotted names), the file names its code
     mentions, and whether it imports modules chosen at run time (also: code that does not parse)."""
     global _facts_unsaved
-    stat = source.stat()
-    stamp = [stat.st_mtime_ns, stat.st_size]
+    content = file_hash(source)
     with _FACTS_LOCK:
         known = _known_facts().get(str(source))
-        if known and known[:2] == stamp:
-            return set(known[2]), set(known[3]), bool(known[4])
+        if isinstance(known, list) and len(known) == 4 and known[0] == content:
+            return set(known[1]), set(known[2]), bool(known[3])
         if source.suffix == ".py" and source.is_relative_to(PACKAGE_DIR):  # relative imports resolve from here
             package = _dotted(source) if source.name == "__init__.py" else _dotted(source).rpartition(".")[0]
         else:
@@ -223,7 +226,7 @@ def _facts_of(source: Path) -> tuple[set[str], set[str], bool]:
         except _Undecidable:
             dynamic = True
         # names, not files, are kept: which of them are modules depends on the files there now
-        _known_facts()[str(source)] = [*stamp, sorted(names), sorted(literals), dynamic]
+        _known_facts()[str(source)] = [content, sorted(names), sorted(literals), dynamic]
         _facts_unsaved = True
         return names, literals, dynamic
 

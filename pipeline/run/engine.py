@@ -44,7 +44,7 @@ from pipeline.outputs.publish import (
     recover,
 )
 from pipeline.run import steps as step_kinds
-from pipeline.run.code import changed, code_files, forget_hashes, package_versions
+from pipeline.run.code import changed, code_files, file_hash, forget_hashes, package_versions
 from pipeline.run.scratch import fresh_scratch, remove_scratch
 from pipeline.run.steps import (
     OUTDATED_BULLETIN,
@@ -215,7 +215,7 @@ def _execute_steps(run: Run, chosen: list[Step], progress, bulletin, force, wait
     result.steps = [records[s.name] for s in todo]
     if failure:
         step, exc = failure
-        failed_dir = _keep_failed(staging, period.data_root / "processed", period.id)
+        failed_dir = _keep_failed(staging, period.data_root / "processed", period.id, run.linked)
         if isinstance(exc, RunFailed):  # the previous period's run failed (pipeline.run.batch)
             _log(f"FAILED before {step.label}: {exc}\nThe outputs of the last good run are untouched in "
                  f"{period.processed_dir}; this run's outputs so far are in {failed_dir}.")
@@ -287,23 +287,28 @@ def reuse(record: Record, run: Run, force: bool) -> bool:
         else:
             record.reason = "changed: " + ", ".join(changes)
         return False
-    recorded, stamps = last.get("outputs", {}), last.get("output_stamps", {})
+    recorded, stamps, checked = last.get("outputs", {}), last.get("output_stamps", {}), {}
     for relative in prior.get("outputs", []):
         source = run.final / relative
-        if not source.exists() or recorded_or_read(source, relative, recorded, stamps) != recorded.get(relative):
+        checked[relative] = _stamp(source) if source.exists() else None
+        if checked[relative] is None or recorded_or_read(source, relative, recorded, stamps) != recorded.get(relative):
             record.reason = f"outputs of the last run missing or altered ({relative})"
             return False
     for relative in prior["outputs"]:
         (run.folder / relative).parent.mkdir(parents=True, exist_ok=True)
-        _link_or_copy(run.final / relative, run.folder / relative)
-        run.hashed[relative] = recorded[relative]  # just checked: the run record need not hash it again
+        if _link_or_copy(run.final / relative, run.folder / relative):
+            run.linked.add(relative)
+        # just checked: the run record need not hash it again. With the stamp it had then: a file
+        # edited in place while the run goes on (through the link) is read again, and found altered,
+        # by the next run
+        run.hashed[relative] = (recorded[relative], checked[relative])
     record.status, record.outputs = "skipped", list(prior["outputs"])
     record.reason = f"inputs unchanged since the run of {last.get('started', '?')}"
     record.rendered = prior.get("rendered", "")
     return True
 
 
-def _link_or_copy(source: Path, target: Path) -> None:
+def _link_or_copy(source: Path, target: Path) -> bool:
     """The last run's output in the new run's folder. A hard link where the file system has them
     (the run folder is beside the outputs): a no-op re-run otherwise copies every output, 70 MB for
     bulletin No. 5's period. Safe because nothing writes into an output in place: steps write new
@@ -311,12 +316,14 @@ def _link_or_copy(source: Path, target: Path) -> None:
     the old folder is removed once the new one is published."""
     if target.exists():  # a file two steps share (plotly.js beside the maps), put there by the other
         if os.path.samefile(source, target):
-            return
+            return True
         target.unlink()
     try:
         os.link(source, target)
+        return True
     except OSError:
         shutil.copy2(source, target)
+        return False
 
 
 def _write_record(result: RunResult, run: Run, records: list[Record], ignored: int) -> None:
@@ -324,24 +331,29 @@ def _write_record(result: RunResult, run: Run, records: list[Record], ignored: i
     write_json_atomically(run.folder / "run.json", result.record)
 
 
-def _keep_failed(staging: Path, processed_root: Path, period_id: str) -> Path:
+def _keep_failed(staging: Path, processed_root: Path, period_id: str, linked: set[str] = frozenset()) -> Path:
     failed = processed_root / ".failed" / period_id
     if failed.exists():
         shutil.rmtree(failed)
     failed.parent.mkdir(parents=True, exist_ok=True)
     staging.rename(failed)
-    for path in failed.rglob("*"):  # outputs linked to the published ones (_link_or_copy): copies, to be
-        if path.is_file() and path.stat().st_nlink > 1:  # opened and saved without touching those
+    for relative in linked:  # the published outputs' own files (_link_or_copy): copies, to be opened
+        path = failed / relative  # and saved without touching those
+        if path.is_file():
             copy = path.with_name(f".{path.name}.copy")
-            shutil.copy2(path, copy)
-            os.replace(copy, path)
+            try:
+                shutil.copy2(path, copy)
+                os.replace(copy, path)
+            except OSError:  # no room: not kept rather than kept as the published file itself
+                copy.unlink(missing_ok=True)
+                path.unlink(missing_ok=True)
     return failed
 
 
 def run_record(period: Period, parameters: dict, done: list[Record], folder: Path, started: dt.datetime,
-               ignored: int = 0, hashed: dict[str, str] | None = None) -> dict:
-    """The run record (run.json). hashed: outputs whose SHA-256 is known (copied from the last run
-    after checking it), not read again."""
+               ignored: int = 0, hashed: dict[str, tuple[str, list[int]]] | None = None) -> dict:
+    """The run record (run.json). hashed: outputs whose SHA-256 is known (taken from the last run
+    after checking it), not read again, with their stamps when checked."""
     hashed = hashed or {}
     root = period.data_root
     # only the files the pipeline reads are hashed and named: others' names may be personal data
@@ -365,11 +377,13 @@ def run_record(period: Period, parameters: dict, done: list[Record], folder: Pat
         "platform": platform.platform(),
         "packages": package_versions(),
         "git_commit": _git_commit(),
-        "inputs": {_relative(p, root, paths.REPO_ROOT): sha256(p) for p in inputs},
+        "inputs": {_relative(p, root, paths.REPO_ROOT): file_hash(p) for p in inputs},
         "ignored_raw_files": ignored,  # how many other files the period folder holds (never named)
-        "code": {_relative(p, root, paths.REPO_ROOT): sha256(p) for p in code},
-        "outputs": {(name := p.relative_to(folder).as_posix()): hashed.get(name) or sha256(p) for p in outputs},
-        "output_stamps": {p.relative_to(folder).as_posix(): _stamp(p) for p in outputs},
+        "code": {_relative(p, root, paths.REPO_ROOT): file_hash(p) for p in code},
+        "outputs": {(name := p.relative_to(folder).as_posix()): hashed[name][0] if name in hashed else sha256(p)
+                    for p in outputs},
+        "output_stamps": {(name := p.relative_to(folder).as_posix()): hashed[name][1] if name in hashed else _stamp(p)
+                          for p in outputs},
     }
 
 
@@ -412,6 +426,7 @@ def render_published(period_id: str, data_root: str | os.PathLike | None = None,
     the next run does not render them once more. Rendered in the scratch folder and copied in by
     renames: a failed or killed render leaves the published bulletin as it was. Editions not
     rendered that no longer match the outputs go to bulletin-outdated/, never left as if current."""
+    forget_hashes()  # the files the bulletin reads are hashed again
     period = load_period(period_id, data_root)
     processed_root, final = period.data_root / "processed", period.processed_dir
     lock = lock_period(processed_root, period.id, doing="render")
