@@ -9,8 +9,25 @@ Researchers' entry points (see README.md):
 Data of human rights defenders is sensitive: nothing this package publishes (processed tables,
 notebooks, maps, the bulletin) may carry personal data; raw files keep it, readers drop it.
 """
-from pipeline.data.io import load_raw
-from pipeline.data.periods import Period, load_period
-from pipeline.outputs.processed import load_processed
+from __future__ import annotations
 
 __all__ = ["Period", "load_period", "load_raw", "load_processed"]
+
+
+def __getattr__(name: str):
+    """The researchers' entry points, imported when first used (PEP 562): commands that need no
+    pandas (`hrd-bulletin steps`, `render` until its Quarto has started) do not load it. Plain
+    import statements, so that the steps' fingerprints see them (pipeline.run.code)."""
+    if name == "load_raw":
+        from pipeline.data.io import load_raw
+
+        return load_raw
+    if name in ("Period", "load_period"):
+        from pipeline.data import periods
+
+        return getattr(periods, name)
+    if name == "load_processed":
+        from pipeline.outputs.processed import load_processed
+
+        return load_processed
+    raise AttributeError(f"module 'pipeline' has no attribute {name!r}")

@@ -160,7 +160,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     import warnings
 
-    from pipeline.data.validation import InputWarning
+    from pipeline.data.errors import InputWarning
 
     warnings.simplefilter("always", InputWarning)
     warnings.formatwarning = lambda message, category, *rest: f"WARNING: {message}\n"

@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from pipeline.outputs.datapackage import sha256
+from pipeline.checksums import sha256
 from pipeline.outputs.processed import load_processed
 from pipeline.run.engine import run_period
 from tests.fake_steps import fake_steps

@@ -6,7 +6,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from pipeline.outputs.datapackage import sha256
+from pipeline.checksums import sha256
 from pipeline.paths import REPO_ROOT
 from tests.conftest import PERIOD
 

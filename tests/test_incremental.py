@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from pipeline import registry
-from pipeline.outputs.datapackage import sha256
+from pipeline.checksums import sha256
 from pipeline.run import code, engine
 from pipeline.run.engine import all_steps, run_period
 from pipeline.run.steps import Record, Run

@@ -12,7 +12,8 @@ import pytest
 from frictionless import Package
 
 from pipeline import paths
-from pipeline.outputs.datapackage import sha256, tables_meta
+from pipeline.checksums import sha256
+from pipeline.outputs.datapackage import tables_meta
 from pipeline.registry import Entry
 from pipeline.run.engine import (
     RunFailed,

@@ -5,9 +5,12 @@ show fewer than `min_cell_respondents` people are suppressed (pipeline/privacy.y
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
 from pipeline.yamlfiles import read_yaml
+
+if TYPE_CHECKING:  # pandas only in annotations: reading period.yml needs no pandas
+    import pandas as pd
 
 SETTINGS = read_yaml(Path(__file__).with_name("privacy.yml"))
 DEFAULT_MIN_CELL = int(SETTINGS["min_cell_respondents"])

@@ -8,25 +8,17 @@ from __future__ import annotations
 
 import copy
 import functools
-import hashlib
 import json
 from pathlib import Path
 
 import pandas as pd
 
+from pipeline.checksums import sha256
 from pipeline.data.periods import Period
 from pipeline.yamlfiles import read_yaml
 
 PARTS_DIR = Path(__file__).resolve().parents[1] / "parts"
 RECONCILIATION_META = Path(__file__).with_name("reconciliation.tables.yml")
-
-
-def sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def metadata_files() -> list[Path]:

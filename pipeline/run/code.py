@@ -19,7 +19,7 @@ from importlib import metadata
 from pathlib import Path
 
 from pipeline import paths
-from pipeline.outputs.datapackage import sha256
+from pipeline.checksums import sha256
 
 
 def digest(files: list[Path], base: Path) -> str:

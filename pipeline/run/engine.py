@@ -32,10 +32,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipeline import paths
-from pipeline.data.io import validate_period
+from pipeline.checksums import sha256
 from pipeline.data.periods import Period, load_period
 from pipeline.outputs import render
-from pipeline.outputs.datapackage import sha256
 from pipeline.outputs.publish import (
     RunFailed,
     checkpoint,
@@ -108,6 +107,8 @@ def run_period(period_id: str, data_root: str | os.PathLike | None = None, steps
     _log(f"Period {period.id} (bulletin No. {period.bulletin_number}, data: {period.data_origin})")
     _log("Checking the raw data against the codebook ...")
     # raises InputError with every problem before any step runs
+    from pipeline.data.io import validate_period  # pandas: here, not at import (hrd-bulletin render's start)
+
     validate_period(period, previous_in_batch=wait_for_previous is not None)
     ignored = period.ignored_files()
     if ignored:

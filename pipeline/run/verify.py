@@ -16,9 +16,9 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from pipeline.checksums import sha256
 from pipeline.data.errors import InputError, Problem
 from pipeline.data.periods import load_period
-from pipeline.outputs.datapackage import sha256
 from pipeline.outputs.publish import settle
 
 VOLATILE = ("notebooks/", "bulletin/", "bulletin-outdated/")
