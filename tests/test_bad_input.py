@@ -264,3 +264,22 @@ def test_nothing_is_produced_from_bad_input(data_root):
     assert main(["--data-root", str(data_root), "run", PERIOD, "--quiet"]) == 2
     assert not (data_root / "processed" / PERIOD).exists()
     assert not any((data_root / "processed" / ".staging").glob("*")) if (data_root / "processed" / ".staging").exists() else True
+
+
+@pytest.mark.parametrize("damage,words", [
+    (lambda text: text.replace('"KZ-AST"', '"KZ-XXX"', 1), "missing: KZ-AST; unknown: KZ-XXX"),
+    (lambda text: text[: len(text) // 2], "JSONDecodeError"),
+    (lambda text: text.replace('{"type":"FeatureCollection",',
+                               '{"type":"FeatureCollection","crs":{"type":"name","properties":{"name":"EPSG:3857"}},', 1),
+     'coordinates in "EPSG:3857"'),
+])
+def test_boundaries_that_cannot_be_mapped_stop_the_run_before_any_step(data_root, capsys, damage, words):
+    """The maps' boundaries are checked with the raw data, with the other problems, before a step runs."""
+    path = data_root / "raw" / "reference" / "boundaries" / "kz_2015.geojson"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(damage(text), encoding="utf-8")
+    CASES["negative count"][0](data_root)
+    assert main(["--data-root", str(data_root), "run", PERIOD, "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert "2 problem(s) in the input" in err and "kz_2015.geojson" in err and words in err
+    assert "Traceback" not in err and "[1/" not in err and not (data_root / "processed" / PERIOD).exists()

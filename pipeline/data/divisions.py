@@ -23,6 +23,38 @@ import pandas as pd
 from pipeline.data.errors import InputError, Problem
 
 RELATIONS = ("nests", "same")
+WGS84_NAMES = ("OGC:CRS84", "urn:ogc:def:crs:OGC:1.3:CRS84", "EPSG:4326", "urn:ogc:def:crs:EPSG::4326")
+BOUNDARIES_EXPECTED = "a GeoJSON FeatureCollection (RFC 7946: longitude, latitude) with a property `code` on every feature"
+
+
+def boundary_features(reference_dir: Path, division: str, codes: set[str]) -> list[dict]:
+    """The features of boundaries/<division>.geojson, checked as JSON before a run starts (no
+    geometry library): a FeatureCollection on longitude and latitude (WGS 84), one feature per unit
+    of the division (codes), each with its `code`. The maps (pipeline.outputs.maps) read them here."""
+    import json
+
+    path = Path(reference_dir) / "boundaries" / f"{division}.geojson"
+    if not path.is_file():
+        raise InputError([Problem(str(path), None, None, None, f"boundaries of division {division} ({BOUNDARIES_EXPECTED})")])
+    try:
+        collection = json.loads(path.read_text(encoding="utf-8-sig"))  # with or without a byte-order mark
+        # RFC 7946 has no `crs` member; older files name theirs: only longitude-latitude on WGS 84 is drawn right
+        crs = collection.get("crs")
+        name = crs.get("properties", {}).get("name") if isinstance(crs, dict) and crs.get("type") == "name" else crs
+        if crs is not None and name not in WGS84_NAMES:
+            raise ValueError(f"coordinates in {json.dumps(name, ensure_ascii=False)}, not longitude and latitude on WGS 84")
+        features = collection["features"]
+        found = [(feature.get("properties") or {}).get("code") for feature in features]
+        if None in found or not all(isinstance(feature.get("geometry"), dict) for feature in features):
+            raise ValueError("a feature without `code` or without geometry")
+    except (ValueError, KeyError, TypeError, AttributeError) as error:
+        raise InputError([Problem(str(path), None, None, None, f"{BOUNDARIES_EXPECTED} ({type(error).__name__}: {error})")]) from None
+    missing, extra = sorted(codes - set(found)), sorted(set(found) - codes)
+    if missing or extra:
+        raise InputError([Problem(str(path), None, "code", ", ".join(missing + extra),
+                                  f"one feature per unit of divisions/{division}.csv "
+                                  f"(missing: {', '.join(missing) or 'none'}; unknown: {', '.join(extra) or 'none'})")])
+    return features
 
 
 def load_units(reference_dir: Path, division: str) -> pd.DataFrame:

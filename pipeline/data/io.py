@@ -8,6 +8,7 @@ import os
 import pandas as pd
 
 from pipeline.data.codebook import all_files
+from pipeline.data.divisions import boundary_features
 from pipeline.data.errors import InputError
 from pipeline.data.periods import Period, load_period, previous_period_problems
 from pipeline.data.sources import find_source
@@ -56,8 +57,8 @@ def load_raw(period: str | Period, data_root: str | os.PathLike | None = None,
 
 def validate_period(period: Period, previous_in_batch: bool = False, previous_run_required: bool = True
                     ) -> dict[str, pd.DataFrame]:
-    """Everything a run checks before it starts: every raw file, the published figures' sums, and
-    the previous period (previous_in_batch: it runs in the same command, so it need not have run)."""
+    """Everything a run checks before it starts: every raw file, the division's boundaries, the
+    published figures' sums, and the previous period (previous_in_batch: it runs in the same command, so it need not have run)."""
     from pipeline.data.figures import check_published, load_published
 
     problems = previous_period_problems(period, required_run=previous_run_required and not previous_in_batch)
@@ -65,6 +66,10 @@ def validate_period(period: Period, previous_in_batch: bool = False, previous_ru
         tables = load_raw(period)
     except InputError as exc:
         tables, problems = {}, problems + exc.problems
+    try:  # the maps' boundaries, as JSON: a wrong file is found now, not in the first notebook with a map
+        boundary_features(period.reference_dir, period.division, set(load_division(period)["code"]))
+    except InputError as exc:
+        problems += exc.problems
     if period.published_figures_path.exists():
         problems += check_published(load_published(period.published_figures_path), str(period.published_figures_path))
     if problems:

@@ -13,7 +13,6 @@ CSV) are too small to see as areas: they get a circle at their centre.
 """
 from __future__ import annotations
 
-import json
 import os
 import re
 from pathlib import Path
@@ -26,6 +25,7 @@ from shapely.errors import ShapelyError
 
 from pipeline import formatting
 from pipeline.data import privacy
+from pipeline.data.divisions import BOUNDARIES_EXPECTED, boundary_features
 from pipeline.data.errors import InputError, Problem
 from pipeline.data.periods import Period
 from pipeline.outputs import images
@@ -43,18 +43,9 @@ def boundaries_path(period: Period) -> Path:
 
 def load_geography(period: Period) -> gpd.GeoDataFrame:
     """The division's units with names, kind, centre coordinates and projected geometry."""
-    path = boundaries_path(period)
     reference = period.reference_dir
     division = pd.read_csv(period.division_path, dtype=str, keep_default_na=False)
-    if not path.exists():
-        raise InputError([Problem(str(path), None, None, None, f"boundaries of division {period.division}")])
-    shapes = _read_boundaries(path)
-    missing = sorted(set(division["code"]) - set(shapes["code"]))
-    extra = sorted(set(shapes["code"]) - set(division["code"]))
-    if missing or extra:
-        raise InputError([Problem(str(path), None, "code", ", ".join(missing + extra),
-                                  f"one feature per unit of divisions/{period.division}.csv "
-                                  f"(missing: {', '.join(missing) or 'none'}; unknown: {', '.join(extra) or 'none'})")])
+    shapes = _read_boundaries(period, set(division["code"]))
     cities = pd.read_csv(reference / "cities.csv", dtype={"city": str})
     geo = shapes.merge(division, on="code").merge(
         cities[["city", "lat", "lon"]].rename(columns={"city": "centre_city"}), on="centre_city", how="left")
@@ -66,28 +57,17 @@ def load_geography(period: Period) -> gpd.GeoDataFrame:
     return geo
 
 
-WGS84_NAMES = ("OGC:CRS84", "urn:ogc:def:crs:OGC:1.3:CRS84", "EPSG:4326", "urn:ogc:def:crs:EPSG::4326")
-
-
-def _read_boundaries(path: Path) -> gpd.GeoDataFrame:
-    """A division's GeoJSON: one feature per unit, its ISO code in the property `code`, longitude
-    and latitude on WGS 84 (RFC 7946). Read as JSON rather than through GDAL (gpd.read_file): each
-    kernel that draws maps then holds 30 MB less, and three run at once."""
-    expected = "a GeoJSON FeatureCollection (RFC 7946: longitude, latitude) with a property `code` on every feature"
+def _read_boundaries(period: Period, codes: set[str]) -> gpd.GeoDataFrame:
+    """The division's GeoJSON (checked by divisions.boundary_features, as before a run), read as
+    JSON rather than through GDAL (gpd.read_file): each kernel that draws maps then holds 30 MB
+    less, and three run at once."""
+    features = boundary_features(period.reference_dir, period.division, codes)
     try:
-        collection = json.loads(path.read_text(encoding="utf-8-sig"))  # with or without a byte-order mark
-        # RFC 7946 has no `crs` member; older files name theirs: only longitude-latitude on WGS 84 is drawn right
-        crs = collection.get("crs")
-        name = crs.get("properties", {}).get("name") if isinstance(crs, dict) and crs.get("type") == "name" else crs
-        if crs is not None and name not in WGS84_NAMES:
-            raise ValueError(f"coordinates in {json.dumps(name, ensure_ascii=False)}, not longitude and latitude on WGS 84")
-        shapes = gpd.GeoDataFrame.from_features(collection["features"], crs="EPSG:4326")
-        if "code" not in shapes.columns or shapes["code"].isna().any():
-            raise ValueError("a feature without `code`")
-        shapes = shapes[[*(c for c in shapes.columns if c != "geometry"), "geometry"]]  # as GDAL orders them
+        shapes = gpd.GeoDataFrame.from_features(features, crs="EPSG:4326")
     except (ValueError, KeyError, IndexError, TypeError, AttributeError, ShapelyError) as error:
-        raise InputError([Problem(str(path), None, None, None, f"{expected} ({type(error).__name__}: {error})")]) from None
-    return shapes
+        raise InputError([Problem(str(boundaries_path(period)), None, None, None,
+                                  f"{BOUNDARIES_EXPECTED} ({type(error).__name__}: {error})")]) from None
+    return shapes[[*(c for c in shapes.columns if c != "geometry"), "geometry"]]  # as GDAL orders them
 
 
 def values_by_unit(table: pd.DataFrame, column: str, geo: gpd.GeoDataFrame, key: str = "oblast") -> pd.Series:
