@@ -31,3 +31,7 @@ def __getattr__(name: str):
 
         return load_processed
     raise AttributeError(f"module 'pipeline' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:  # the entry points in a notebook's tab completion too
+    return sorted([*globals(), *__all__])

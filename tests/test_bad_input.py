@@ -268,7 +268,10 @@ def test_nothing_is_produced_from_bad_input(data_root):
 
 @pytest.mark.parametrize("damage,words", [
     (lambda text: text.replace('"KZ-AST"', '"KZ-XXX"', 1), "missing: KZ-AST; unknown: KZ-XXX"),
-    (lambda text: text[: len(text) // 2], "JSONDecodeError"),
+    (lambda text: text[: len(text) // 2], "line 1 column"),
+    (lambda text: text.replace('"code":"KZ-AST"', '"code":5', 1), "feature 5 has code 5, not an ISO 3166-2 code as text"),
+    (lambda text: text.replace('"code":"KZ-AST"', '"code":"KZ-ALA"', 1), "missing: KZ-AST; unknown: none; more than once: KZ-ALA"),
+    (lambda text: text.replace('"type":"Polygon"', '"type":"Circle"', 1), 'feature 1 (KZ-AKM) has geometry "Circle"'),
     (lambda text: text.replace('{"type":"FeatureCollection",',
                                '{"type":"FeatureCollection","crs":{"type":"name","properties":{"name":"EPSG:3857"}},', 1),
      'coordinates in "EPSG:3857"'),

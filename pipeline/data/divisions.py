@@ -27,33 +27,54 @@ WGS84_NAMES = ("OGC:CRS84", "urn:ogc:def:crs:OGC:1.3:CRS84", "EPSG:4326", "urn:o
 BOUNDARIES_EXPECTED = "a GeoJSON FeatureCollection (RFC 7946: longitude, latitude) with a property `code` on every feature"
 
 
+def boundaries_path(reference_dir: Path, division: str) -> Path:
+    return Path(reference_dir) / "boundaries" / f"{division}.geojson"
+
+
 def boundary_features(reference_dir: Path, division: str, codes: set[str]) -> list[dict]:
     """The features of boundaries/<division>.geojson, checked as JSON before a run starts (no
     geometry library): a FeatureCollection on longitude and latitude (WGS 84), one feature per unit
-    of the division (codes), each with its `code`. The maps (pipeline.outputs.maps) read them here."""
+    of the division (codes), each with its `code` and a Polygon or MultiPolygon. The maps
+    (pipeline.outputs.maps) read them here."""
     import json
 
-    path = Path(reference_dir) / "boundaries" / f"{division}.geojson"
+    path = boundaries_path(reference_dir, division)
     if not path.is_file():
         raise InputError([Problem(str(path), None, None, None, f"boundaries of division {division} ({BOUNDARIES_EXPECTED})")])
     try:
         collection = json.loads(path.read_text(encoding="utf-8-sig"))  # with or without a byte-order mark
+        if not isinstance(collection, dict) or collection.get("type") != "FeatureCollection":
+            found = collection.get("type") if isinstance(collection, dict) else type(collection).__name__
+            raise ValueError(f"the file holds {json.dumps(found, ensure_ascii=False)}, not a FeatureCollection")
         # RFC 7946 has no `crs` member; older files name theirs: only longitude-latitude on WGS 84 is drawn right
         crs = collection.get("crs")
         name = crs.get("properties", {}).get("name") if isinstance(crs, dict) and crs.get("type") == "name" else crs
         if crs is not None and name not in WGS84_NAMES:
             raise ValueError(f"coordinates in {json.dumps(name, ensure_ascii=False)}, not longitude and latitude on WGS 84")
-        features = collection["features"]
-        found = [(feature.get("properties") or {}).get("code") for feature in features]
-        if None in found or not all(isinstance(feature.get("geometry"), dict) for feature in features):
-            raise ValueError("a feature without `code` or without geometry")
-    except (ValueError, KeyError, TypeError, AttributeError) as error:
-        raise InputError([Problem(str(path), None, None, None, f"{BOUNDARIES_EXPECTED} ({type(error).__name__}: {error})")]) from None
+        features = collection.get("features")
+        if not isinstance(features, list):
+            raise ValueError("no list of features")
+        found = []
+        for number, feature in enumerate(features, start=1):
+            code = ((feature.get("properties") if isinstance(feature, dict) else None) or {}).get("code")
+            geometry = feature.get("geometry") if isinstance(feature, dict) else None
+            if not (isinstance(code, str) and code):
+                raise ValueError(f"feature {number} has code {json.dumps(code, ensure_ascii=False)}, not an ISO 3166-2 code as text")
+            if not (isinstance(geometry, dict) and geometry.get("type") in ("Polygon", "MultiPolygon")
+                    and isinstance(geometry.get("coordinates"), list)):
+                kind = geometry.get("type") if isinstance(geometry, dict) else geometry
+                raise ValueError(f"feature {number} ({code}) has geometry {json.dumps(kind, ensure_ascii=False)}, "
+                                 "not a Polygon or MultiPolygon with coordinates")
+            found.append(code)
+    except (ValueError, AttributeError) as error:  # json's errors are ValueErrors
+        raise InputError([Problem(str(path), None, None, None, f"{BOUNDARIES_EXPECTED} ({error})")]) from None
+    twice = sorted({code for code in found if found.count(code) > 1})
     missing, extra = sorted(codes - set(found)), sorted(set(found) - codes)
-    if missing or extra:
-        raise InputError([Problem(str(path), None, "code", ", ".join(missing + extra),
+    if missing or extra or twice:
+        raise InputError([Problem(str(path), None, "code", ", ".join(missing + extra + twice),
                                   f"one feature per unit of divisions/{division}.csv "
-                                  f"(missing: {', '.join(missing) or 'none'}; unknown: {', '.join(extra) or 'none'})")])
+                                  f"(missing: {', '.join(missing) or 'none'}; unknown: {', '.join(extra) or 'none'}; "
+                                  f"more than once: {', '.join(twice) or 'none'})")])
     return features
 
 

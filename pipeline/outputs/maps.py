@@ -25,7 +25,7 @@ from shapely.errors import ShapelyError
 
 from pipeline import formatting
 from pipeline.data import privacy
-from pipeline.data.divisions import BOUNDARIES_EXPECTED, boundary_features
+from pipeline.data.divisions import BOUNDARIES_EXPECTED, boundaries_path, boundary_features, load_units
 from pipeline.data.errors import InputError, Problem
 from pipeline.data.periods import Period
 from pipeline.outputs import images
@@ -37,14 +37,10 @@ NO_DATA_FILL = "#f0f0f0"
 WIDTH, HEIGHT = 1000, 620
 
 
-def boundaries_path(period: Period) -> Path:
-    return period.reference_dir / "boundaries" / f"{period.division}.geojson"
-
-
 def load_geography(period: Period) -> gpd.GeoDataFrame:
     """The division's units with names, kind, centre coordinates and projected geometry."""
     reference = period.reference_dir
-    division = pd.read_csv(period.division_path, dtype=str, keep_default_na=False)
+    division = load_units(reference, period.division)
     shapes = _read_boundaries(period, set(division["code"]))
     cities = pd.read_csv(reference / "cities.csv", dtype={"city": str})
     geo = shapes.merge(division, on="code").merge(
@@ -65,7 +61,7 @@ def _read_boundaries(period: Period, codes: set[str]) -> gpd.GeoDataFrame:
     try:
         shapes = gpd.GeoDataFrame.from_features(features, crs="EPSG:4326")
     except (ValueError, KeyError, IndexError, TypeError, AttributeError, ShapelyError) as error:
-        raise InputError([Problem(str(boundaries_path(period)), None, None, None,
+        raise InputError([Problem(str(boundaries_path(period.reference_dir, period.division)), None, None, None,
                                   f"{BOUNDARIES_EXPECTED} ({type(error).__name__}: {error})")]) from None
     return shapes[[*(c for c in shapes.columns if c != "geometry"), "geometry"]]  # as GDAL orders them
 
