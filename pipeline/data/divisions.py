@@ -15,6 +15,7 @@ Divisions further apart are matched through the ones between them (kz_2015 -> kz
 """
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,8 +37,6 @@ def boundary_features(reference_dir: Path, division: str, codes: set[str]) -> li
     geometry library): a FeatureCollection on longitude and latitude (WGS 84), one feature per unit
     of the division (codes), each with its `code` and a Polygon or MultiPolygon. The maps
     (pipeline.outputs.maps) read them here."""
-    import json
-
     path = boundaries_path(reference_dir, division)
     if not path.is_file():
         raise InputError([Problem(str(path), None, None, None, f"boundaries of division {division} ({BOUNDARIES_EXPECTED})")])
