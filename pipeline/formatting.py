@@ -29,11 +29,12 @@ def percent(value, lang: str, decimals: int = 1) -> str:
     return f"{number(value, lang, decimals)}%"
 
 
-def plural(count, lang: str, forms: tuple[str, ...]) -> str:
+def plural(count, lang: str, forms: tuple[str, ...], fraction_form: int = 1) -> str:
     """The noun's form for a count: Russian forms (1, 2-4, 5+: 'случай', 'случая', 'случаев'),
-    11-14 taking the third, a fraction the second ('2,5 года'); English forms (one, other)."""
+    11-14 taking the third, a fraction the second ('2,5 года') or the form fraction_form names
+    (genitive forms: the first, 'до 7,5 года'); English forms (one, other), a fraction the other."""
     if float(count) != int(count):  # a fraction
-        return forms[1]
+        return forms[1] if lang == "en" else forms[fraction_form]
     n = abs(int(count))
     if lang == "en":
         return forms[0] if n == 1 else forms[1]
@@ -44,10 +45,11 @@ def plural(count, lang: str, forms: tuple[str, ...]) -> str:
     return forms[2]
 
 
-def counted(count, lang: str, forms: tuple[str, ...]) -> str:
-    """'14 областей', '2 города', '2,5 года', '1 region', '16 regions'."""
+def counted(count, lang: str, forms: tuple[str, ...], fraction_form: int = 1) -> str:
+    """'14 областей', '2 города', '2,5 года', '1 region', '16 regions': a fraction is printed to one
+    decimal and takes the fraction's form ('1,5 года', '1.5 years')."""
     decimals = 0 if float(count) == int(count) else 1
-    return f"{number(count, lang, decimals)} {plural(count, lang, forms)}"
+    return f"{number(count, lang, decimals)} {plural(count, lang, forms, fraction_form)}"
 
 
 def joined(items: list[str], lang: str) -> str:
@@ -60,3 +62,13 @@ def joined(items: list[str], lang: str) -> str:
 def plotly_separators(lang: str) -> str:
     """plotly's layout.separators (decimal, then thousands) for the edition's language."""
     return ", " if lang == "ru" else ".,"
+
+
+MARKDOWN_SPECIAL = set("\\`*_{}[]<>#|@$~^&")
+
+
+def markdown_text(text: str) -> str:
+    """Text from the data as Markdown that reads as the same text: every ASCII punctuation mark that
+    Markdown, pandoc or Quarto could read as markup (emphasis, links, raw HTML, shortcodes `{{< >}}`,
+    citations `@`, math `$`) escaped with a backslash, line breaks as spaces."""
+    return "".join("\\" + c if c in MARKDOWN_SPECIAL else c for c in " ".join(str(text).split()))

@@ -11,7 +11,7 @@ from pipeline.yamlfiles import read_yaml
 
 REGISTRY = Path(__file__).with_name("steps.yml")
 KINDS = ("notebook", "reconciliation", "claims", "datapackage", "bulletin")
-READS = ("raw", "reference", "previous_period", "published", "run", "report")
+READS = ("raw", "reference", "previous_period", "published", "editorial", "run", "report")
 RUN_OUTPUTS = ("tables", "maps", "reconciliation", "claims", "record")
 
 

@@ -106,12 +106,14 @@ def test_html_works_offline_with_every_map_and_table(bulletin_dir, period_run, b
 
 def prose_of(document: Path) -> str:
     """The text of a Quarto document a reader sees typed in: without code chunks, inline code,
-    cross-reference labels, shortcodes and numbered-list markers."""
+    cross-reference labels, shortcodes, numbered-list markers and the years of cited sources
+    ('(Wilson, 1927)', '(NCHS, 2017)')."""
     text = document.read_text(encoding="utf-8")
     text = re.sub(r"```\{python[^}]*\}.*?```", "", text, flags=re.S)
     text = re.sub(r"`\{python\}[^`]*`", "", text)
     text = re.sub(r"\{\{<[^>]*>\}\}|\{[#.][^}]*\}|@(fig|tbl|sec)-[\w-]+", "", text)
     text = re.sub(r"^\s*\d+\.\s", "", text, flags=re.M)
+    text = re.sub(r"\(\w+, (19|20)\d\d\)", "", text)
     return text.replace("SHA-256", "")
 
 

@@ -19,41 +19,59 @@ SENTENCES = yaml.safe_load(claims.SENTENCES.read_text(encoding="utf-8"))
 
 
 def test_every_case_of_every_claim_has_its_sentence_in_both_languages_and_nothing_else():
+    """A case's sentence is the claim's own, or for a share in words (band:) the `bands` sentence
+    with the claim's subject and verb: every field it asks for is there, in both languages."""
     assert set(SENTENCES["claims"]) == set(claims.CLAIMS)
     for name, cases in claims.CASES.items():
-        assert set(SENTENCES["claims"][name]) == set(cases), name
+        entry = SENTENCES["claims"][name]
+        own = set(entry) - {"band"}
+        assert own <= set(cases), name
+        if "band" in entry:
+            assert set(cases) == set(SENTENCES["bands"]) | own, name
+            for lang in ("ru", "en"):
+                for case in SENTENCES["bands"]:
+                    assert set(claims.FIELD.findall(SENTENCES["bands"][case][lang])) <= set(entry["band"][lang]), (name, case, lang)
+        else:
+            assert own == set(cases), name
         for case in cases:
-            assert set(SENTENCES["claims"][name][case]) == {"ru", "en"}, (name, case)
+            for lang in ("ru", "en"):
+                assert isinstance(claims.template(name, case, lang), str), (name, case, lang)
 
 
 def test_every_placeholder_names_a_noun_or_word_that_exists():
-    for name, cases in SENTENCES["claims"].items():
-        for langs in cases.values():
-            for text in langs.values():
-                for _, form in claims.PLACEHOLDER.findall(text):
-                    assert not form or form.isdigit() or form in SENTENCES["nouns"] or form in SENTENCES["words"], (name, form)
+    texts = [(name, text) for name, cases in SENTENCES["claims"].items() for case, langs in cases.items() if case != "band"
+             for text in langs.values()] + [("bands", text) for langs in SENTENCES["bands"].values() for text in langs.values()]
+    for name, text in texts:
+        for _, form, of in claims.PLACEHOLDER.findall(text):
+            assert not form or form.isdigit() or form == "share" or form in SENTENCES["nouns"] or form in SENTENCES["words"], (name, form)
+            assert not of or of == "form" or (form == "share" and of in SENTENCES["nouns"]), (name, form, of)
 
 
 # --- hand-made tables: patterns against bulletin No. 5 --------------------------------------------------
-def shares(rows) -> pd.DataFrame:
-    """rows: (group, item, answer, count, base)."""
-    return pd.DataFrame(rows, columns=["group", "item", "answer", "count", "base"])
+@pytest.fixture(scope="module")
+def no5_security():
+    """Part II's shares and stats of bulletin No. 5's period: every item there, to change a few of."""
+    from pipeline.parts.inputs import load_inputs
+
+    return security.tables(load_inputs(security, "2015-08_2016-04"))
 
 
-def security_shares(individuals_attacked: int, organizations_attacked: int, measures: int,
-                    likely: dict[str, int] | None = None) -> dict[str, pd.DataFrame]:
-    likely = likely or {"reputational": 12, "information": 10, "technical": 4, "physical": 6}
-    rows = []
-    for kind in security.ATTACKS:
-        rows += [("individuals", f"attacks_{kind}", "at_least_one", individuals_attacked, 10),
-                 ("organizations", f"attacks_{kind}", "at_least_one", organizations_attacked, 10)]
-    for item in security.PROTECTION:
-        rows += [("individuals", item, "no", 2, 10), ("organizations", item, "no", 8, 10)]
-    rows += [("all", "law_enforcement_result", "measures_taken", measures, 10), ("all", "security_training_received", "no", 19, 20),
-             ("individuals", "threats", "at_least_one", 1, 10), ("all", "coalition", "member", 15, 20),
-             ("all", "coalition", "not_member", 5, 20), ("all", "coalition", "not_aware", 0, 20)]
-    rows += [("all", f"likelihood_{kind}", "possible", count, 20) for kind, count in likely.items()]
-    return {"survey_security_shares": shares(rows)}
+def with_shares(tables: dict, changes: dict) -> dict:
+    """The tables with some shares set: {(group, item, answer): (count, base)}; the share, its
+    interval and the base of the item's other answers follow."""
+    from pipeline import evidence
+
+    out = {name: table.copy() for name, table in tables.items()}
+    shares = out["survey_security_shares"]
+    for (group, item, answer), (count, base) in changes.items():
+        rows = (shares["group"] == group) & (shares["item"] == item)
+        shares.loc[rows, "base"] = base
+        shares.loc[rows & (shares["answer"] == answer), "count"] = count
+    shares["count"] = shares[["count", "base"]].min(axis=1)
+    shares["share_pct"] = [100 * c / b if b else float("nan") for c, b in zip(shares["count"], shares["base"])]
+    intervals = [evidence.wilson(c, b) for c, b in zip(shares["count"], shares["base"])]
+    shares["ci_low_pct"], shares["ci_high_pct"] = [i[0] for i in intervals], [i[1] for i in intervals]
+    return out
 
 
 def case_and_sentence(tables, name, lang="ru"):
@@ -61,156 +79,172 @@ def case_and_sentence(tables, name, lang="ru"):
     return found.case, claims.sentence(found, lang)
 
 
-def test_ngos_attacked_more_and_appeals_that_led_to_measures():
-    tables = security_shares(individuals_attacked=1, organizations_attacked=6, measures=4)
-    assert case_and_sentence(tables, "security.attacks_by_group")[0] == "organizations_every_kind"
-    case, text = case_and_sentence(tables, "security.appeals_result")
-    assert case == "some_with_measures" and text == (
-        "Меры по защите, по ответам респондентов, были приняты по 40,0% обращений (4 из 10 обращений).")
-    assert case_and_sentence(tables, "security.protection_access", "en") == (
-        "organizations_lower", "NGOs rate their access to means of protection lower than individuals do.")
-    assert case_and_sentence(tables, "security.training")[0] == "almost_all"
-    assert case_and_sentence(tables, "security.threatened")[0] == "minority"
-    assert case_and_sentence(tables, "security.coalition")[0] == "most_members"
+def checked(tables) -> dict:
+    """Every claim of the tables, after the truth check (pipeline.checker) found none false."""
+    from pipeline import checker
+    from pipeline.outputs.claims import as_json
+
+    rows = as_json(evaluate(tables))
+    assert checker.check(rows, tables) == []
+    return rows
 
 
-def test_no_appeal_led_to_measures_only_when_none_did():
-    assert case_and_sentence(security_shares(3, 1, 0), "security.appeals_result")[0] == "none_with_measures"
-    assert case_and_sentence(security_shares(3, 1, 1), "security.appeals_result")[0] == "some_with_measures"
+def attacks(individuals: int, organizations: int, base: int = 40) -> dict:
+    return {("individuals", f"attacks_{k}", "at_least_one"): (individuals, base) for k in security.ATTACKS} | {
+        ("organizations", f"attacks_{k}", "at_least_one"): (organizations, base) for k in security.ATTACKS}
 
 
-def test_lawyers_most_exposed_and_the_state_not_the_main_source():
-    tables = {
-        "incidents_by_hrd_category": pd.DataFrame({"hrd_category": ["lawyers", "journalists"], "name_ru": ["Адвокаты", "Журналисты"],
-                                                   "name_en": ["Lawyers", "Journalists"], "violations": [30, 10],
-                                                   "share_pct": [75.0, 25.0]}),
-        "incidents_by_source": pd.DataFrame({"source": ["private_person", "police"], "name_ru": ["Частное лицо", "Полиция"],
-                                             "name_en": ["Private person", "Police"], "state": [False, True],
-                                             "violations": [30, 10]}),
-    }
-    assert case_and_sentence(tables, "incidents.most_exposed") == (
-        "one_group", "Наиболее уязвимая группа — адвокаты: на них приходится 75,0% нарушений")
-    case, text = case_and_sentence(tables, "incidents.state_main_source", "en")
-    assert case == "state_not_main" and "the main source of threats is private person" in text and "25.0%" in text
+def test_ngos_attacked_more_only_where_a_test_says_so(no5_security):
+    tables = with_shares(no5_security, attacks(individuals=4, organizations=30))
+    rows = checked(tables)
+    assert rows["security.attacks_by_group"]["case"] == "organizations"
+    assert rows["security.attacks_by_group"]["ru"] == (
+        "Информационные, репутационные, физические и технические атаки чаще встречаются среди НПО, "
+        "чем среди правозащитников, работающих самостоятельно.")
+    close = with_shares(no5_security, attacks(individuals=18, organizations=22))
+    assert checked(close)["security.attacks_by_group"]["case"] == "no_clear_difference"
 
 
-def test_a_tie_for_the_most_exposed_names_both():
-    table = pd.DataFrame({"hrd_category": ["a", "b", "c"], "name_ru": ["Адвокаты", "Журналисты", "Профсоюзы"],
-                          "name_en": ["Lawyers", "Journalists", "Unions"], "violations": [10, 10, 5], "share_pct": [40.0, 40.0, 20.0]})
-    case, text = case_and_sentence({"incidents_by_hrd_category": table}, "incidents.most_exposed")
-    assert case == "tie" and "адвокаты и журналисты" in text
+def test_75_against_25_percent_on_a_few_ngos_is_not_put_into_words_as_a_difference(no5_security):
+    """The issue's test: 3 of 4 individuals and 1 of 4 NGOs lack a means of protection (75 % against
+    25 %), and 2 NGOs: no test supports a difference, so none is stated, and the shares of such
+    bases are given as counts, not words."""
+    four = {(g, item, "no"): (n, 4) for item in security.PROTECTION for g, n in (("individuals", 3), ("organizations", 1))}
+    rows = checked(with_shares(no5_security, four))
+    assert rows["security.protection_access"]["case"] == "no_clear_difference"
+    two = {(g, item, "no"): (n, b) for item in security.PROTECTION for g, n, b in (("individuals", 6, 8), ("organizations", 0, 2))}
+    rows = checked(with_shares(no5_security, two | {("organizations", "has_security_protocol", "no"): (1, 2)}))
+    assert rows["security.protection_access"]["case"] == "no_clear_difference"
+    assert rows["security.protocol_organizations"]["case"] == "small_base"
+    assert rows["security.protocol_organizations"]["ru"].startswith("Нет протокола безопасности (НПО): 1 из 2 ответов;")
+    many = {(g, "has_office_alarm", "no"): (n, 80) for g, n in (("individuals", 60), ("organizations", 20))}
+    rows = checked(with_shares(no5_security, many))
+    assert rows["security.protection_access"]["case"] in ("individuals_rest", "both_rest")
+    assert "сигнализации в офисе" in rows["security.protection_access"]["ru"]
 
 
-def test_physical_attack_likeliest_and_a_tie_named_as_one():
-    case, text = case_and_sentence(security_shares(3, 1, 0, {"reputational": 2, "information": 4, "technical": 3, "physical": 9}),
-                                   "security.likeliest_attack")
-    assert case == "physical" and text == (
-        "Чаще всего возможной считают физическую атаку (45,0%), реже всего — репутационную (10,0%).")
-    case, text = case_and_sentence(security_shares(3, 1, 0, {"reputational": 9, "information": 9, "technical": 3, "physical": 5}),
-                                   "security.likeliest_attack", "en")
-    assert case == "tie" and "reputational and information" in text and "technical" in text
+def test_appeals_are_counted_with_the_pending_ones_never_as_none_taken(no5_security):
+    pending = {("all", "law_enforcement_result", "pending"): (1, 1), ("all", "law_enforcement_result", "measures_taken"): (0, 1),
+               ("all", "law_enforcement_result", "no_measures"): (0, 1)}
+    rows = checked(with_shares(no5_security, pending))
+    assert rows["security.appeals_result"]["ru"] == (
+        "Итог обращений, по ответам респондентов: меры по защите приняты — 0, не приняты — 0, ответа ещё нет — 1.")
+    assert "ни по одному" not in rows["security.appeals_result"]["ru"]
 
 
-def test_attack_kinds_whose_shares_read_the_same_are_a_tie():
-    """89 of 121 (73.55%) and 92 of 125 (73.60%) both read 73,6%: neither is called the likelier
-    (found on a synthetic period)."""
-    tables = security_shares(3, 1, 0)
-    frame = tables["survey_security_shares"]
-    for kind, count, base in (("reputational", 89, 121), ("information", 86, 123), ("technical", 92, 125), ("physical", 89, 127)):
-        row = (frame["item"] == f"likelihood_{kind}") & (frame["group"] == "all")
-        frame.loc[row, ["count", "base"]] = [count, base]
-    case, text = case_and_sentence(tables, "security.likeliest_attack")
-    assert case == "tie" and "репутационную и техническую атаки" in text and "(73,6%)" in text
+@pytest.mark.parametrize("count, base, case, start", [
+    (20, 20, "all", "Все правозащитники (100,0%)"), (19, 20, "almost_all", "Почти все правозащитники (95,0%)"),
+    (10, 20, "half", "Ровно половина правозащитников (50,0%) не проходила"), (11, 20, "about_half", "Около половины"),
+    (13, 20, "most", "Большинство правозащитников (65,0%)"), (0, 20, "none", "Все ответившие правозащитники проходили"),
+    (3, 7, "small_base", "Не проходили тренинги по безопасности: 3 из 7 ответов;"), (0, 0, "no_base", "Не проходили тренинги по безопасности: ответов нет.")])
+def test_a_share_in_words_never_stronger_than_its_numbers(no5_security, count, base, case, start):
+    """'most' is more than half and never all; exactly half is 'half'; under 10 answers, counts."""
+    rows = checked(with_shares(no5_security, {("all", "security_training_received", "no"): (count, base)}))
+    assert rows["security.training"]["case"] == case and rows["security.training"]["ru"].startswith(start)
 
 
-def test_kinds_tied_as_least_likely_are_named_together_and_all_alike_is_said_so():
-    likely = {"reputational": 9, "information": 2, "technical": 2, "physical": 5}
-    case, text = case_and_sentence(security_shares(3, 1, 0, likely), "security.likeliest_attack")
-    assert case == "reputational" and text.endswith("реже всего — в равной мере — информационную и техническую (10,0%).")
-    case, text = case_and_sentence(security_shares(3, 1, 0, likely), "security.likeliest_attack", "en")
-    assert text.endswith("information and technical ones equally least often (10.0%).")
-    likely = {"reputational": 9, "information": 2, "technical": 3, "physical": 5}  # one least: its article agrees
-    assert case_and_sentence(security_shares(3, 1, 0, likely), "security.likeliest_attack", "en")[1].endswith(
-        "an information one least often (10.0%).")
-    case, text = case_and_sentence(security_shares(3, 1, 0, dict.fromkeys(likely, 7)), "security.likeliest_attack")
-    assert case == "all_equal" and text == "Все четыре вида атак респонденты считают возможными одинаково часто (35,0%)."
+def test_likeliest_attack_named_only_when_it_stands_apart_and_ties_named_together(no5_security):
+    likely = {("all", f"likelihood_{k}", "possible"): (n, 100) for k, n in
+              {"reputational": 90, "information": 40, "technical": 38, "physical": 10}.items()}
+    rows = checked(with_shares(no5_security, likely))
+    assert rows["security.likeliest_attack"]["case"] == "top_and_least"
+    assert rows["security.likeliest_attack"]["ru"] == (
+        "Чаще всего возможной считают репутационную атаку (90,0%), реже всего — физическую атаку (10,0%).")
+    tied = {("all", f"likelihood_{k}", "possible"): (n, 100) for k, n in
+            {"reputational": 90, "information": 90, "technical": 38, "physical": 37}.items()}
+    rows = checked(with_shares(no5_security, tied))
+    assert rows["security.likeliest_attack"]["case"] == "top_only"
+    assert "информационную и репутационную атаки (90,0%)" in rows["security.likeliest_attack"]["ru"]
+    assert "information and reputational attacks (90.0%)" in rows["security.likeliest_attack"]["en"]
+    alike = {("all", f"likelihood_{k}", "possible"): (50, 100) for k in security.LIKELIHOOD}
+    assert checked(with_shares(no5_security, alike))["security.likeliest_attack"]["case"] == "all_equal"
+    small = {("all", f"likelihood_{k}", "possible"): (n, 8) for k, n in zip(security.LIKELIHOOD, (8, 1, 1, 1))}
+    assert checked(with_shares(no5_security, small))["security.likeliest_attack"]["case"] == "small_base"
 
 
-def threat_stats(individuals: float, organizations: float) -> dict[str, pd.DataFrame]:
-    return {"survey_security_stats": pd.DataFrame({"item": ["threats"] * 2, "group": ["individuals", "organizations"],
-                                                   "mean": [individuals, organizations]})}
+def test_threats_per_person_compared_by_a_test(no5_security):
+    stats = no5_security["survey_security_stats"].copy()
+    rows = stats["item"] == "threats"
 
+    def set_group(group, mean, sd, n):
+        stats.loc[rows & (stats["group"] == group), ["mean", "sd", "n"]] = [mean, sd, n]
 
-def test_threats_per_person_compared_between_individuals_and_ngos():
-    assert case_and_sentence(threat_stats(5.0, 5.0), "security.threats_by_group")[0] == "similar"
-    assert case_and_sentence(threat_stats(2.0, 6.5), "security.threats_by_group")[0] == "organizations_more"
-    case, text = case_and_sentence(threat_stats(7.25, 3.0), "security.threats_by_group")
-    assert case == "individuals_more" and text == (
+    set_group("individuals", 7.25, 1.0, 40)
+    set_group("organizations", 3.0, 1.0, 30)
+    tables = {**no5_security, "survey_security_stats": stats}
+    assert checked(tables)["security.threats_by_group"]["ru"] == (
         "На одного пострадавшего среди физических лиц приходится больше угроз (7,3), чем среди НПО (3,0).")
-    # nobody in a group threatened: no comparison is made
-    assert case_and_sentence(threat_stats(4.0, float("nan")), "security.threats_by_group")[0] == "not_comparable"
+    set_group("organizations", 6.5, 4.0, 3)
+    assert checked({**no5_security, "survey_security_stats": stats})["security.threats_by_group"]["case"] == "no_clear_difference"
+    set_group("organizations", float("nan"), float("nan"), 0)
+    assert checked({**no5_security, "survey_security_stats": stats})["security.threats_by_group"]["case"] == "not_comparable"
 
 
-def refusals(counts: dict[str, int]) -> dict[str, pd.DataFrame]:
-    total = sum(counts.values())
-    by_type = pd.DataFrame({"threat_type": ["information_refused"] * len(counts), "hrd_category": list(counts),
-                            "violations": list(counts.values()),
-                            "share_of_type_pct": [round(100 * n / total, 1) if total else 0.0 for n in counts.values()]})
-    categories = pd.DataFrame({"hrd_category": ["journalists", "lawyers"], "name_ru": ["Журналисты", "Адвокаты"],
-                               "name_en": ["Journalists", "Lawyers"], "violations": [20, 20], "share_pct": [50.0, 50.0]})
-    return {"incidents_by_type_and_category": by_type[by_type["violations"] > 0], "incidents_by_hrd_category": categories}
+def incidents_tables(categories: dict[str, int], sources: dict[str, tuple[bool, int]]) -> dict:
+    total = sum(categories.values())
+    return {
+        "incidents_by_hrd_category": pd.DataFrame({"hrd_category": list(categories), "name_ru": [c.title() for c in categories],
+                                                   "name_en": [c.title() for c in categories], "violations": list(categories.values()),
+                                                   "share_pct": [100 * n / total if total else 0.0 for n in categories.values()]}),
+        "incidents_by_source": pd.DataFrame({"source": list(sources), "name_ru": ["КНБ (органы)", "Акимат", "Бизнес"][:len(sources)],
+                                             "name_en": ["National Security Committee (KNB)", "Akimat", "Business"][:len(sources)],
+                                             "state": [s for s, _ in sources.values()], "violations": [n for _, n in sources.values()]}),
+    }
 
 
-def test_refusals_mostly_one_group_only_when_it_has_more_than_half():
-    assert case_and_sentence(refusals({"lawyers": 8, "journalists": 2}), "incidents.refusals_mostly") == (
-        "mostly_one_group", "Отказы в предоставлении информации касаются в основном одной группы (адвокаты): 80,0% отказов.")
-    assert case_and_sentence(refusals({"lawyers": 5, "journalists": 5}), "incidents.refusals_mostly")[0] == "spread"
-    assert case_and_sentence(refusals({"lawyers": 0}), "incidents.refusals_mostly")[0] == "none"
+def test_the_most_exposed_names_every_tied_group_and_none_without_violations():
+    rows = checked(incidents_tables({"lawyers": 10, "journalists": 10, "unions": 5}, {"knb": (True, 5), "akimat": (True, 0)}))
+    assert rows["incidents.most_exposed"]["case"] == "tie" and "journalists и lawyers" in rows["incidents.most_exposed"]["ru"]
+    rows = checked(incidents_tables({"lawyers": 0, "journalists": 0}, {"knb": (True, 0)}))
+    assert rows["incidents.most_exposed"]["case"] == "none" and rows["incidents.sources"]["ru"] == ""
 
 
-def coalition(members: int, not_members: int, unaware: int) -> dict[str, pd.DataFrame]:
-    table = security_shares(3, 1, 0)["survey_security_shares"]
-    table = table[table["item"] != "coalition"]
-    rows = [("all", "coalition", answer, n, members + not_members + unaware)
-            for answer, n in (("member", members), ("not_member", not_members), ("not_aware", unaware))]
-    return {"survey_security_shares": pd.concat([table, shares(rows)], ignore_index=True)}
+def test_sources_never_rank_zeros_and_keep_acronyms_and_proper_names():
+    rows = checked(incidents_tables({"lawyers": 5}, {"knb": (True, 5), "akimat": (True, 0), "business": (False, 0)}))
+    assert rows["incidents.sources"]["case"] == "one"
+    assert rows["incidents.sources"]["ru"] == "Все нарушения исходят от одного источника угроз: КНБ (органы) — 5."
+    assert "National Security Committee (KNB): 5" in rows["incidents.sources"]["en"]
+    assert rows["incidents.state_main_source"]["case"] == "state_all"
 
 
-def test_coalition_sentence_carries_the_shares():
-    text = case_and_sentence(security_shares(3, 1, 0), "security.coalition")[1]
-    assert "(75,0%)" in text
-    assert case_and_sentence(coalition(4, 12, 4), "security.coalition") == ("most_not_members_some_unaware", (
-        "Большинство правозащитников не состоят в Коалиции по вопросам безопасности и защиты правозащитников: "
-        "60,0% не являются её членами, а 20,0% о ней даже не знают"))
-    assert case_and_sentence(coalition(10, 10, 0), "security.coalition")[0] == "half_members"
+def test_the_state_is_the_main_source_only_for_more_than_half():
+    half = checked(incidents_tables({"lawyers": 10}, {"knb": (True, 5), "akimat": (False, 0), "business": (False, 5)}))
+    assert half["incidents.state_main_source"]["case"] == "state_half"
+    assert half["incidents.sources"]["ru"] == "Самые частые источники угроз — бизнес — 5; КНБ (органы) — 5."
 
 
-def test_risk_falling_and_its_reasons():
-    national = pd.DataFrame({"wave": [1, 2], "threats": [3.5, 3.0], "vulnerability": [3.0, 3.0], "resources": [2.0, 2.6],
-                             "security": [3.0, 3.0], "risk": [5.25, 3.46]})
-    case, text = case_and_sentence({"dynamics_national": national}, "dynamics.direction")
-    assert case == "risk_down" and text == "Уровень риска за период снизился (с 5,25 до 3,46): угрозы снизились, ресурсы повысились"
-    regions = pd.DataFrame({"oblast": ["A", "B"], "oblast_ru": ["Альфа", "Бета"], "oblast_en": ["Alpha", "Beta"],
-                            "threats": [2.0, 4.0], "vulnerability": [4.0, 2.0], "resources": [3.0, 3.0], "risk": [2.7, 2.6],
-                            "security_level": ["high", "medium"], "risk_level": ["low", "low"]})
-    assert case_and_sentence({"dynamics_regions": regions}, "dynamics.highest_risk_reason")[0] == "vulnerability"
-
-
-def levels(security: list[str], risk: list[str]) -> dict[str, pd.DataFrame]:
-    n = len(security)
+def levels(security_levels: list[str], risk: list[str]) -> dict[str, pd.DataFrame]:
+    n = len(security_levels)
     return {"dynamics_regions": pd.DataFrame({"oblast": list("ABCDE")[:n], "oblast_ru": list("АБВГД")[:n], "oblast_en": list("ABCDE")[:n],
-                                              "threats": 3.0, "vulnerability": 3.0, "resources": 3.0, "risk": 3.0,
-                                              "security_level": security, "risk_level": risk})}
+                                              "threats": 3.0, "vulnerability": 3.0, "resources": 3.0,
+                                              "risk": [3.0 + i / 10 for i in range(n)],
+                                              "security_level": security_levels, "risk_level": risk})}
 
 
-def test_most_regions_level_needs_more_than_half_of_them():
+def test_most_regions_means_more_than_half_and_all_is_said_as_all():
     tables = levels(["low", "medium", "medium", "high"], ["medium", "medium", "medium", "low"])
-    assert case_and_sentence(tables, "dynamics.security_levels")[0] == "mostly_low_or_medium"
-    assert case_and_sentence(tables, "dynamics.risk_levels") == (
-        "mostly_medium", "Риск в большинстве регионов средний (регионов с низким, средним и высоким риском: 1, 3 и 0)")
-    tables = levels(["high", "high", "high", "low"], ["high", "high", "low", "low"])
-    assert case_and_sentence(tables, "dynamics.security_levels")[0] == "mostly_high"
-    assert case_and_sentence(tables, "dynamics.risk_levels")[0] == "no_majority"
+    rows = checked(tables)
+    assert rows["dynamics.security_levels"]["case"] == "most_low_or_medium"
+    assert rows["dynamics.risk_levels"]["ru"] == "Риск в большинстве регионов средний (регионов с низким, средним и высоким риском: 1, 3 и 0)."
+    rows = checked(levels(["high", "high", "high", "low"], ["high", "high", "low", "low"]))
+    assert (rows["dynamics.security_levels"]["case"], rows["dynamics.risk_levels"]["case"]) == ("most_high", "no_majority")
+    rows = checked(levels(["high", "high"], ["medium", "medium"]))  # two regions: 'all', never 'most'
+    assert rows["dynamics.risk_levels"]["ru"] == "Риск во всех регионах с оценками (2) средний."
+
+
+def test_the_lowest_risk_never_names_the_highest_and_ties_at_the_top_are_named_together():
+    rows = checked(levels(["low", "low"], ["low", "low"]))  # two regions: the riskiest is not among the lowest
+    assert rows["dynamics.highest_risk"]["case"] == "one" and rows["dynamics.lowest_risk"]["case"] == "one"
+    assert rows["dynamics.highest_risk"]["ru"].startswith("Наиболее выделяется регион «Б»")
+    assert rows["dynamics.lowest_risk"]["ru"] == "Самый низкий риск — в регионе «А» (3,0)."
+    tied = levels(["low"] * 3, ["low"] * 3)
+    tied["dynamics_regions"]["risk"] = [4.0, 4.0, 1.0]
+    rows = checked(tied)
+    assert rows["dynamics.highest_risk"]["case"] == "tie" and rows["dynamics.highest_risk_reason"]["ru"] == ""
+    assert rows["dynamics.lowest_risk"]["ru"] == "Самый низкий риск — в регионе «В» (1,0)."
+    tied["dynamics_regions"]["risk"] = 2.0
+    rows = checked(tied)
+    assert rows["dynamics.lowest_risk"]["case"] == "none"
 
 
 def test_no_claim_of_the_list_is_fixed_text_any_more():
@@ -233,20 +267,18 @@ def test_no_claim_of_the_list_is_fixed_text_any_more():
 # --- periods whose patterns go against bulletin No. 5: their bulletin and notebooks say so --------------------
 # No. 5's sentences that each synthetic scenario's data contradicts: none may appear in its texts
 CONTRADICTED = {
-    "against-bulletin-5": ["Все виды атак шире распространены среди правозащитников, работающих самостоятельно",
-                           "меры по защите не были приняты ни по одному обращению",
-                           "Наиболее уязвимая группа — журналисты", "Государство — главный источник угроз",
-                           "Уровень риска за период повысился"],
-    "quiet-period": ["Все виды атак шире распространены среди правозащитников, работающих самостоятельно",
-                     "меры по защите не были приняты ни по одному обращению",
+    "against-bulletin-5": ["чаще встречаются среди правозащитников, работающих самостоятельно, чем среди НПО",
+                           "меры по защите приняты — 0", "Наиболее уязвимая группа — журналисты",
+                           "Государство — главный источник угроз", "Уровень риска за период повысился"],
+    "quiet-period": ["чаще встречаются среди правозащитников, работающих самостоятельно, чем среди НПО",
                      "Наиболее уязвимая группа — журналисты", "Освещаемость проблем правозащитников в СМИ низкая",
                      "Отказы в предоставлении информации касаются в основном",
                      "Соотношение исков самих правозащитников", "Материалы в основном событийные"],
 }
 # sentences of the other case that each scenario's texts must say
 EXPECTED = {
-    "against-bulletin-5": ["Все виды атак шире распространены среди НПО", "были приняты по"],
-    "quiet-period": ["Одни виды атак чаще встречаются", "Об итогах обращений респонденты не сообщили"],
+    "against-bulletin-5": ["атаки чаще встречаются среди НПО, чем среди правозащитников", "Итог обращений, по ответам респондентов"],
+    "quiet-period": ["информационные — среди НПО", "Об итогах обращений респонденты не сообщили"],
 }
 
 
@@ -294,11 +326,16 @@ def test_the_claims_of_a_period_against_bulletin_5_are_true_of_its_own_data(agai
     for kind in security.ATTACKS:
         attacked = {g: (raw[g][f"attacks_{kind}"] > 0).mean() for g in ("individuals", "organizations")}
         assert attacked["organizations"] > attacked["individuals"], kind
-    assert found["security.attacks_by_group"].case == "organizations_every_kind"
+    assert found["security.attacks_by_group"].case == "organizations"
+    assert found["security.attacks_by_group"].values["organizations"]["en"] == "information, reputational, physical and technical"
     appeals = pd.concat([raw[g] for g in ("individuals", "organizations")])["law_enforcement_result"].dropna()
-    assert (appeals == "measures_taken").sum() > 0 and found["security.appeals_result"].case == "some_with_measures"
+    assert (appeals == "measures_taken").sum() == found["security.appeals_result"].values["measures"] > 0
     assert raw["violations"]["hrd_category"].value_counts().idxmax() == "lawyers_public_defenders"
     assert found["incidents.most_exposed"].values["group"]["ru"].startswith("адвокаты")
+    from pipeline import checker
+    from pipeline.outputs.claims import as_json
+
+    assert checker.check(as_json(found), tables) == []
     state = set(load_reference(period, "threat_sources").query("state == 'yes'")["id"])
     assert raw["violations"]["source"].isin(state).mean() < 0.5 and found["incidents.state_main_source"].case == "state_not_main"
     national = tables["dynamics_national"]
@@ -315,7 +352,8 @@ def test_the_claims_of_a_quiet_period_are_true_of_its_own_data(quiet):
     more_among = {kind: (raw["organizations"][f"attacks_{kind}"] > 0).mean() > (raw["individuals"][f"attacks_{kind}"] > 0).mean()
                   for kind in security.ATTACKS}
     assert more_among["information"] and not any(v for k, v in more_among.items() if k != "information")
-    assert found["security.attacks_by_group"].case == "mixed"
+    assert found["security.attacks_by_group"].case == "both"
+    assert found["security.attacks_by_group"].values["organizations"]["en"] == "information"
     surveyed = pd.concat([raw[g] for g in ("individuals", "organizations")])
     assert (surveyed["law_enforcement_appeal"] == "yes").sum() == 0 and found["security.appeals_result"].case == "no_appeals"
     violations = raw["violations"]
@@ -334,6 +372,10 @@ def test_the_claims_of_a_quiet_period_are_true_of_its_own_data(quiet):
     national = tables["dynamics_national"]
     assert national["threats"].iloc[-1] < national["threats"].iloc[0] and national["risk"].iloc[-1] > national["risk"].iloc[0]
     assert found["dynamics.direction"].case == "risk_up"
+    from pipeline import checker
+    from pipeline.outputs.claims import as_json
+
+    assert checker.check(as_json(found), tables) == []
 
 
 def test_its_notebooks_say_what_its_data_says(scenario_period):
@@ -381,7 +423,7 @@ def test_its_bulletin_says_what_its_data_says(scenario_period, tmp_path):
     figures = {**maps.respondents_maps(tables["survey_respondents_by_oblast"], geo, period),
                **maps.violations_maps(tables["incidents_by_oblast"], categories, geo, period),
                **maps.media_maps(tables["media_by_oblast"], geo, period),
-               **maps.risk_maps(tables["dynamics_regions"], geo, period)}
+               **maps.risk_maps(tables["dynamics_regions"], geo, period, tables["dynamics_units"])}
     maps.save(folder, figures, static=False)  # the HTML edition draws the maps from their figures
     found = write_for_run(folder, folder)
     write_json_atomically(folder / "run.json", run_record(period, {"period": period.id}, [], folder,
@@ -393,11 +435,12 @@ def test_its_bulletin_says_what_its_data_says(scenario_period, tmp_path):
         remove_scratch(scratch)
     html = written[0].read_text(encoding="utf-8")
     text = " ".join(re.sub(r"<[^>]+>", " ", re.sub(r"<script.*?</script>", " ", html, flags=re.S)).split())
-    used = set(re.findall(r'b\.claim\("([\w.]+)"\)', " ".join(p.read_text(encoding="utf-8")
-                                                              for p in (REPO_ROOT / "report").rglob("*.qmd"))))
-    assert len(used) > 15
+    calls = re.findall(r"b\.claim\(([^)]*)\)", " ".join(p.read_text(encoding="utf-8") for p in (REPO_ROOT / "report").rglob("*.qmd")))
+    used = {name for call in calls for name in re.findall(r'"([a-z]+\.[a-z_]+)"', call)}
+    assert len(used) > 50 and used == set(found)  # every claim is in the bulletin
     for name in used:
-        assert claims.sentence(found[name], "ru") in text, name
+        said = claims.sentence(found[name], "ru")
+        assert " ".join(said.split()) .rstrip(".") in text, name
     assert [s for s in EXPECTED[scenario] if s not in text] == []
     assert [s for s in CONTRADICTED[scenario] if s in text] == []
 
@@ -414,10 +457,10 @@ def test_no_group_is_the_most_exposed_in_a_period_without_violations():
                                                   (11, "majority_covered", "Большая часть случаев журнала попала в СМИ: 11 из 12"),
                                                   (12, "all_covered", "Все случаи журнала попали в СМИ: 12 из 12")])
 def test_the_media_coverage_sentence_follows_the_share_of_cases_covered(covered, case, start):
-    summary = pd.DataFrame({"measure": ["cases_covered", "cases_logged", "cases_covered_serially", "materials",
-                                        "analytical_materials"], "value": [covered, 12, 0, 20, 3]})
-    found = evaluate({"media_summary": summary})["media.coverage"]
-    assert found.case == case and claims.sentence(found, "ru").startswith(start)
+    summary = pd.DataFrame({"measure": ["cases_covered", "cases_logged", "cases_covered_serially", "materials", "outlets", "cities",
+                                        "analytical_materials", "tone_negative"], "value": [covered, 12, 0, 20, 5, 2, 3, 0]})
+    rows = checked({"media_summary": summary})
+    assert rows["media.coverage"]["case"] == case and rows["media.coverage"]["ru"].startswith(start)
 
 
 def test_the_chart_of_threat_types_keeps_every_type_tied_at_its_cut():
@@ -426,7 +469,9 @@ def test_the_chart_of_threat_types_keeps_every_type_tied_at_its_cut():
 
     counts = [50 - i for i in range(TOP_TYPES - 1)] + [10, 10, 10, 5]  # three tied at the 12th place
     by_type = pd.DataFrame({"threat_type": [f"t{i}" for i in range(len(counts))], "violations": counts,
-                            "in_bulletin_matrix": False, "name_ru": [f"вид {i}" for i in range(len(counts))]})
+                            "in_bulletin_matrix": False, "name_ru": [f"вид {i}" for i in range(len(counts))],
+                            "name_en": [f"type {i}" for i in range(len(counts))]})
+    checked({"incidents_by_type": by_type})
     shown = evaluate({"incidents_by_type": by_type})["incidents.types_shown"]
     assert shown.case == "top" and shown.values == {"shown": TOP_TYPES + 2, "observed": len(counts)}
     from pipeline.data.periods import load_period
@@ -437,5 +482,6 @@ def test_the_chart_of_threat_types_keeps_every_type_tied_at_its_cut():
 
 @pytest.mark.parametrize("years,words", [(1, "1 года"), (21, "21 года"), (22, "22 лет"), (5, "5 лет"), (11, "11 лет")])
 def test_years_after_not_less_than_are_in_the_genitive(years, words):
-    found = claims.Claim("portrait.experience", "mostly_experienced", {"median": years}, "")
+    found = claims.Claim("portrait.experience", "stated", {"median": years, "mean": 9.5, "min": 1, "max": years}, "")
     assert f"не меньше {words} правозащитной" in claims.sentence(found, "ru")
+    assert claims.sentence(found, "ru").endswith(f"(от 1 до {words}).")

@@ -260,14 +260,15 @@ def test_suppression_rule(values, k, expected_hidden):
 
 
 def test_a_blanked_regional_count_is_labelled_as_protected_on_the_map():
-    """A blank on the respondents map is a count below the threshold, not a region without data."""
+    """A blank on the respondents map is a count hidden to protect respondents (a small count, or a
+    larger one beside it that would give it away), not a region without data."""
     from pipeline.outputs import maps
 
     period = load_period(PERIOD)
     division = load_division(period)
     by_oblast = pd.DataFrame({"oblast": division["code"], "respondents": [float("nan")] + [10.0] * (len(division) - 1)})
     figures = maps.respondents_maps(by_oblast, maps.load_geography(period), period)
-    for lang, words in (("ru", "скрыто: меньше 3 респондентов"), ("en", "not shown: fewer than 3 respondents")):
+    for lang, words in (("ru", "скрыто для защиты респондентов"), ("en", "not shown, to protect respondents")):
         texts = [trace.text for trace in figures[f"respondents_{lang}"].data]
         flat = [t for text in texts for t in ([text] if isinstance(text, str) else text or [])]
         assert any(words in t for t in flat)

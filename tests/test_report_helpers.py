@@ -24,40 +24,55 @@ CITIES = pd.DataFrame({"city": ["a", "b", "c", "d", "e"], "name_ru": ["Алма�
                        "rank": [1, 2, 2, 2, 5]})
 
 
-def test_names_joined_with_counts_and_nothing_for_no_rows():
-    b = bulletin("ru")
-    assert b.names(CITIES.head(3), "violations") == "Алматы (90), Астана (50) и Павлодар (50)"
-    assert bulletin("en").names(CITIES.head(2)) == "Almaty and Astana"
-    assert b.names(CITIES.head(0)) == "—" and b.names(CITIES.head(0), empty="нет таких") == "нет таких"
+def test_names_joined_with_counts():
+    from pipeline.claims import listed
+
+    assert listed(CITIES.head(3), count="violations")["ru"] == "Алматы (90), Астана (50) и Павлодар (50)"
+    assert listed(CITIES.head(2))["en"] == "Almaty and Astana"
+    assert listed(CITIES.head(0)) == {"ru": "", "en": ""}
 
 
 def test_names_inside_a_sentence_keep_acronyms_and_names_with_commas_take_dashes():
-    rows = pd.DataFrame({"name_ru": ["Журналисты, журналистские коллективы и СМИ", "Адвокаты"],
-                         "name_en": ["Journalists, editorial teams and media", "Lawyers"], "n": [27, 4]})
-    assert bulletin("ru").names(rows, "n", lower=True, dashes=True) == "журналисты, журналистские коллективы и СМИ — 27; адвокаты — 4"
-    assert bulletin("en").names(rows, "n", lower=True, dashes=True) == "journalists, editorial teams and media: 27; lawyers: 4"
+    from pipeline.claims import listed
+
+    rows = pd.DataFrame({"name_ru": ["Журналисты, журналистские коллективы и СМИ", "Адвокаты", "КНБ (органы)"],
+                         "name_en": ["Journalists, editorial teams and media", "Lawyers", "National Security Committee (KNB)"],
+                         "n": [27, 4, 2]})
+    said = listed(rows, count="n", inside=True, dashes=True)
+    assert said["ru"] == "журналисты, журналистские коллективы и СМИ — 27; адвокаты — 4; КНБ (органы) — 2"
+    assert said["en"] == "journalists, editorial teams and media: 27; lawyers: 4; National Security Committee (KNB): 2"
 
 
 def test_names_quoted_in_the_editions_quotation_marks():
-    assert bulletin("ru").names(CITIES.head(2), "violations", lower=True, quoted=True) == "«алматы» (90) и «астана» (50)"
-    assert bulletin("en").names(CITIES.head(1), quoted=True) == '"Almaty"'
+    from pipeline.claims import listed
+
+    assert listed(CITIES.head(2), count="violations", quoted=True)["ru"] == "«Алматы» (90) и «Астана» (50)"
+    assert listed(CITIES.head(1), quoted=True)["en"] == '"Almaty"'
+    assert listed(CITIES.head(1), quoted="ru") == {"ru": "«Алматы»", "en": "Almaty"}
 
 
-def test_top_ranked_keeps_every_tie():
-    top, rest = bulletin("ru", {"incidents_by_city": CITIES}).top_ranked("incidents_by_city", 3)
-    assert list(top["name_ru"]) == ["Алматы", "Актобе", "Астана", "Павлодар"] and list(rest["name_ru"]) == ["Тараз"]
+def test_the_top_rows_keep_every_tie_and_never_a_zero():
+    from pipeline.claims import top_rows
+
+    top = top_rows(CITIES, "violations", 3, key="city")
+    assert list(top["name_ru"]) == ["Алматы", "Астана", "Павлодар", "Актобе"]
+    zeros = CITIES.assign(violations=[5, 0, 0, 0, 0])
+    assert list(top_rows(zeros, "violations", 3, key="city")["city"]) == ["a"]
+    assert list(top_rows(CITIES, "violations", 2, key="city", excluding=["a"], smallest=True)["city"]) == ["e", "b", "c", "d"]
 
 
 @pytest.mark.parametrize("count,verb", [(1, "описан"), (21, "описан"), (391, "описан"), (2, "описано"), (11, "описано"),
                                         (175, "описано")])
 def test_a_verb_before_a_count_agrees_with_it(count, verb):
-    assert bulletin("ru").agreeing(count, "described") == verb
+    from pipeline.claims import fill
+
+    assert fill({"cases": count}, "cases", "described", "ru", "form") == verb
 
 
 def test_the_back_page_comes_from_period_yml_and_leaves_out_what_it_does_not_say():
     page = bulletin("ru").back_page()
     assert "Центр исследования правовой политики (LPRC)" in page and "| Республика Казахстан, г. Алматы" in page
-    assert "info@lprc.kz" in bulletin("en").back_page()
+    assert "info\\@lprc.kz" in bulletin("en").back_page()  # text from period.yml: its @ is no citation
     other = bulletin("en", publishers={"ru": "ОО «Пример»", "en": "NGO \"Example\""}, acknowledgement=None, contact=None)
     assert other.back_page().strip() == 'Published by NGO "Example".'
     assert "LPRC" not in other.back_page()
@@ -69,37 +84,63 @@ def test_macro_regions_from_the_division():
     assert bulletin("en").macro_regions().startswith("The country's regions are traditionally grouped into 5 macro-regions: East")
 
 
-def test_key_figures_show_the_headlines_and_the_most_frequent_answers_whatever_they_are(capsys):
-    headlines = pd.DataFrame({"figure": ["respondents", "cases", "violations", "media_materials"], "value": [12, 1, 1001, 0],
-                              "label_ru": ["Респонденты", "Случаи", "Нарушения", "Материалы"],
-                              "label_en": ["Respondents", "Cases", "Violations", "Materials"]})
-    shares = pd.DataFrame({"item": ["gender", "gender", "education"], "group": ["individuals"] * 3,
-                           "answer": ["female", "male", "higher"], "count": [3, 9, 0], "base": [12, 12, 0],
-                           "item_ru": ["Пол", "Пол", "Образование"], "item_en": ["Gender", "Gender", "Education"],
-                           "answer_ru": ["женщина", "мужчина", "высшее"], "answer_en": ["female", "male", "higher"]})
+def test_key_figures_show_the_headlines_and_the_most_frequent_answers_every_tie_named(capsys, tmp_path):
+    from pipeline.parts import overview, portrait
+    from pipeline.parts.inputs import load_inputs
+
+    headlines = overview.tables(load_inputs(overview, PERIOD))["period_headlines"]
+    headlines["value"] = headlines["figure"].map({"respondents": 12, "cases": 1, "violations": 1001, "media_materials": 0}).fillna(
+        headlines["value"]).astype("int64")
+    shares = portrait.tables(load_inputs(portrait, PERIOD))["survey_portrait_shares"]
+    gender = (shares["item"] == "gender") & (shares["group"] == "individuals")
+    shares.loc[gender, ["count", "base"]] = [[6, 12], [6, 12]]  # women and men equally
+    shares.loc[gender, "share_pct"] = 50.0
+    education = (shares["item"] == "education") & (shares["group"] == "individuals")
+    shares.loc[education, "base"] = 4  # too few for a most frequent answer
+    shares.loc[education, "count"] = [4, 0, 0]
     tables = {"period_headlines": headlines, "survey_portrait_shares": shares}
-    tiles = bulletin("ru", tables).key_figure_tiles()
-    assert tiles == [("12", "Респонденты"), ("1", "Случаи"), ("1 001", "Нарушения"), ("0", "Материалы"),
-                     ("75,0%", "Пол: мужчина")]  # men the most frequent here; no base, no education tile
-    b = dataclasses.replace(bulletin("en", tables), fmt="pdf")
+    b = dataclasses.replace(bulletin("ru", tables), folder=tmp_path)
+    assert b.key_figure_tiles()[:5] == [("12", "Респонденты анкетирования"), ("1", "Случаи атак на правозащитников"),
+                                        ("1 001", "Нарушения прав"), ("0", "Медиа-материалы"),
+                                        ("50,0%", "Пол: женщина и мужчина — поровну")]
+    assert [label for _, label in b.key_figure_tiles()][5].startswith("Вид деятельности")  # no education tile
+    b = dataclasses.replace(bulletin("en", tables), fmt="pdf", folder=tmp_path)
     b.key_figures()
     typst = capsys.readouterr().out
-    assert "```{=typst}" in typst and 'key-tile("75.0%", "Gender: male")' in typst
+    assert "```{=typst}" in typst and 'key-tile("50.0%", "Gender: female and male, equally")' in typst
 
 
 def test_a_claim_is_worded_as_claims_yml_says_now_not_as_when_the_run_wrote_it(tmp_path, monkeypatch):
     import json
 
     from pipeline import claims
+    from pipeline.outputs.claims import as_json, evaluate
 
-    stored = {"media.mostly_events": {"name": "media.mostly_events", "case": "events", "basis": "",
-                                      "values": {"analytical": 3, "materials": 10}, "ru": "старая формулировка",
-                                      "en": "old wording"}}
-    (tmp_path / "claims.json").write_text(json.dumps(stored), encoding="utf-8")
+    summary = pd.DataFrame({"measure": ["cases_covered", "cases_logged", "cases_covered_serially", "materials", "outlets", "cities",
+                                        "analytical_materials", "tone_negative"], "value": [5, 12, 0, 10, 5, 2, 3, 0]})
+    stored = as_json(evaluate({"media_summary": summary}))
+    stored["media.mostly_events"]["ru"] = "Старая формулировка."
+    (tmp_path / "claims.json").write_text(json.dumps(stored, ensure_ascii=False), encoding="utf-8")
     wording = claims.SENTENCES.read_text(encoding="utf-8").replace(
         "Материалы в основном событийные", "Отредактировано: материалы в основном событийные")
     edited = tmp_path / "claims.yml"
     edited.write_text(wording, encoding="utf-8")
     monkeypatch.setattr(claims, "SENTENCES", edited)
-    b = dataclasses.replace(bulletin("ru"), folder=tmp_path)
+    b = dataclasses.replace(bulletin("ru", {"media_summary": summary}), folder=tmp_path)
     assert b.claim("media.mostly_events").startswith("Отредактировано: материалы в основном событийные")
+
+
+def test_a_false_claim_stops_the_bulletin(tmp_path):
+    """claims.json that the tables contradict (here: a period whose data changed after the run wrote
+    it) is refused before anything is printed, naming the claim."""
+    import json
+
+    from pipeline.outputs.claims import ClaimsUntrue, as_json, evaluate
+
+    summary = pd.DataFrame({"measure": ["cases_covered", "cases_logged", "cases_covered_serially", "materials", "outlets", "cities",
+                                        "analytical_materials", "tone_negative"], "value": [5, 12, 0, 10, 5, 2, 3, 0]})
+    (tmp_path / "claims.json").write_text(json.dumps(as_json(evaluate({"media_summary": summary}))), encoding="utf-8")
+    changed = summary.assign(value=[11, 12, 0, 10, 5, 2, 6, 0])
+    b = dataclasses.replace(bulletin("ru", {"media_summary": changed}), folder=tmp_path)
+    with pytest.raises(ClaimsUntrue, match="claim media.coverage"):
+        b.claim("media.coverage")

@@ -178,7 +178,7 @@ def test_steps_command_lists_reads_after_and_code(capsys):
     assert "reconciliation (reconciliation)\n  reads: published figures published_figures.yml" in out
     assert "  after: overview, portrait, security, incidents, media, dynamics" in out
     assert ("bulletin (bulletin, optional)\n  reads: reference divisions, macro_regions; published figures published_figures.yml; "
-            "this run's tables, maps, reconciliation, claims, record; report/") in out
+            "this run's tables, maps, reconciliation, claims, record; the editor's text (editorial/); report/") in out
 
 
 @pytest.mark.e2e

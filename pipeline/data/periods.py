@@ -112,14 +112,17 @@ class Period:
 
     def known_files(self) -> list[Path]:
         """The files of the period folder the pipeline reads: period.yml, the codebook's raw files
-        (CSV or workbooks) and the published figures, those that exist. Nothing else there is read, hashed or named."""
+        (CSV or workbooks), the published figures and the editor's text, those that exist. Nothing else there is read, hashed or named."""
         from pipeline.data.codebook import all_files
 
         from pipeline.data.sources import sources
 
         # the codebook's files as CSV (any letter case), workbooks of their own, the period's workbook
         raw = sources(self.raw_dir, [raw.file for _, raw in all_files().values()])
-        return sorted(set(raw) | {self.raw_dir / name for name in PERIOD_FILES if (self.raw_dir / name).is_file()})
+        from pipeline.data.editorial import files
+
+        editorial = set(files(self.raw_dir))  # the editor's text
+        return sorted(set(raw) | editorial | {self.raw_dir / name for name in PERIOD_FILES if (self.raw_dir / name).is_file()})
 
     def ignored_files(self) -> int:
         """How many other files (subfolders included) the period folder holds: counted, never named."""

@@ -35,7 +35,8 @@ def source_line(period: Period, lang: str = "ru") -> str:
 
 def share_bars(shares: pd.DataFrame, item: str, period: Period, groups=("individuals",), answers=None,
                title: str | None = None, lang: str = "ru") -> go.Figure:
-    """Horizontal bars: share of each answer to `item`, one colour per respondent group."""
+    """Horizontal bars: share of each answer to `item`, one colour per respondent group, each with
+    its 95 % Wilson interval (pipeline/evidence.yml) as a whisker."""
     rows = shares[(shares["item"] == item) & shares["group"].isin(groups)]
     if answers is not None:
         rows = rows[rows["answer"].isin(answers)]
@@ -43,36 +44,41 @@ def share_bars(shares: pd.DataFrame, item: str, period: Period, groups=("individ
         raise ValueError(f"no shares for item {item!r} and groups {groups}")
     fig = go.Figure()
     for group in groups:
-        part = rows[rows["group"] == group]
-        fig.add_bar(
-            y=[wrap(a) for a in part[f"answer_{lang}"]], x=part["share_pct"], orientation="h", name=GROUP_LABELS[lang][group],
-            marker_color=GROUP_COLOURS[group], text=[_pct(100 * c / b, lang) for c, b in zip(part["count"], part["base"])],
-            textposition="outside",
-            customdata=part[["count", "base"]],
-            hovertemplate="%{y}: %{x:.1f}% (%{customdata[0]} / %{customdata[1]})<extra></extra>",
-        )
+        part = rows[(rows["group"] == group) & (rows["base"] > 0)]
+        _share_trace(fig, [wrap(a) for a in part[f"answer_{lang}"]], part, GROUP_LABELS[lang][group], GROUP_COLOURS[group], lang)
     label = title or rows[f"item_{lang}"].iloc[0]
-    return _layout(fig, label, period, lang, xaxis_title="%" , legend=len(groups) > 1)
+    return _layout(fig, label, period, lang, xaxis_title="%", legend=len(groups) > 1)
+
+
+def _share_trace(fig: go.Figure, labels: list[str], rows: pd.DataFrame, name: str, colour: str, lang: str) -> None:
+    """Bars of survey shares with their intervals; a share of a base under the caution threshold
+    says its base beside it ('40,0% (n=7)')."""
+    from pipeline import evidence
+
+    pct = rows["share_pct"].astype("float64")
+    text = [_pct(v, lang) + (f" (n={b})" if b < evidence.CAUTION_BASE else "") for v, b in zip(pct, rows["base"])]
+    fig.add_bar(y=labels, x=pct, orientation="h", name=name, marker_color=colour, text=text, textposition="outside",
+                error_x={"type": "data", "symmetric": False, "array": (rows["ci_high_pct"] - pct).tolist(),
+                         "arrayminus": (pct - rows["ci_low_pct"]).tolist(), "color": "#444", "thickness": 1, "width": 3},
+                customdata=rows[["count", "base", "ci_low_pct", "ci_high_pct"]],
+                hovertemplate="%{y}: %{x:.1f}% (%{customdata[0]} / %{customdata[1]}; 95% CI %{customdata[2]:.1f}-%{customdata[3]:.1f})"
+                              "<extra></extra>")
 
 
 def compare_groups(shares: pd.DataFrame, bars: list[tuple[str, str, str]], period: Period, title: str,
                    lang: str = "ru", groups=("individuals", "organizations", "all")) -> go.Figure:
-    """One bar per (item, answer, label) and group: e.g. the share lacking each means of protection."""
+    """One bar per (item, answer, label) and group: e.g. the share lacking each means of protection,
+    with its 95 % interval; an item a group did not answer has no bar."""
     fig = go.Figure()
     for group in groups:
-        labels, values, hover = [], [], []
+        found = []
         for item, answer, label in bars:
-            row = shares[(shares["item"] == item) & (shares["answer"] == answer) & (shares["group"] == group)]
-            if row.empty:
-                continue
-            r = row.iloc[0]
-            labels.append(wrap(label))
-            values.append(100 * r["count"] / r["base"])
-            hover.append(f"{r['count']} / {r['base']}")
-        fig.add_bar(y=labels, x=values, orientation="h", name=GROUP_LABELS[lang][group],
-                    marker_color=GROUP_COLOURS[group], customdata=hover, text=[_pct(v, lang) for v in values],
-                    textposition="outside",
-                    hovertemplate="%{y}: %{x:.1f}% (%{customdata})<extra></extra>")
+            row = shares[(shares["item"] == item) & (shares["answer"] == answer) & (shares["group"] == group) & (shares["base"] > 0)]
+            if len(row):
+                found.append(row.iloc[0].to_frame().T.assign(label=wrap(label)))
+        if found:
+            rows = pd.concat(found, ignore_index=True)
+            _share_trace(fig, list(rows["label"]), rows, GROUP_LABELS[lang][group], GROUP_COLOURS[group], lang)
     fig.update_layout(barmode="group")
     return _layout(fig, title, period, lang, xaxis_title="%", legend=True)
 
@@ -111,7 +117,7 @@ def _layout(fig: go.Figure, title: str, period: Period, lang: str, xaxis_title: 
     height = round(max(300, top_margin + 95 + rows))
     longest = max((len(line) for label in categories for line in label.split("<br>")), default=10)
     left = min(CHART_WIDTH // 2, round(16 + CHAR_WIDTH * size * longest))
-    top = max((max(t.x) for t in fig.data if len(t.x)), default=0)
+    top = max((max(_reach(t)) for t in fig.data if len(t.x)), default=0)
     room = 1.22 if percent else 1.15  # the value written beside the longest bar
     upper = (min(100, top * room) if percent else top * room) if top > 0 else 1
     fig.update_layout(
@@ -126,6 +132,13 @@ def _layout(fig: go.Figure, title: str, period: Period, lang: str, xaxis_title: 
         yaxis={"autorange": "reversed", "automargin": False},
     )
     return add_source(fig, period, lang, width=95, yshift=-60)
+
+
+def _reach(trace) -> list[float]:
+    """How far each bar reaches, its interval's whisker included."""
+    values = [float(v) for v in trace.x]
+    upper = getattr(getattr(trace, "error_x", None), "array", None)
+    return [v + float(u) for v, u in zip(values, upper)] if upper is not None else values
 
 
 def add_source(fig: go.Figure, period: Period, lang: str, width: int, yshift: int) -> go.Figure:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from pipeline import checker
 from pipeline.claims import Claim, Tables, evaluate_registered, sentence
 
 # the parts declare their claims: importing them registers every claim
@@ -24,9 +25,12 @@ def as_json(claims: dict[str, Claim]) -> dict:
 
 
 def write_for_run(folder: Path, into: Path) -> dict[str, Claim]:
-    """claims.json: every claim of the run's tables, with its sentences."""
+    """claims.json: every claim of the run's tables, with its sentences and what each asserts, after
+    the truth check (pipeline.checker): a false assertion fails the step, naming the claim, and
+    nothing is written."""
     tables = {p.stem: pd.read_parquet(p) for p in sorted((Path(folder) / "tables").glob("*.parquet"))}
     claims = evaluate(tables)
+    check(as_json(claims), tables)
     into.mkdir(parents=True, exist_ok=True)
     (into / "claims.json").write_text(json.dumps(as_json(claims), ensure_ascii=False, indent=2, default=_plain) + "\n",
                                       encoding="utf-8")
@@ -43,6 +47,30 @@ def compared(current: dict, previous: dict | None) -> dict[str, dict]:
     return {name: {"case": row["case"], "previous_case": previous.get(name, {}).get("case"),
                    "changed": name in previous and previous[name]["case"] != row["case"]}
             for name, row in current.items()}
+
+
+class ClaimsUntrue(Exception):
+    """Claims whose assertions the tables contradict (pipeline.checker): nothing that says them is published."""
+
+    def __init__(self, failures: list) -> None:
+        self.failures = failures
+        super().__init__(f"{len(failures)} claim assertion(s) false: " + "; ".join(map(str, failures[:5]))
+                         + ("; ..." if len(failures) > 5 else ""))
+
+
+def check(rows: dict, tables: Tables) -> None:
+    """Every claim's assertions against the tables; raises ClaimsUntrue naming each false one."""
+    failures = checker.check(rows, tables)
+    if failures:
+        raise ClaimsUntrue(failures)
+
+
+def checked_claims(folder: Path, tables: Tables) -> dict:
+    """The run's claims (claims.json; else decided from the tables now), checked against the tables."""
+    stored = load(folder)
+    rows = stored if stored is not None else as_json(evaluate(tables))
+    check(rows, tables)
+    return rows
 
 
 def load(folder: Path) -> dict | None:

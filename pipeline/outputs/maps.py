@@ -24,7 +24,6 @@ from plotly.colors import sample_colorscale
 from shapely.errors import ShapelyError
 
 from pipeline import formatting
-from pipeline.data import privacy
 from pipeline.data.divisions import BOUNDARIES_EXPECTED, boundaries_path, boundary_features, load_units
 from pipeline.data.errors import InputError, Problem
 from pipeline.data.periods import Period
@@ -77,12 +76,14 @@ def values_by_unit(table: pd.DataFrame, column: str, geo: gpd.GeoDataFrame, key:
 
 def choropleth(values: pd.Series, geo: gpd.GeoDataFrame, period: Period, title: str, legend_title: str,
                lang: str = "ru", colorscale: str = "Reds", decimals: int = 0, name: str = "map",
-               from_zero: bool = True, missing: dict[str, str] | None = None) -> go.Figure:
+               from_zero: bool = True, missing: dict[str, str] | None = None,
+               why_blank: dict[str, dict[str, str]] | None = None) -> go.Figure:
     """A choropleth of one value per unit (NaN = no observation), with circles for the small cities.
 
     from_zero: the colour scale starts at 0 (counts); otherwise at the smallest value (scores).
-    missing: what a NaN means on this map, per language (default: no observations)."""
-    missing_label = (missing or NO_DATA)[lang]
+    missing: what a NaN means on this map, per language (default: no observations); why_blank:
+    per unit, what its NaN means (per language), where units are blank for different reasons."""
+    why_blank = why_blank or {}
     values = values.reindex(geo["code"])
     observed = values.dropna()
     low = float(observed.min()) if len(observed) else 0.0
@@ -91,8 +92,10 @@ def choropleth(values: pd.Series, geo: gpd.GeoDataFrame, period: Period, title: 
     colours = dict(zip(observed.index, sample_colorscale(colorscale, list((observed - vmin) / (vmax - vmin)))))
     names = dict(zip(geo["code"], geo[f"name_{lang}"]))
 
-    def shown(v) -> str:
-        return missing_label if pd.isna(v) else formatting.number(v, lang, decimals)
+    def shown(v, code=None) -> str:
+        if pd.isna(v):
+            return why_blank.get(code, missing or NO_DATA)[lang]
+        return formatting.number(v, lang, decimals)
 
     fig = go.Figure()
     for _, unit in geo.iterrows():
@@ -102,7 +105,7 @@ def choropleth(values: pd.Series, geo: gpd.GeoDataFrame, period: Period, title: 
         if pd.isna(value):
             style["fillpattern"] = {"shape": "/", "fgcolor": "#9a9a9a", "bgcolor": NO_DATA_FILL, "size": 6}
         fig.add_scatter(x=xs, y=ys, mode="lines", fill="toself", line={"color": "#ffffff", "width": 0.8},
-                        hoveron="fills", text=f"{names[code]}: {shown(value)}", hoverinfo="text", showlegend=False,
+                        hoveron="fills", text=f"{names[code]}: {shown(value, code)}", hoverinfo="text", showlegend=False,
                         name=code, customdata=[[code, None if pd.isna(value) else float(value)]], uid=f"{name}-{code}", **style)
     regions = geo[geo["kind"] != "city"]
     fig.add_scatter(x=regions["label_x"], y=regions["label_y"], mode="text", showlegend=False, hoverinfo="skip",
@@ -113,18 +116,19 @@ def choropleth(values: pd.Series, geo: gpd.GeoDataFrame, period: Period, title: 
     fig.add_scatter(x=cities["centre_x"], y=cities["centre_y"], mode="markers", showlegend=False,
                     marker={"size": 18, "color": [colours.get(c, NO_DATA_FILL) for c in cities["code"]],
                             "line": {"color": "#222", "width": 1.5}},
-                    text=[f"{names[c]}: {shown(values[c])}" for c in cities["code"]],
+                    text=[f"{names[c]}: {shown(values[c], c)}" for c in cities["code"]],
                     hoverinfo="text", uid=f"{name}-cities")
     for _, city in cities.iterrows():  # labels on a light ground, so the regions under them stay legible
-        fig.add_annotation(x=city["centre_x"], y=city["centre_y"], text=f"{names[city['code']]}: {shown(values[city['code']])}",
+        fig.add_annotation(x=city["centre_x"], y=city["centre_y"], text=f"{names[city['code']]}: {shown(values[city['code']], city['code'])}",
                            showarrow=False, xanchor="left", xshift=12, font={"size": 15, "color": "#222"},
                            bgcolor="rgba(255,255,255,0.8)", borderpad=1)
     fig.add_scatter(x=[None], y=[None], mode="markers", showlegend=False, hoverinfo="skip", uid=f"{name}-scale",
                     marker={"colorscale": colorscale, "cmin": vmin, "cmax": vmax, "color": [vmin], "showscale": True,
                             "colorbar": {"title": {"text": wrap(legend_title, 18)}, "thickness": 14, "len": 0.6,
                                          "x": 1.0, "tickformat": f",.{decimals}f"}})
-    if values.isna().any():
-        fig.add_scatter(x=[None], y=[None], mode="markers", name=missing_label, uid=f"{name}-nodata",
+    reasons = dict.fromkeys(shown(values[c], c) for c in geo["code"] if pd.isna(values[c]))  # why units are blank, each once
+    for n, reason in enumerate(reasons):
+        fig.add_scatter(x=[None], y=[None], mode="markers", name=reason, uid=f"{name}-nodata" + (f"-{n}" if n else ""),
                         marker={"symbol": "square", "size": 14, "color": NO_DATA_FILL, "line": {"color": "#9a9a9a", "width": 1}})
     # a long title wraps to the narrowest width the HTML edition draws a map at (charts.MIN_WIDTH)
     title = wrap(title, int((MIN_WIDTH - 40) / (CHAR_WIDTH * 18)))
@@ -208,8 +212,8 @@ def respondents_maps(by_oblast: pd.DataFrame, geo, period: Period) -> dict[str, 
     """Part I: respondents per region (survey_respondents_by_oblast). Every region has a row there,
     so a blank is a count suppressed to protect respondents (pipeline.privacy), not a gap."""
     values = values_by_unit(by_oblast, "respondents", geo)
-    k = privacy.min_cell(period)
-    hidden = {"ru": f"скрыто: меньше {k} респондентов", "en": f"not shown: fewer than {k} respondents"}
+    # a blank hides a small count or, so that it cannot be worked out, a larger one beside it
+    hidden = {"ru": "скрыто для защиты респондентов", "en": "not shown, to protect respondents"}
     return {f"respondents_{lang}": choropleth(values, geo, period, *TEXT["respondents"][lang], lang=lang,
                                              colorscale="Blues", name=f"respondents_{lang}", missing=hidden) for lang in LANGS}
 
@@ -239,14 +243,23 @@ def media_maps(by_oblast: pd.DataFrame, geo, period: Period) -> dict[str, go.Fig
                                        name=f"media_{lang}") for lang in LANGS}
 
 
-def risk_maps(regions: pd.DataFrame, geo, period: Period) -> dict[str, go.Figure]:
-    """Part V: risk and its components per region, means over the waves (dynamics_regions)."""
+def risk_maps(regions: pd.DataFrame, geo, period: Period, units: pd.DataFrame | None = None) -> dict[str, go.Figure]:
+    """Part V: risk and its components per region, means over the waves (dynamics_regions); a blank
+    region says why (dynamics_units): hidden because too few assessed it, or not assessed."""
     figures = {}
+    why_blank = {}
+    if units is not None:
+        for _, unit in units.iterrows():
+            if unit["status"] == "hidden":
+                k = int(unit["min_assessors"])
+                why_blank[unit["oblast"]] = {"ru": f"скрыто: оценивали меньше {k}", "en": f"not shown: fewer than {k} assessed"}
+            elif unit["status"] == "not_assessed":
+                why_blank[unit["oblast"]] = {"ru": "нет оценок", "en": "not assessed"}
     scales = {"risk": "Reds", "threats": "Oranges", "vulnerability": "Oranges", "resources": "Greens", "security": "Greens"}
     for measure, scale in scales.items():
         values = values_by_unit(regions, measure, geo)
         for lang in LANGS:
             name = f"{measure}_{lang}"
             figures[name] = choropleth(values, geo, period, *TEXT[measure][lang], lang=lang, colorscale=scale,
-                                       decimals=1, name=name, from_zero=measure == "risk")
+                                       decimals=1, name=name, from_zero=measure == "risk", why_blank=why_blank)
     return figures

@@ -23,6 +23,8 @@ import pandas as pd
 
 from pipeline import formatting
 from pipeline.data.periods import Period, load_period
+from pipeline.formatting import markdown_text
+from pipeline.outputs.claims import checked_claims as claims_of_run
 from pipeline.outputs.reconcile import load_tables
 
 
@@ -130,64 +132,33 @@ class Bulletin:
     def headline(self, figure: str) -> int:
         return int(self.value("period_headlines", "value", figure=figure))
 
-    def share(self, group: str, item: str, answer: str, decimals: int = 1) -> str:
-        """'54,4 %': a survey answer's share, from the shares tables."""
-        shares = pd.concat([t for n, t in self.tables.items() if n.endswith("_shares")])
-        row = shares[(shares["group"] == group) & (shares["item"] == item) & (shares["answer"] == answer)]
-        return self.pct(100 * row["count"].iloc[0] / row["base"].iloc[0], decimals)
-
-    def stat(self, group: str, item: str, stat: str, decimals: int = 0) -> str:
-        stats = pd.concat([t for n, t in self.tables.items() if n.endswith("_stats")])
-        row = stats[(stats["group"] == group) & (stats["item"] == item)]
-        return self.num(row[stat].iloc[0], decimals)
-
-    def measure(self, table: str, measure: str, decimals: int = 0) -> str:
-        return self.num(self.value(table, "value", measure=measure), decimals)
-
-    def claim(self, name: str) -> str:
-        """The sentence a claim about the period's data takes: its case and values as the run decided
-        them (claims.json; else decided from the tables now), in the wording pipeline/claims.yml has
-        now, so an edit of the wording shows at the next render or preview without a run."""
+    def claim(self, *names: str, ref: str | None = None) -> str:
+        """The sentences of claims about the period's data, one after another: each claim's case and
+        values as the run decided and checked them (claims.json; else decided and checked from the
+        tables now), in the wording pipeline/claims.yml has now, so an edit of the wording shows at
+        the next render or preview without a run. ref: a cross-reference put before the last full
+        stop ('... (@fig-types).'). The names from the data in them read as text, never as markup."""
         from pipeline.claims import Claim, sentence
-        from pipeline.outputs import claims
 
         if self._claims is None:
-            stored = claims.load(self.folder)
-            self._claims = stored if stored is not None else claims.as_json(claims.evaluate(self.tables))
-        row = self._claims[name]
-        return sentence(Claim(name, row["case"], row["values"], row.get("basis", "")), self.lang)
+            self._claims = claims_of_run(self.folder, self.tables)
+        said = [sentence(Claim(name, row["case"], row["values"], row.get("basis", "")), self.lang, markdown=True)
+                for name in names for row in [self._claims[name]]]
+        text = " ".join(s for s in said if s)
+        if ref and text:
+            text = text[:-1] + f" ({ref})" + text[-1] if text[-1] in ".;" else f"{text} ({ref})"
+        return text
 
-    def agreeing(self, count, word: str) -> str:
-        """The form of a word that agrees with a count: 'описан' (1 случай), 'описано' (5 случаев)."""
-        from pipeline.claims import noun_forms
+    def value_of(self, name: str, key: str):
+        """A value a claim decided (e.g. the key figures' answers), as claims.json holds it."""
+        if self._claims is None:
+            self._claims = claims_of_run(self.folder, self.tables)
+        return self._claims[name]["values"].get(key)
 
-        return formatting.plural(count, self.lang, noun_forms(word, self.lang))
-
-    def names(self, rows: pd.DataFrame, count: str | None = None, decimals: int = 0, lower: bool = False,
-              name: str = "name", empty: str = "—", dashes: bool = False, quoted: bool = False) -> str:
-        """The rows' names in the edition's language, joined ('Алматы (90), Астана (50) и Павлодар (50)'),
-        each with its `count` column when given; `empty` for no rows, so a short period still reads.
-        lower: names inside a sentence (the first letter only, so 'СМИ' stays). dashes: names that hold
-        commas themselves, as 'name — 27; name — 16' / 'name: 27; name: 16'. quoted: «name» / "name"."""
-        items = []
-        for _, row in rows.iterrows():
-            text = str(row[f"{name}_{self.lang}"])
-            text = text[:1].lower() + text[1:] if lower else text
-            if quoted:
-                text = f"«{text}»" if self.lang == "ru" else f'"{text}"'
-            if count and dashes:
-                text = f"{text}{' — ' if self.lang == 'ru' else ': '}{self.num(row[count], decimals)}"
-            elif count:
-                text = f"{text} ({self.num(row[count], decimals)})"
-            items.append(text)
-        if dashes:
-            return "; ".join(items) or empty
-        return formatting.joined(items, self.lang) or empty
-
-    def top_ranked(self, table: str, top: int, rank: str = "rank") -> tuple[pd.DataFrame, pd.DataFrame]:
-        """The rows ranked 1..top (all tied rows kept) and the rest, in rank order."""
-        rows = self.tables[table].sort_values([rank, f"name_{self.lang}"], kind="stable")
-        return rows[rows[rank] <= top], rows[rows[rank] > top]
+    def case(self, name: str) -> str:
+        if self._claims is None:
+            self._claims = claims_of_run(self.folder, self.tables)
+        return self._claims[name]["case"]
 
     def counted(self, count, noun: str) -> str:
         """'131 респондент', '407 нарушений' / '1 case', '391 cases' (nouns of pipeline/claims.yml)."""
@@ -217,18 +188,18 @@ class Bulletin:
         p, lang = self.period, self.lang
         blocks = []
         if p.publishers:
-            blocks.append(self.t("Издатели: ", "Published by ") + p.publishers[lang].strip() + ".")
+            blocks.append(self.t("Издатели: ", "Published by ") + markdown_text(p.publishers[lang].strip()) + ".")
         if p.acknowledgement:
-            blocks.append(p.acknowledgement[lang].strip())
+            blocks.append(markdown_text(p.acknowledgement[lang].strip()))
         if p.contact:
-            blocks.append("\n".join("| " + line.strip() for line in p.contact[lang].strip().splitlines() if line.strip()))
+            blocks.append("\n".join("| " + markdown_text(line.strip()) for line in p.contact[lang].strip().splitlines() if line.strip()))
         return "\n\n".join(blocks) + "\n"
 
     def imprint(self) -> str:
         """Under the title: who publishes (period.yml) and, in HTML, the link to the PDF of the same
         edition; the title and the bulletin's number are Quarto's title block
         (pipeline.outputs.render.title_metadata), not repeated here."""
-        publishers = self.period.publishers[self.lang].strip() + "." if self.period.publishers else ""
+        publishers = markdown_text(self.period.publishers[self.lang].strip()) + "." if self.period.publishers else ""
         if self.fmt == "html":  # the PDF of the same edition lies beside the page (bulletin/)
             link = f"[{self.t('Версия для печати (PDF)', 'Printable edition (PDF)')}](bulletin_{self.lang}.pdf)"
             return f"{publishers} {link}".strip()
@@ -236,22 +207,22 @@ class Bulletin:
 
     # --- the front page's key figures ------------------------------------------------------------
     KEY_HEADLINES = ("respondents", "cases", "violations", "media_materials")
-    KEY_PORTRAIT = ("gender", "education", "activity_type")
+    KEY_PORTRAIT = ("portrait.top_gender", "portrait.top_education", "portrait.top_activity")
 
     def key_figure_tiles(self) -> list[tuple[str, str]]:
         """(figure, label) for the front page: the period's headline counts, then for the portrait's
         gender, education and kind of activity the most frequent answer among individuals with its
-        share (whichever answer that is in this period)."""
+        share, every tied answer named, as the claims decided and checked it (none when the base is
+        too small for a most frequent answer)."""
         headlines = self.tables["period_headlines"].set_index("figure")
         tiles = [(self.num(headlines.loc[f, "value"]), str(headlines.loc[f, f"label_{self.lang}"]))
                  for f in self.KEY_HEADLINES if f in headlines.index]
-        shares = self.tables["survey_portrait_shares"]
-        for item in self.KEY_PORTRAIT:
-            rows = shares[(shares["item"] == item) & (shares["group"] == "individuals") & (shares["base"] > 0)]
-            if rows.empty:
+        for name in self.KEY_PORTRAIT:
+            if self.case(name) not in ("one", "tie"):
                 continue
-            top = rows.sort_values(["count", "answer"], ascending=[False, True], kind="stable").iloc[0]
-            tiles.append((self.pct(100 * top["count"] / top["base"]), f"{top[f'item_{self.lang}']}: {top[f'answer_{self.lang}']}"))
+            answers = formatting.joined([a[self.lang] for a in self.value_of(name, "answers")], self.lang)
+            tied = self.t(" — поровну", ", equally") if self.case(name) == "tie" else ""
+            tiles.append((self.pct(self.value_of(name, "share_pct")), f"{self.value_of(name, 'item')[self.lang]}: {answers}{tied}"))
         return tiles
 
     def key_figures(self) -> None:
@@ -303,6 +274,32 @@ class Bulletin:
 
         return compared_units(self.tables, self.period.reference_dir, self.lang)
 
+    def editorial(self, name: str) -> None:
+        """An editor's section for the period (data/raw/<period>/editorial/<name>.<lang>.md: the
+        difficulties met, recommendations, the rights defenders work on), printed as Markdown whose
+        markup is limited to paragraphs, lists, emphasis and subheadings (nothing in it is run or
+        fetched); without the file, a marked box saying the editor's text is missing."""
+        from pipeline.data.editorial import editorial_markdown, editorial_text
+
+        text = editorial_text(self.period, name, self.lang)
+        if text is None:
+            print("\n::: {.callout-warning}\n" + self.t(
+                f"**Текст редактора отсутствует.** Этот раздел пишет редактор периода: файл `editorial/{name}.ru.md` "
+                "в папке сырых данных периода.",
+                f"**Editor's text missing.** The period's editor writes this section: the file `editorial/{name}.en.md` "
+                "in the period's raw data folder.") + "\n:::\n")
+            return
+        print("\n" + editorial_markdown(text) + "\n")
+
+    def evidence(self, key: str) -> str:
+        """A threshold of pipeline/evidence.yml as the text quotes it ('10', '0,05', '95%')."""
+        from pipeline import evidence
+
+        value = evidence.RULES[key]
+        if key == "confidence":
+            return self.pct(100 * value, 0)
+        return self.num(value, 0 if float(value).is_integer() else 2)
+
     def t(self, ru: str, en: str) -> str:
         """A label in the edition's language."""
         return ru if self.lang == "ru" else en
@@ -320,12 +317,48 @@ class Bulletin:
         lines += ["| " + " | ".join(cells) + " |" for cells in rows]
         print("\n".join(lines) + "\n")
 
+    def shares_table(self, rows: pd.DataFrame) -> None:
+        """Survey shares as a table: item, answer, count, share and its 95 % Wilson interval; a note
+        where the base is too small for words or calls for caution (pipeline/evidence.yml)."""
+        from pipeline import evidence
+
+        notes = {"ok": "", "no_base": self.t("нет ответов", "no answers"),
+                 "caution": self.t(f"база меньше {evidence.CAUTION_BASE}: осторожно", f"base under {evidence.CAUTION_BASE}: caution"),
+                 "too_small": self.t(f"база меньше {evidence.MIN_BASE}: без оценок словами",
+                                     f"base under {evidence.MIN_BASE}: not put into words")}
+        frame = rows.assign(interval=[f"{self.num(lo, 1)}–{self.num(hi, 1)}" if b > 0 else "–"
+                                      for lo, hi, b in zip(rows["ci_low_pct"], rows["ci_high_pct"], rows["base"])],
+                            note=rows["reliability"].map(notes).fillna(""))
+        columns = {f"item_{self.lang}": ("Показатель", "Item"), f"answer_{self.lang}": ("Ответ", "Answer"),
+                   "count": ("Число", "Count"), "share_pct": ("%", "%"),
+                   "interval": (f"{self.evidence('confidence')} интервал", f"{self.evidence('confidence')} interval")}
+        if (frame["note"] != "").any():
+            columns["note"] = ("Примечание", "Note")
+        self.table(frame, columns, decimals={"share_pct": 1})
+
+    def attacks_table(self, shares: pd.DataFrame, stats: pd.DataFrame) -> None:
+        """Part II's attacks: the share of each group that suffered each kind (empty where a group
+        gave no answer), and attacks per victim."""
+        rows = []
+        for kind, ru, en in (("information", "Информационные", "Information"), ("reputational", "Репутационные", "Reputational"),
+                             ("physical", "Физические", "Physical"), ("technical", "Технические", "Technical")):
+            item = f"attacks_{kind}"
+            found = {g: shares[(shares["item"] == item) & (shares["group"] == g)] for g in ("all", "individuals", "organizations")}
+            st = stats[(stats["item"] == item) & (stats["group"] == "all")]
+            rows.append({"kind": self.t(ru, en), **{g: (float(r["share_pct"].iloc[0]) if len(r) else float("nan")) for g, r in found.items()},
+                         **{c: (float(st[c].iloc[0]) if len(st) else float("nan")) for c in ("mean", "min", "max")}})
+        self.table(pd.DataFrame(rows), {"kind": ("Атаки", "Attacks"), "all": ("Все, %", "All, %"),
+                                        "individuals": ("Физ. лица, %", "Individuals, %"), "organizations": ("НПО, %", "NGOs, %"),
+                                        "mean": ("Атак на пострадавшего", "Attacks per victim"), "min": ("Мин.", "Min"),
+                                        "max": ("Макс.", "Max")},
+                   decimals={"all": 1, "individuals": 1, "organizations": 1, "mean": 1})
+
     def _cell(self, value, decimals: int) -> str:
         if pd.isna(value):
             return "–"
         if pd.api.types.is_number(value) and not isinstance(value, bool):
             return self.num(value, decimals)
-        return str(value).replace("|", "/")
+        return markdown_text(value)  # text from the data reads as text, never as markup
 
     def figure(self, fig, width: int | None = None, height: int | None = None, wide: bool = False) -> None:
         """An interactive plotly figure in HTML, a PNG image in the PDF (at the figure's own size).

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from pipeline import formatting
-from pipeline.claims import Claim, Tables, claim, names
+from pipeline import evidence, formatting
+from pipeline.claims import Claim, Tables, change, claim, listed, members, quoted, ranked, ref, share_of, top_rows, where
 from pipeline.data import privacy
 from pipeline.data.divisions import load_units, units_match
 from pipeline.data.io import region_names
@@ -50,6 +50,7 @@ def tables(part: PartInputs) -> dict[str, pd.DataFrame]:
     waves = regional_waves(enough, part.division)
     previous = part.previous
     out = {
+        "dynamics_units": units(assessments, part.division, privacy.min_cell(part.period)),
         "dynamics_regions_by_wave": waves,
         "dynamics_regions": regions(waves),
         "dynamics_national": national(waves),
@@ -68,6 +69,22 @@ def tables(part: PartInputs) -> dict[str, pd.DataFrame]:
             on = part.division if match.on == part.period.division else load_units(part.period.reference_dir, match.on)
             out["dynamics_regions_vs_previous"] = regions_against_previous(waves, before, match, on)
     return out
+
+
+def units(assessments: pd.DataFrame, division: pd.DataFrame, min_cell: int) -> pd.DataFrame:
+    """Every unit of the division and what Part V shows of it: `shown` (at least one wave assessed
+    by min_cell or more), `hidden` (assessed, but by fewer in every wave: left out for privacy) or
+    `not_assessed`; with how many of its waves are shown and hidden. What the maps and the text
+    say of a blank region comes from here."""
+    table = region_names(division).sort_values("oblast").reset_index(drop=True)
+    enough = assessments["assessors"] >= min_cell
+    shown = assessments[enough].groupby("oblast").size()
+    hidden = assessments[~enough].groupby("oblast").size()
+    table["waves_shown"] = table["oblast"].map(shown).fillna(0).astype("int64")
+    table["waves_hidden"] = table["oblast"].map(hidden).fillna(0).astype("int64")
+    table["status"] = ["shown" if s else "hidden" if h else "not_assessed" for s, h in zip(table["waves_shown"], table["waves_hidden"])]
+    table["min_assessors"] = min_cell
+    return table[["oblast", "oblast_ru", "oblast_en", "status", "waves_shown", "waves_hidden", "min_assessors"]]
 
 
 def regional_waves(assessments: pd.DataFrame, division: pd.DataFrame) -> pd.DataFrame:
@@ -258,60 +275,199 @@ def direction_of_risk(tables, published):
 
 
 # --- claims: what the text says about this part's data (sentences: pipeline/claims.yml) ---------
+# Regional scores are each a few assessors' means: a region is named by its scores (every tie), a
+# change over time is stated only when a paired permutation test of the regions supports it
+# (pipeline/evidence.yml), and what the text says is over the regions shown (dynamics.coverage).
+REGIONS = "dynamics_regions"
+
+
+@claim("dynamics.coverage", "dynamics_units", cases=("all_shown", "some_missing", "some_hidden", "hidden_and_missing", "none_shown"))
+def _coverage(tables: Tables) -> Claim:
+    """Which units have risk scores in the tables: shown, hidden for privacy, not assessed."""
+    table = tables["dynamics_units"]
+    counts = {status: int((table["status"] == status).sum()) for status in ("shown", "hidden", "not_assessed")}
+    k = int(table["min_assessors"].iloc[0]) if len(table) else 0
+    values = {"units": len(table), "shown": counts["shown"], "hidden": counts["hidden"], "missing": counts["not_assessed"], "k": k}
+    if not counts["shown"]:
+        case = "none_shown"
+    elif counts["hidden"]:
+        case = "hidden_and_missing" if counts["not_assessed"] else "some_hidden"
+    else:
+        case = "some_missing" if counts["not_assessed"] else "all_shown"
+    asserts = [quoted(ref("dynamics_units", "status", counts[status], where(status=status), "rows"), key)
+               for status, key in (("shown", "shown"), ("hidden", "hidden"), ("not_assessed", "missing"))]
+    asserts.append(quoted(ref("dynamics_units", "oblast", len(table), agg="rows"), "units"))
+    if len(table):
+        asserts.append(quoted(ref("dynamics_units", "min_assessors", k, agg="max"), "k"))
+    return Claim("dynamics.coverage", case, values, f"units: {counts}", tuple(asserts))
+
+
+@claim("dynamics.highest_risk", REGIONS, cases=("one", "tie", "single_region", "none"))
+def _highest_risk(tables: Tables) -> Claim:
+    regions = tables[REGIONS]
+    top = top_rows(regions, "risk", 1, key="oblast")
+    asserts = (ranked("top", REGIONS, "oblast", "risk", top["oblast"], 1),)
+    if top.empty:
+        return Claim("dynamics.highest_risk", "none", {}, "no region with scores", asserts)
+    case = "single_region" if len(regions) == 1 else "one" if len(top) == 1 else "tie"
+    named = listed(top, "oblast") if case != "tie" else listed(top, "oblast", quoted="ru")
+    return Claim("dynamics.highest_risk", case, {"regions": named, "risk": float(top["risk"].iloc[0])},
+                 f"highest risk: {', '.join(top['oblast'])} {top['risk'].iloc[0]:.2f}",
+                 asserts + (quoted(ref(REGIONS, "risk", float(top["risk"].iloc[0]), where(oblast=top["oblast"].iloc[0])), "risk"),))
+
+
 REASONS = ("threats_vulnerability_resources", "threats_vulnerability", "threats_resources", "vulnerability_resources",
            "threats", "vulnerability", "resources", "none")
 
 
-@claim("dynamics.highest_risk_reason", "dynamics_regions", cases=REASONS)
+@claim("dynamics.highest_risk_reason", REGIONS, cases=(*REASONS, "not_one_region"))
 def _highest_risk_reason(tables: Tables) -> Claim:
-    """What sets the riskiest region apart: threats or vulnerability above the regions' mean,
-    resources below it."""
-    regions = tables["dynamics_regions"]
-    top = regions.sort_values("risk", ascending=False, kind="stable").iloc[0]
+    """What sets the riskiest region apart (when one region alone has the highest risk, among two
+    or more): threats or vulnerability above the regions' mean, resources below it."""
+    regions = tables[REGIONS]
+    top = top_rows(regions, "risk", 1, key="oblast")
+    if len(top) != 1 or len(regions) < 2:
+        return Claim("dynamics.highest_risk_reason", "not_one_region", {}, "no single riskiest region among several",
+                     (ranked("top", REGIONS, "oblast", "risk", top["oblast"], 1),))
+    top = top.iloc[0]
     means = regions[["threats", "vulnerability", "resources"]].mean()
     parts = [p for p, worse in (("threats", top["threats"] > means["threats"]),
                                 ("vulnerability", top["vulnerability"] > means["vulnerability"]),
                                 ("resources", top["resources"] < means["resources"])) if worse]
-    case = "_".join(parts) if parts else "none"
-    return Claim("dynamics.highest_risk_reason", case, {"region": names(top, "oblast"), "risk": float(top["risk"]),
-                                                        "threats": float(top["threats"]), "vulnerability": float(top["vulnerability"]),
-                                                        "resources": float(top["resources"])},
+    here = where(oblast=top["oblast"])
+    asserts = (ranked("top", REGIONS, "oblast", "risk", [top["oblast"]], 1),
+               *(quoted(ref(REGIONS, m, float(top[m]), here), m) for m in ("threats", "vulnerability", "resources")),
+               *(quoted(ref(REGIONS, m, float(means[m]), agg="mean")) for m in ("threats", "vulnerability", "resources")))
+    return Claim("dynamics.highest_risk_reason", "_".join(parts) if parts else "none",
+                 {"threats": float(top["threats"]), "vulnerability": float(top["vulnerability"]), "resources": float(top["resources"])},
                  f"{top['oblast']}: threats {top['threats']:.2f} (mean {means['threats']:.2f}), vulnerability "
                  f"{top['vulnerability']:.2f} ({means['vulnerability']:.2f}), resources {top['resources']:.2f} "
-                 f"({means['resources']:.2f})")
+                 f"({means['resources']:.2f})", asserts)
 
 
-@claim("dynamics.direction", "dynamics_national", cases=("risk_up", "risk_down", "risk_same"))
-def _direction(tables: Tables) -> Claim:
-    national = tables["dynamics_national"]
-    d = direction(national)
-    return Claim("dynamics.direction", f"risk_{d['risk']}", {"threats": d["threats"], "resources": d["resources"],
-                                                             "first": float(national["risk"].iloc[0]),
-                                                             "last": float(national["risk"].iloc[-1])},
-                 f"risk {d['risk']}, threats {d['threats']}, resources {d['resources']} (first wave to last)")
+@claim("dynamics.feel_safe", REGIONS, cases=("several", "one", "all", "none", "no_regions"))
+def _feel_safe(tables: Tables) -> Claim:
+    regions = tables[REGIONS]
+    safe = regions[regions["security_level"] == "high"].sort_values("oblast")
+    case = ("no_regions" if regions.empty else "none" if safe.empty else "all" if len(safe) == len(regions) and len(regions) > 1
+            else "one" if len(safe) == 1 else "several")
+    return Claim("dynamics.feel_safe", case, {"regions": listed(safe, "oblast", quoted="ru")},
+                 "security high in: " + ", ".join(safe["oblast"]),
+                 (members(REGIONS, "oblast", safe["oblast"], where(security_level="high")),))
+
+
+@claim("dynamics.lowest_risk", REGIONS, cases=("several", "one", "none"))
+def _lowest_risk(tables: Tables) -> Claim:
+    """The three lowest risks (every tie), never a region that has the highest."""
+    regions = tables[REGIONS]
+    top = top_rows(regions, "risk", 1, key="oblast")
+    lowest = top_rows(regions, "risk", 3, key="oblast", excluding=list(top["oblast"]), smallest=True)
+    case = "none" if lowest.empty else "one" if len(lowest) == 1 else "several"
+    return Claim("dynamics.lowest_risk", case,
+                 {"regions": listed(lowest, "oblast", "risk", quoted="ru", decimals=1)},
+                 "lowest risk: " + ", ".join(f"{o} {r:.2f}" for o, r in zip(lowest["oblast"], lowest["risk"])),
+                 (ranked("bottom", REGIONS, "oblast", "risk", lowest["oblast"], 3, excluding=list(top["oblast"])),))
 
 
 LEVELS = ("low", "medium", "high")
 
 
 def _levels_claim(name: str, column: str):
-    """How most regions stand on a level (low/medium/high): the level more than half of the regions
-    share, else the two lower levels together when they make a majority, else no majority."""
-    @claim(name, "dynamics_regions", cases=(*(f"mostly_{lv}" for lv in LEVELS), "mostly_low_or_medium", "no_majority"))
+    """How the regions stand on a level (low/medium/high): all of them, the level more than half of
+    them share, the two lower levels together when they make more than half, or no majority."""
+    @claim(name, REGIONS, cases=(*(f"all_{lv}" for lv in LEVELS), *(f"most_{lv}" for lv in LEVELS), "most_low_or_medium",
+                                 "no_majority", "none"))
     def _levels(tables: Tables) -> Claim:
-        counts = tables["dynamics_regions"][column].value_counts()
+        counts = tables[REGIONS][column].value_counts()
         total = int(counts.sum())
         values = {lv: int(counts.get(lv, 0)) for lv in LEVELS}
+        base = ref(REGIONS, "oblast", total, agg="rows")
+        asserts = [quoted(ref(REGIONS, "oblast", n, where(**{column: lv}), "rows"), lv) for lv, n in values.items()]
         majority = [lv for lv in LEVELS if values[lv] * 2 > total]
-        if majority:
-            case = f"mostly_{majority[0]}"
+        if not total:
+            case = "none"
+        elif majority:
+            case = ("all_" if values[majority[0]] == total else "most_") + majority[0]
+            asserts.append(share_of(ref(REGIONS, "oblast", values[majority[0]], where(**{column: majority[0]}), "rows"), base,
+                                    "all" if case.startswith("all_") else "most", sample=False))
         elif (values["low"] + values["medium"]) * 2 > total:
-            case = "mostly_low_or_medium"
+            case = "most_low_or_medium"
+            asserts.append(share_of(ref(REGIONS, "oblast", values["low"] + values["medium"], where(**{column: ["low", "medium"]}), "rows"),
+                                    base, "most", sample=False))
         else:
             case = "no_majority"
-        return Claim(name, case, {**values, "regions": total}, f"{column}: " + ", ".join(f"{lv} {n}" for lv, n in values.items()))
+        return Claim(name, case, {**values, "regions": total}, f"{column}: " + ", ".join(f"{lv} {n}" for lv, n in values.items()),
+                     tuple(asserts))
     return _levels
 
 
 _levels_claim("dynamics.security_levels", "security_level")
 _levels_claim("dynamics.risk_levels", "risk_level")
+
+
+def _tested(x, y, w, assertion: dict, national_before: float, national_after: float) -> tuple[str, dict]:
+    """The direction a paired permutation test of the regions gives (evidence.paired_change), kept
+    only when the national means move the same way; and the assertion saying it."""
+    direction, _ = evidence.paired_change(x, y, w)
+    if (direction == "up" and national_after <= national_before) or (direction == "down" and national_after >= national_before):
+        direction = "no_clear_change"  # the regions and the national means disagree: no direction is stated
+    return direction, {**assertion, "direction": direction}
+
+
+@claim("dynamics.direction", "dynamics_national", "dynamics_regions_by_wave",
+       cases=("risk_up", "risk_down", "risk_no_clear_change", "single_wave", "none"))
+def _direction(tables: Tables) -> Claim:
+    """Risk, threats and resources from the first wave to the last: up or down only when the paired
+    permutation test of the regions assessed in both waves supports it and the national means move
+    the same way; else 'no clear change'."""
+    national, waves = tables["dynamics_national"], tables["dynamics_regions_by_wave"]
+    if national.empty:
+        return Claim("dynamics.direction", "none", {}, "no wave with scores", (quoted(ref("dynamics_national", "wave", 0, agg="rows")),))
+    first, last = int(national["wave"].iloc[0]), int(national["wave"].iloc[-1])
+    if first == last:
+        return Claim("dynamics.direction", "single_wave", {}, "one wave", (quoted(ref("dynamics_national", "wave", 1, agg="rows")),))
+    directions, asserts = {}, []
+    pairs = waves[waves["wave"] == first].merge(waves[waves["wave"] == last], on="oblast", suffixes=("_before", "_after"))
+    weights = pairs[["assessors_before", "assessors_after"]].mean(axis=1)
+    for measure in ("risk", "threats", "resources"):
+        national_first, national_last = float(national[measure].iloc[0]), float(national[measure].iloc[-1])
+        assertion = change("dynamics_regions_by_wave", "oblast", {"where": where(wave=first), "column": measure},
+                           {"where": where(wave=last), "column": measure}, ["assessors"], "")
+        assertion["national"] = {"first": ref("dynamics_national", measure, national_first, where(wave=first)),
+                                 "last": ref("dynamics_national", measure, national_last, where(wave=last))}
+        directions[measure], asserted = _tested(pairs[f"{measure}_before"], pairs[f"{measure}_after"], weights, assertion,
+                                                national_first, national_last)
+        asserts.append(asserted)
+    values = {"threats": directions["threats"], "resources": directions["resources"],
+              "first": float(national["risk"].iloc[0]), "last": float(national["risk"].iloc[-1])}
+    asserts += [quoted(ref("dynamics_national", "risk", values["first"], where(wave=first)), "first"),
+                quoted(ref("dynamics_national", "risk", values["last"], where(wave=last)), "last")]
+    return Claim("dynamics.direction", f"risk_{directions['risk']}", values,
+                 f"risk {directions['risk']}, threats {directions['threats']}, resources {directions['resources']} "
+                 f"(wave {first} to {last}, paired permutation tests)", tuple(asserts))
+
+
+@claim("dynamics.vs_previous", "dynamics_national", cases=("up", "down", "no_clear_change", "no_regions", "none"))
+def _vs_previous(tables: Tables) -> Claim:
+    """Risk against the previous period's last wave, put into words: up or down only when the paired
+    permutation test of the regions compared in both periods supports it and the national means
+    move the same way."""
+    national = tables.get("dynamics_vs_previous")
+    if national is None or national.empty:
+        return Claim("dynamics.vs_previous", "none", {}, "no previous period compared", ({"kind": "absent", "table": "dynamics_vs_previous"},))
+    row = national.set_index("measure").loc["risk"]
+    values = {"before": float(row["previous_period"]), "after": float(row["this_period"])}
+    asserts = [quoted(ref("dynamics_vs_previous", "previous_period", values["before"], where(measure="risk")), "before"),
+               quoted(ref("dynamics_vs_previous", "this_period", values["after"], where(measure="risk")), "after")]
+    regions = tables.get("dynamics_regions_vs_previous")
+    if regions is None or len(regions) < 2:
+        return Claim("dynamics.vs_previous", "no_regions", values, "national figures only", tuple(asserts))
+    assertion = change("dynamics_regions_vs_previous", "oblast", {"where": [], "column": "risk_previous"},
+                       {"where": [], "column": "risk"}, ["assessors", "assessors_previous"], "")
+    assertion["national"] = {"first": asserts[0]["of"], "last": asserts[1]["of"]}
+    direction, asserted = _tested(regions["risk_previous"], regions["risk"], regions[["assessors", "assessors_previous"]].mean(axis=1),
+                                  assertion, values["before"], values["after"])
+    asserts.append(asserted)
+    asserts.append(quoted(ref("dynamics_regions_vs_previous", "oblast", len(regions), agg="rows"), "regions"))
+    return Claim("dynamics.vs_previous", direction, {**values, "regions": len(regions)},
+                 f"risk {values['before']:.2f} -> {values['after']:.2f} over {len(regions)} regions: {direction}", tuple(asserts))

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from pipeline.claims import Claim, Tables, claim, names
+from pipeline import evidence
+from pipeline.claims import Claim, Tables, claim, listed, names, quoted, ranked, ref, share_of, top_rows, where
 from pipeline.data.io import region_names
 from pipeline.parts.inputs import PartInputs
 
@@ -205,24 +206,91 @@ def proceedings_ratio(tables: dict[str, pd.DataFrame], published):
 
 
 # --- claims: what the text says about this part's data (sentences: pipeline/claims.yml) ---------
+# Incidents are records, not a sample: their shares and rankings are put into words on any
+# non-empty base, by the rules of pipeline/evidence.yml, with every tie named and no zero ranked.
+SUMMARY = "incidents_summary"
+
+
+def _summary(tables: Tables, *measures: str) -> tuple[dict, list]:
+    """Measures of incidents_summary (ints) and the assertions that they are the table's."""
+    values = {m: tables[SUMMARY].set_index("measure")["value"][m] for m in measures}
+    values = {m: int(v) if float(v) == int(v) else float(v) for m, v in values.items()}
+    return values, [quoted(ref(SUMMARY, "value", v, where(measure=m))) for m, v in values.items()]
+
+
+@claim("incidents.volume", SUMMARY, cases=("stated", "none"))
+def _volume(tables: Tables) -> Claim:
+    found, asserts = _summary(tables, "cases", "violations", "threat_types_observed", "threat_categories_observed")
+    values = {"cases": found["cases"], "violations": found["violations"], "types": found["threat_types_observed"],
+              "categories": found["threat_categories_observed"]}
+    return Claim("incidents.volume", "stated" if values["cases"] else "none", values,
+                 f"{values['cases']} cases, {values['violations']} violations", tuple(asserts))
+
+
+def ranked_claim(name: str, table: str, key: str, by: str, n: int, list_key: str, conditions: list | None = None,
+                 inside: bool = False, quoted_names: bool = False, dashes: bool = False, names_from: str | None = None):
+    """The n most frequent rows of a table (every tie named, no zero): 'several', 'one' (only one
+    row has any), 'none'. names_from: a table whose name_ru/name_en the rows take (by key)."""
+    @claim(name, table, *([names_from] if names_from else []), cases=("several", "one", "none"))
+    def compute(tables: Tables) -> Claim:
+        rows = tables[table]
+        for column, op, value in conditions or []:
+            rows = rows[rows[column] == value] if op == "==" else rows
+        if names_from:
+            rows = rows.merge(tables[names_from][[key, "name_ru", "name_en"]], on=key, how="left")
+        top = top_rows(rows, by, n, key=key)
+        positive = int((rows[by] > 0).sum())
+        case = "none" if top.empty else "one" if positive == 1 else "several"
+        text = listed(top, count=by, inside=inside, quoted=quoted_names, dashes=dashes or names_from is not None)
+        return Claim(name, case, {list_key: text}, f"top {n} by {by}: " + ", ".join(f"{k} {v}" for k, v in zip(top[key], top[by])),
+                     (ranked("top", table, key, by, top[key], n, conditions),))
+    return compute
+
+
+ranked_claim("incidents.most_frequent_types", "incidents_by_type", "threat_type", "violations", 2, "types", inside=True,
+             quoted_names=True)
+ranked_claim("incidents.sources", "incidents_by_source", "source", "violations", 3, "sources", inside=True, dashes=True)
+ranked_claim("incidents.plaintiffs", "incidents_plaintiffs", "source", "proceedings", 3, "plaintiffs", inside=True, dashes=True)
+ranked_claim("incidents.court_by_category", "incidents_by_type_and_category", "hrd_category", "violations", 3, "categories",
+             conditions=where(threat_type="court_proceedings"), inside=True, names_from="incidents_by_hrd_category")
+
+
+@claim("incidents.riskiest_cities", "incidents_by_city", cases=("cities_and_next", "cities", "one_city", "none"))
+def _riskiest_cities(tables: Tables) -> Claim:
+    """The bulletin's "riskiest cities": the three largest counts of violations (ties kept), then the
+    cities down to the ninth (ties kept)."""
+    cities = tables["incidents_by_city"]
+    top = top_rows(cities, "violations", 3, key="city")
+    following = top_rows(cities, "violations", 9, key="city", excluding=list(top["city"]))
+    case = ("none" if top.empty else "one_city" if len(cities[cities["violations"] > 0]) == 1
+            else "cities_and_next" if len(following) else "cities")
+    return Claim("incidents.riskiest_cities", case, {"top": listed(top, count="violations"), "next": listed(following)},
+                 "top: " + ", ".join(top["city"]) + "; next: " + ", ".join(following["city"]),
+                 (ranked("top", "incidents_by_city", "city", "violations", top["city"], 3),
+                  ranked("top", "incidents_by_city", "city", "violations", following["city"], 9, excluding=list(top["city"]))))
+
+
 @claim("incidents.most_exposed", "incidents_by_hrd_category", cases=("one_group", "tie", "none"))
 def _most_exposed(tables: Tables) -> Claim:
-    table = tables["incidents_by_hrd_category"].sort_values("violations", ascending=False, kind="stable")
-    if table.empty or table["violations"].iloc[0] == 0:  # no violation in the period: no group is "most exposed"
-        return Claim("incidents.most_exposed", "none", {}, "no violations recorded")
-    top = table[table["violations"] == table["violations"].iloc[0]]
-    case = "one_group" if len(top) == 1 else "tie"
-    return Claim("incidents.most_exposed", case, {"group": names(top.iloc[0], inside=True),
-                                                  "groups": [names(r, inside=True) for _, r in top.iterrows()],
-                                                  "share_pct": float(top["share_pct"].iloc[0])},
-                 ", ".join(f"{r['hrd_category']} {r['violations']}" for _, r in table.head(3).iterrows()))
+    table = tables["incidents_by_hrd_category"]
+    top = top_rows(table, "violations", 1, key="hrd_category")
+    asserts = (ranked("top", "incidents_by_hrd_category", "hrd_category", "violations", top["hrd_category"], 1),)
+    if top.empty:  # no violation in the period: no group is "most exposed"
+        return Claim("incidents.most_exposed", "none", {}, "no violations recorded", asserts)
+    share_pct = float(top["share_pct"].iloc[0])
+    asserts += (quoted(ref("incidents_by_hrd_category", "share_pct", share_pct, where(hrd_category=top["hrd_category"].iloc[0])),
+                       "share_pct"),)
+    return Claim("incidents.most_exposed", "one_group" if len(top) == 1 else "tie",
+                 {"group": names(top.iloc[0], inside=True), "groups": listed(top, inside=True), "share_pct": share_pct},
+                 ", ".join(f"{r['hrd_category']} {r['violations']}" for _, r in top.iterrows()), asserts)
 
 
 @claim("incidents.matrix_types", "incidents_by_type", cases=("count",))
 def _matrix_types(tables: Tables) -> Claim:
     """The matrix shows the types of the taxonomy marked for it (reference threat_types)."""
     count = int(tables["incidents_by_type"]["in_bulletin_matrix"].sum())
-    return Claim("incidents.matrix_types", "count", {"types": count}, f"{count} threat types in the matrix")
+    return Claim("incidents.matrix_types", "count", {"types": count}, f"{count} threat types in the matrix",
+                 (quoted(ref("incidents_by_type", "threat_type", count, [["in_bulletin_matrix", "==", True]], "rows"), "types"),))
 
 
 TOP_TYPES = 12  # the chart of threat types shows this many, and every type tied with the last of them
@@ -235,44 +303,71 @@ def _types_shown(tables: Tables) -> Claim:
     # the chart shows the TOP_TYPES most frequent and every type tied with the last of them
     shown = observed if observed <= TOP_TYPES else int((counts >= counts.iloc[TOP_TYPES - 1]).sum())
     return Claim("incidents.types_shown", "all" if shown == observed else "top", {"shown": shown, "observed": observed},
-                 f"{observed} threat types observed, {shown} shown")
+                 f"{observed} threat types observed, {shown} shown",
+                 (quoted(ref("incidents_by_type", "threat_type", observed, [["violations", ">", 0]], "rows"), "observed"),))
 
 
-@claim("incidents.state_main_source", "incidents_by_source", cases=("state_main", "state_not_main"))
+@claim("incidents.state_main_source", "incidents_by_source", cases=("state_all", "state_main", "state_half", "state_not_main",
+                                                                    "state_none", "none"))
 def _state_main_source(tables: Tables) -> Claim:
+    """The state (every state body together) as a source of threats: 'main' when more than half."""
     sources = tables["incidents_by_source"]
     state = int(sources.loc[sources["state"].astype(bool), "violations"].sum())
     total = int(sources["violations"].sum())
-    pct = 100 * state / total if total else 0.0
-    top = sources.sort_values("violations", ascending=False, kind="stable").iloc[0]
-    case = "state_main" if pct > 50 else "state_not_main"
-    return Claim("incidents.state_main_source", case, {"state_pct": pct, "top": names(top, inside=True)},
-                 f"state bodies are the source of {state} of {total} violations ({pct:.1f}%)")
+    count, base = ref("incidents_by_source", "violations", state, [["state", "==", True]], "sum"), \
+        ref("incidents_by_source", "violations", total, agg="sum")
+    if not total:
+        return Claim("incidents.state_main_source", "none", {}, "no violations", (quoted(base),))
+    word = evidence.quantifier(state, total)
+    case = {"all": "state_all", "half": "state_half", "none": "state_none"}.get(word, "state_main" if 2 * state > total else "state_not_main")
+    asserted = {"state_all": "all", "state_half": "half", "state_none": "none", "state_main": "most", "state_not_main": "minority"}[case]
+    return Claim("incidents.state_main_source", case, {"state_pct": 100 * state / total},
+                 f"state bodies are the source of {state} of {total} violations ({100 * state / total:.1f}%)",
+                 (share_of(count, base, asserted, sample=False, key="state_pct"),))
 
 
 @claim("incidents.refusals_mostly", "incidents_by_type_and_category", "incidents_by_hrd_category",
-       cases=("mostly_one_group", "spread", "none"))
+       cases=("all_one_group", "mostly_one_group", "spread", "none"))
 def _refusals_mostly(tables: Tables) -> Claim:
-    """Whom refusals of information concern: one group when it has more than half of them."""
-    rows = tables["incidents_by_type_and_category"]
-    rows = rows[rows["threat_type"] == "information_refused"].sort_values("violations", ascending=False, kind="stable")
-    categories = tables["incidents_by_hrd_category"].set_index("hrd_category")
-    if rows.empty:
-        return Claim("incidents.refusals_mostly", "none", {}, "no refusals of information recorded")
-    top = rows.iloc[0]
-    group = names(categories.loc[top["hrd_category"]], inside=True)
-    case = "mostly_one_group" if top["share_of_type_pct"] > 50 else "spread"
-    return Claim("incidents.refusals_mostly", case, {"group": group, "share_pct": float(top["share_of_type_pct"])},
-                 f"refusals of information: {top['hrd_category']} {top['violations']} of {rows['violations'].sum()}")
+    """Whom refusals of information concern: all of them one group, mostly one group (more than
+    half), or spread, naming the largest (every tie)."""
+    table, conditions = "incidents_by_type_and_category", where(threat_type="information_refused")
+    rows = tables[table]
+    rows = rows[rows["threat_type"] == "information_refused"]
+    rows = rows.merge(tables["incidents_by_hrd_category"][["hrd_category", "name_ru", "name_en"]], on="hrd_category", how="left")
+    top = top_rows(rows, "violations", 1, key="hrd_category")
+    total = int(rows["violations"].sum())
+    asserts = (ranked("top", table, "hrd_category", "violations", top["hrd_category"], 1, conditions),)
+    if top.empty:
+        return Claim("incidents.refusals_mostly", "none", {}, "no refusals of information recorded", asserts)
+    count = int(top["violations"].iloc[0])
+    word = evidence.quantifier(count, total)
+    case = "all_one_group" if word == "all" else "mostly_one_group" if 2 * count > total and len(top) == 1 else "spread"
+    share = share_of(ref(table, "violations", count, conditions + where(hrd_category=top["hrd_category"].iloc[0])),
+                     ref(table, "violations", total, conditions, "sum"),
+                     {"all_one_group": "all", "mostly_one_group": "most"}.get(case), sample=False, key="share_pct")
+    return Claim("incidents.refusals_mostly", case, {"groups": listed(top, inside=True), "share_pct": 100 * count / total,
+                                                     "refusals": total},
+                 f"refusals of information: {', '.join(top['hrd_category'])} {count} of {total}", asserts + (share,))
 
 
-@claim("incidents.proceedings_to_lawsuits", "incidents_summary",
-       cases=("more_against_hrds", "more_by_hrds", "no_lawsuits", "no_proceedings"))
+@claim("incidents.court_counts", SUMMARY, cases=("stated",))
+def _court_counts(tables: Tables) -> Claim:
+    values, asserts = _summary(tables, "proceedings_against_hrds", "lawsuits_by_hrds_against_state")
+    return Claim("incidents.court_counts", "stated", {"against": values["proceedings_against_hrds"],
+                                                      "lawsuits": values["lawsuits_by_hrds_against_state"]},
+                 f"{values}", tuple(asserts))
+
+
+@claim("incidents.proceedings_to_lawsuits", SUMMARY,
+       cases=("more_against_hrds", "more_by_hrds", "no_lawsuits", "no_proceedings", "none"))
 def _proceedings_to_lawsuits(tables: Tables) -> Claim:
     """Lawsuits defenders brought against the state, to proceedings against them: '1:N', the bulletin's way."""
-    s = tables["incidents_summary"].set_index("measure")["value"]
-    against, lawsuits = int(s["proceedings_against_hrds"]), int(s["lawsuits_by_hrds_against_state"])
-    if not against:
+    values, asserts = _summary(tables, "proceedings_against_hrds", "lawsuits_by_hrds_against_state")
+    against, lawsuits = values["proceedings_against_hrds"], values["lawsuits_by_hrds_against_state"]
+    if not against and not lawsuits:
+        case, per = "none", 0.0
+    elif not against:
         case, per = "no_proceedings", 0.0
     elif not lawsuits:
         case, per = "no_lawsuits", 0.0
@@ -281,4 +376,41 @@ def _proceedings_to_lawsuits(tables: Tables) -> Claim:
     else:
         case, per = "more_by_hrds", lawsuits / against
     return Claim("incidents.proceedings_to_lawsuits", case, {"per": per, "against": against, "lawsuits": lawsuits},
-                 f"{against} proceedings against HRDs, {lawsuits} lawsuits by them")
+                 f"{against} proceedings against HRDs, {lawsuits} lawsuits by them", tuple(asserts))
+
+
+@claim("incidents.verdicts", SUMMARY, cases=("ratio", "no_acquittals", "no_convictions", "none"))
+def _verdicts(tables: Tables) -> Claim:
+    """Convictions against acquittals, as counts, and 'about N to one' when there was an acquittal."""
+    values, asserts = _summary(tables, "convictions", "acquittals")
+    convictions, acquittals = values["convictions"], values["acquittals"]
+    case = ("none" if not convictions and not acquittals else "no_acquittals" if not acquittals
+            else "no_convictions" if not convictions else "ratio")
+    per = round(convictions / acquittals) if acquittals else 0
+    return Claim("incidents.verdicts", case, {"convictions": convictions, "acquittals": acquittals, "per": per},
+                 f"{convictions} convictions, {acquittals} acquittals", tuple(asserts))
+
+
+@claim("incidents.state_response", "incidents_state_response", SUMMARY,
+       cases=("stated", "always_reacted", "never_reacted", "none"))
+def _state_response(tables: Tables) -> Claim:
+    """How the state responded: the share of violations it ignored, and of its reactions the useful
+    and formal ones (a share of reactions only when there was one)."""
+    table = "incidents_state_response"
+    responses = tables[table].set_index("response")["violations"]
+    total = int(tables[SUMMARY].set_index("measure")["value"]["violations"])
+    base = ref(SUMMARY, "value", total, where(measure="violations"))
+    if not total:
+        return Claim("incidents.state_response", "none", {}, "no violations", (quoted(base),))
+    ignored, useful, formal = (int(responses.get(r, 0)) for r in ("ignored", "useful", "formal"))
+    reacted = useful + formal
+    values = {"ignored_pct": 100 * ignored / total, "violations": total}
+    asserts = [share_of(ref(table, "violations", ignored, where(response="ignored")), base, None, sample=False, key="ignored_pct")]
+    if reacted:
+        reactions = ref(table, "violations", reacted, [["response", "in", ["useful", "formal"]]], "sum")
+        values |= {"useful_pct": 100 * useful / reacted, "formal_pct": 100 * formal / reacted}
+        asserts += [share_of(ref(table, "violations", useful, where(response="useful")), reactions, None, False, "useful_pct"),
+                    share_of(ref(table, "violations", formal, where(response="formal")), reactions, None, False, "formal_pct")]
+    case = "never_reacted" if not reacted else "always_reacted" if not ignored else "stated"
+    return Claim("incidents.state_response", case, values, f"ignored {ignored}, useful {useful}, formal {formal} of {total}",
+                 tuple(asserts))

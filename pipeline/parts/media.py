@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from pipeline.claims import Claim, Tables, claim
+from pipeline import evidence
+from pipeline.claims import Claim, Tables, claim, listed, quoted, ranked, ref, share_of, top_rows, where
 from pipeline.data.io import region_names
 from pipeline.data.periods import Period, wave_of
 from pipeline.parts.inputs import PartInputs
@@ -131,48 +132,148 @@ def least_covered(tables, published, n: int):
 
 
 # --- claims: what the text says about this part's data (sentences: pipeline/claims.yml) ---------
-@claim("media.most_supportive", "media_by_kind", cases=("kind", "none"))
+# Media materials are records, not a sample: words by the rules of pipeline/evidence.yml on any
+# non-empty base, every tie named, no zero ranked.
+SUMMARY = "media_summary"
+
+
+def _summary(tables: Tables, *measures: str, keys: dict[str, str] | None = None) -> tuple[dict[str, int], tuple]:
+    """Measures of media_summary and the assertions that the sentence quotes them (keys: the values'
+    name of a measure, when not its own)."""
+    keys = keys or {}
+    values = {m: int(tables[SUMMARY].set_index("measure")["value"][m]) for m in measures}
+    return values, tuple(quoted(ref(SUMMARY, "value", v, where(measure=m)), keys.get(m, m)) for m, v in values.items())
+
+
+@claim("media.volume", SUMMARY, cases=("stated", "none"))
+def _volume(tables: Tables) -> Claim:
+    values, asserts = _summary(tables, "materials", "outlets", "cities")
+    return Claim("media.volume", "stated" if values["materials"] else "none", values, f"{values}", asserts)
+
+
+@claim("media.cases_per_quarter", "media_by_wave", SUMMARY, cases=("range", "same", "none"))
+def _cases_per_quarter(tables: Tables) -> Claim:
+    waves = tables["media_by_wave"]["cases_covered"]
+    materials, asserts = _summary(tables, "materials")
+    if not materials["materials"] or waves.empty:
+        return Claim("media.cases_per_quarter", "none", {}, "no materials", asserts)
+    least, most = int(waves.min()), int(waves.max())
+    return Claim("media.cases_per_quarter", "same" if least == most else "range", {"min": least, "max": most},
+                 f"cases covered a quarter: {least} to {most}",
+                 (quoted(ref("media_by_wave", "cases_covered", least, agg="min"), "min"),
+                  quoted(ref("media_by_wave", "cases_covered", most, agg="max"), "max")))
+
+
+TOP_CITIES, WEAKEST_CITIES = 4, 7  # the bulletin's "most intense" and "weakest" coverage
+
+
+@claim("media.top_cities", "media_by_city", "media_by_city_wave", cases=("several", "one", "none"))
+def _top_cities(tables: Tables) -> Claim:
+    """The cities with most materials (every tie), and how many materials a quarter they had."""
+    top = top_rows(tables["media_by_city"], "materials", TOP_CITIES, key="city")
+    asserts = (ranked("top", "media_by_city", "city", "materials", top["city"], TOP_CITIES),)
+    if top.empty:
+        return Claim("media.top_cities", "none", {}, "no materials", asserts)
+    quarters = tables["media_by_city_wave"]
+    quarters = quarters[quarters["city"].isin(top["city"])]["materials"]
+    in_top = [["city", "in", list(top["city"])]]
+    values = {"cities": listed(top), "least": int(quarters.min()), "most": int(quarters.max())}
+    asserts += (quoted(ref("media_by_city_wave", "materials", values["least"], in_top, "min"), "least"),
+                quoted(ref("media_by_city_wave", "materials", values["most"], in_top, "max"), "most"))
+    return Claim("media.top_cities", "one" if len(top) == 1 else "several", values,
+                 "top: " + ", ".join(f"{c} {m}" for c, m in zip(top["city"], top["materials"])), asserts)
+
+
+@claim("media.weakest_cities", "media_by_city", cases=("several", "one", "none"))
+def _weakest_cities(tables: Tables) -> Claim:
+    """The cities with fewest materials among those that had any (every tie), never one of the top."""
+    cities = tables["media_by_city"]
+    top = top_rows(cities, "materials", TOP_CITIES, key="city")
+    weakest = top_rows(cities, "materials", WEAKEST_CITIES, key="city", excluding=list(top["city"]), smallest=True)
+    case = "none" if weakest.empty else "one" if len(weakest) == 1 else "several"
+    return Claim("media.weakest_cities", case, {"cities": listed(weakest)}, "weakest: " + ", ".join(weakest["city"]),
+                 (ranked("bottom", "media_by_city", "city", "materials", weakest["city"], WEAKEST_CITIES,
+                         excluding=list(top["city"])),))
+
+
+@claim("media.most_supportive", "media_by_kind", cases=("one", "tie", "none"))
 def _most_supportive(tables: Tables) -> Claim:
-    kinds = tables["media_by_kind"].dropna(subset=["supportive_share_pct"])
+    """The kinds of outlet with the largest share of supportive materials (every tie), if any."""
     from pipeline.data.codebook import load_codebook
 
+    kinds = tables["media_by_kind"]
     labels = load_codebook("media").codes["outlet_kind"]
-    if kinds.empty or kinds["supportive"].sum() == 0:
-        return Claim("media.most_supportive", "none", {}, "no supportive material")
-    best = kinds.sort_values(["supportive_share_pct", "materials"], ascending=False, kind="stable").iloc[0]
-    return Claim("media.most_supportive", "kind", {"kind": {lang: labels[best["kind"]][lang] for lang in ("ru", "en")},
-                                                  "share_pct": float(best["supportive_share_pct"])},
-                 f"{best['kind']}: {best['supportive']} of {best['materials']} materials supportive")
+    top = top_rows(kinds, "supportive_share_pct", 1, key="kind")
+    asserts = (ranked("top", "media_by_kind", "kind", "supportive_share_pct", top["kind"], 1),)
+    if top.empty:
+        return Claim("media.most_supportive", "none", {}, "no supportive material", asserts)
+    named = top.assign(name_ru=[labels[k]["ru"] for k in top["kind"]], name_en=[labels[k]["en"] for k in top["kind"]])
+    return Claim("media.most_supportive", "one" if len(top) == 1 else "tie",
+                 {"kinds": listed(named) if len(top) == 1 else listed(named, quoted=True),
+                  "share_pct": float(top["supportive_share_pct"].iloc[0])},
+                 ", ".join(f"{k}: {s} of {m} supportive" for k, s, m in zip(top["kind"], top["supportive"], top["materials"])),
+                 asserts + (quoted(ref("media_by_kind", "supportive_share_pct", float(top["supportive_share_pct"].iloc[0]),
+                                       where(kind=top["kind"].iloc[0])), "share_pct"),))
 
 
-@claim("media.mostly_events", "media_summary", cases=("events", "analysis"))
+@claim("media.tone", SUMMARY, cases=("some_negative", "no_negative", "all_negative", "none"))
+def _tone(tables: Tables) -> Claim:
+    values, asserts = _summary(tables, "tone_negative", "materials", keys={"tone_negative": "negative", "materials": None})
+    negative, materials = values["tone_negative"], values["materials"]
+    case = "none" if not materials else "no_negative" if not negative else "all_negative" if negative == materials else "some_negative"
+    return Claim("media.tone", case, {"negative": negative}, f"{negative} of {materials} negative", asserts)
+
+
+@claim("media.mostly_events", SUMMARY, cases=("events", "half", "analysis", "none"))
 def _mostly_events(tables: Tables) -> Claim:
-    summary = tables["media_summary"].set_index("measure")["value"]
-    analytical, materials = int(summary["analytical_materials"]), int(summary["materials"])
-    case = "analysis" if materials and analytical > materials / 2 else "events"
+    """Event reports against analysis: 'mostly events' only when analytical pieces are fewer than half."""
+    values, asserts = _summary(tables, "analytical_materials", "materials", keys={"analytical_materials": "analytical"})
+    analytical, materials = values["analytical_materials"], values["materials"]
+    if not materials:
+        return Claim("media.mostly_events", "none", {}, "no materials", asserts)
+    case = "half" if 2 * analytical == materials else "analysis" if 2 * analytical > materials else "events"
+    word = {"half": "half", "analysis": "most", "events": "minority" if analytical else "none"}[case]
+    share = share_of(ref(SUMMARY, "value", analytical, where(measure="analytical_materials")),
+                     ref(SUMMARY, "value", materials, where(measure="materials")), word, sample=False)
     return Claim("media.mostly_events", case, {"analytical": analytical, "materials": materials},
-                 f"{analytical} of {materials} materials analytical or multimedia")
+                 f"{analytical} of {materials} materials analytical or multimedia", asserts + (share,))
 
 
-@claim("media.coverage", "media_summary", cases=("minority_covered", "majority_covered", "all_covered", "none_covered"))
+def _summary_share(tables: Tables, count: str, base: str) -> tuple[int, int, float]:
+    values, _ = _summary(tables, count, base)
+    return values[count], values[base], (100 * values[count] / values[base] if values[base] else float("nan"))
+
+
+@claim("media.coverage", SUMMARY, cases=("minority_covered", "half_covered", "majority_covered", "all_covered", "none_covered",
+                                         "no_cases"))
 def _coverage(tables: Tables) -> Claim:
     """Conclusion I of bulletin No. 5 ("a low level of coverage"): the share of logged cases the media covered."""
-    summary = tables["media_summary"].set_index("measure")["value"]
-    covered, logged = int(summary["cases_covered"]), int(summary["cases_logged"])
-    pct = 100 * covered / logged if logged else 0.0
-    case = ("none_covered" if not covered else "all_covered" if covered == logged
-            else "majority_covered" if pct > 50 else "minority_covered")
+    covered, logged, pct = _summary_share(tables, "cases_covered", "cases_logged")
+    count, base = (ref(SUMMARY, "value", covered, where(measure="cases_covered")),
+                   ref(SUMMARY, "value", logged, where(measure="cases_logged")))
+    if not logged:
+        return Claim("media.coverage", "no_cases", {}, "no cases logged", (quoted(base),))
+    word = evidence.quantifier(covered, logged)
+    case = {"none": "none_covered", "all": "all_covered", "half": "half_covered"}.get(
+        word, "majority_covered" if 2 * covered > logged else "minority_covered")
+    asserted = {"none_covered": "none", "all_covered": "all", "half_covered": "half", "majority_covered": "most",
+                "minority_covered": "minority"}[case]
     return Claim("media.coverage", case, {"covered": covered, "logged": logged, "share_pct": pct},
-                 f"{covered} of {logged} logged cases covered by the media")
+                 f"{covered} of {logged} logged cases covered by the media",
+                 (share_of(count, base, asserted, sample=False, key="share_pct"),))
 
 
-@claim("media.serial_coverage", "media_summary", cases=("some_cases", "most_cases", "no_case"))
+@claim("media.serial_coverage", SUMMARY, cases=("some_cases", "half_cases", "most_cases", "all_cases", "no_case", "not_covered"))
 def _serial_coverage(tables: Tables) -> Claim:
     """Conclusion III ("only some stories get serial coverage"): covered cases with a series of materials."""
-    summary = tables["media_summary"].set_index("measure")["value"]
-    serial, covered = int(summary["cases_covered_serially"]), int(summary["cases_covered"])
-    pct = 100 * serial / covered if covered else 0.0
-    case = "no_case" if not serial else "most_cases" if pct > 50 else "some_cases"
-    return Claim("media.serial_coverage", case, {"serial": serial, "covered": covered, "share_pct": pct,
-                                                 "series": SERIES_MIN_MATERIALS},
-                 f"{serial} of {covered} covered cases in {SERIES_MIN_MATERIALS}+ materials")
+    serial, covered, pct = _summary_share(tables, "cases_covered_serially", "cases_covered")
+    count, base = (ref(SUMMARY, "value", serial, where(measure="cases_covered_serially")),
+                   ref(SUMMARY, "value", covered, where(measure="cases_covered")))
+    values = {"serial": serial, "covered": covered, "share_pct": pct, "series": SERIES_MIN_MATERIALS}
+    if not covered:
+        return Claim("media.serial_coverage", "not_covered", values, "no case covered", (quoted(base),))
+    word = evidence.quantifier(serial, covered)
+    case = {"none": "no_case", "all": "all_cases", "half": "half_cases"}.get(word, "most_cases" if 2 * serial > covered else "some_cases")
+    asserted = {"no_case": "none", "all_cases": "all", "half_cases": "half", "most_cases": "most", "some_cases": "minority"}[case]
+    return Claim("media.serial_coverage", case, values, f"{serial} of {covered} covered cases in {SERIES_MIN_MATERIALS}+ materials",
+                 (share_of(count, base, asserted, sample=False, key="share_pct" if case in ("some_cases", "most_cases") else None),))

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from pipeline.claims import Claim, Tables, claim
+from pipeline.claims import Claim, Tables, claim, quoted, ref, where
 from pipeline.data.periods import Period
 from pipeline.parts.inputs import PartInputs
 
@@ -37,10 +37,16 @@ def headlines(raw: dict[str, pd.DataFrame], period: Period, division: pd.DataFra
 
 
 # --- claims: what the text says about this part's data (sentences: pipeline/claims.yml) ---------
-@claim("overview.coverage", "period_headlines", cases=("one_per_unit", "count"))
+@claim("overview.coverage", "period_headlines", cases=("stated", "no_cases"))
 def _coverage(tables: Tables) -> Claim:
+    """The division, and in how many of its units cases were logged and risks assessed (the
+    respondents' coverage is Part I's: its table hides small counts)."""
     headlines = tables["period_headlines"].set_index("figure")["value"]
-    regions, cities, observers = (int(headlines[k]) for k in ("division_regions", "division_cities", "observers"))
-    case = "one_per_unit" if observers == regions + cities else "count"
-    return Claim("overview.coverage", case, {"regions": regions, "cities": cities, "observers": observers},
-                 f"{observers} observers logged cases; the division has {regions} regions and {cities} cities")
+    keys = {"regions": "division_regions", "cities": "division_cities", "observers": "observers",
+            "with_cases": "regions_with_violations", "assessed": "regions_assessed", "cases": "cases"}
+    values = {key: int(headlines[figure]) for key, figure in keys.items()}
+    values["units"] = values["regions"] + values["cities"]
+    asserts = tuple(quoted(ref("period_headlines", "value", values[key], where(figure=figure)), key) for key, figure in keys.items())
+    return Claim("overview.coverage", "stated" if values["cases"] else "no_cases", values,
+                 f"{values['observers']} observers logged cases in {values['with_cases']} of {values['units']} units; "
+                 f"{values['assessed']} assessed", asserts)

@@ -4,7 +4,23 @@ from __future__ import annotations
 
 import pandas as pd
 
-from pipeline.claims import Claim, Tables, band_claim, claim, share
+from pipeline import evidence
+from pipeline.claims import (
+    Claim,
+    Tables,
+    band_claim,
+    claim,
+    difference,
+    quoted,
+    ranked,
+    ref,
+    share,
+    shares_claim,
+    stat_claim,
+    survey_share,
+    top_rows,
+    where,
+)
 from pipeline.formatting import joined
 from pipeline.parts import survey
 from pipeline.parts.inputs import PartInputs
@@ -17,113 +33,224 @@ def tables(part: PartInputs) -> dict[str, pd.DataFrame]:
 
 
 # --- claims: what the text says about this part's data (sentences: pipeline/claims.yml) ---------
-band_claim("security.training", "all", "security_training_received", "no", "survey_security_shares")
-band_claim("security.threatened", "individuals", "threats", "at_least_one", "survey_security_shares")
-PROTECTION = ("has_security_protocol", "has_office_alarm", "has_special_locks", "has_secure_communication")
-ATTACKS = ("information", "reputational", "physical", "technical")
-SIMILAR_WITHIN = 5.0  # percentage points: closer than this, two groups are "about the same"
+SHARES, STATS = "survey_security_shares", "survey_security_stats"
+GROUPS = ("individuals", "organizations")
+
+band_claim("security.training", "all", "security_training_received", "no", SHARES)
+band_claim("security.threatened", "individuals", "threats", "at_least_one", SHARES)
+band_claim("security.protocol_individuals", "individuals", "has_security_protocol", "no", SHARES)
+band_claim("security.protocol_organizations", "organizations", "has_security_protocol", "no", SHARES)
+band_claim("security.coalition_members", "all", "coalition", "member", SHARES)
+shares_claim("security.needs_training", "all", "needs_security_training", {"share": "yes"}, SHARES)
+shares_claim("security.needs_information", "all", "needs_security_information", {"share": "yes"}, SHARES)
+stat_claim("security.threat_counts", "individuals", "threats", STATS)
+stat_claim("security.self_rated", "all", "self_rated_security", STATS)
+
+# the means of protection, as the text names them: genitive (лишены ...) / English
+PROTECTION = {"has_security_protocol": ("протокола безопасности", "a security protocol"),
+              "has_office_alarm": ("сигнализации в офисе", "an office alarm"),
+              "has_special_locks": ("специальных замков", "special locks"),
+              "has_secure_communication": ("безопасных средств связи", "secure means of communication")}
+# kinds of attack: nominative plural adjective (... атаки), dative plural (по ... атакам) / English
+ATTACKS = {"information": ("информационные", "информационным", "information"),
+           "reputational": ("репутационные", "репутационным", "reputational"),
+           "physical": ("физические", "физическим", "physical"),
+           "technical": ("технические", "техническим", "technical")}
 
 
-@claim("security.protocol", "survey_security_shares", cases=("most_of_both", "most_individuals", "most_organizations", "most_have_one"))
-def _protocol(tables: Tables) -> Claim:
-    individuals, *_ = share(tables, "individuals", "has_security_protocol", "no")
-    organizations, *_ = share(tables, "organizations", "has_security_protocol", "no")
-    case = {(True, True): "most_of_both", (True, False): "most_individuals", (False, True): "most_organizations",
-            (False, False): "most_have_one"}[(individuals > 50, organizations > 50)]
-    return Claim("security.protocol", case, {"individuals_pct": individuals, "organizations_pct": organizations},
-                 f"no security protocol: individuals {individuals:.1f}%, NGOs {organizations:.1f}%")
+def _group_share(tables: Tables, group: str, item: str, answer: str) -> dict:
+    rows = where(group=group, item=item, answer=answer)
+    return {"count": ref(SHARES, "count", share(tables, group, item, answer)[1], rows),
+            "base": ref(SHARES, "base", share(tables, group, item, answer)[2], rows)}
 
 
-@claim("security.protection_access", "survey_security_shares", cases=("individuals_lower", "organizations_lower", "similar"))
+def compared_lists(tables: Tables, items: list[str], answer: str) -> tuple[dict[str, list[str]], tuple]:
+    """Each item's answer compared between individuals and NGOs (Fisher's exact test at
+    evidence.ALPHA): the items more frequent among individuals, among NGOs, with no clear
+    difference, and not comparable (a group without answers), with the assertions behind them."""
+    lists: dict[str, list[str]] = {"individuals": [], "organizations": [], "rest": [], "not_comparable": []}
+    asserts = []
+    for item in items:
+        _, count_i, base_i = share(tables, "individuals", item, answer)
+        _, count_o, base_o = share(tables, "organizations", item, answer)
+        relation, _ = evidence.compare_shares(count_i, base_i, count_o, base_o)
+        lists[{"greater": "individuals", "less": "organizations", "no_clear_difference": "rest",
+               "not_comparable": "not_comparable"}[relation]].append(item)
+        asserts.append(difference("shares", _group_share(tables, "individuals", item, answer),
+                                  _group_share(tables, "organizations", item, answer), relation))
+    return lists, tuple(asserts)
+
+
+def lists_case(lists: dict[str, list[str]]) -> str:
+    """individuals / organizations / both, '_rest' when some are no different; no_clear_difference;
+    not_comparable when nothing could be compared."""
+    if not (lists["individuals"] or lists["organizations"] or lists["rest"]):
+        return "not_comparable"
+    sides = [side for side in ("individuals", "organizations") if lists[side]]
+    if not sides:
+        return "no_clear_difference"
+    case = "both" if len(sides) == 2 else sides[0]
+    return case + ("_rest" if lists["rest"] else "")
+
+
+@claim("security.protection_access", SHARES, cases=("individuals", "individuals_rest", "organizations", "organizations_rest",
+                                                   "both", "both_rest", "no_clear_difference", "not_comparable"))
 def _protection_access(tables: Tables) -> Claim:
-    lacking = {g: sum(share(tables, g, item, "no")[0] for item in PROTECTION) / len(PROTECTION)
-               for g in ("individuals", "organizations")}
-    gap = lacking["individuals"] - lacking["organizations"]
-    case = "similar" if abs(gap) < SIMILAR_WITHIN else "individuals_lower" if gap > 0 else "organizations_lower"
-    return Claim("security.protection_access", case, {"individuals_pct": lacking["individuals"],
-                                                      "organizations_pct": lacking["organizations"]},
-                 f"mean share without a means of protection: individuals {lacking['individuals']:.1f}%, "
-                 f"NGOs {lacking['organizations']:.1f}%")
+    """Which means of protection individuals lack more often than NGOs, and the other way round:
+    each mean compared on its own, by a test (a mean of the four shares would hide the items)."""
+    lists, asserts = compared_lists(tables, list(PROTECTION), "no")
+    named = {key: {"ru": joined([PROTECTION[i][0] for i in items], "ru"), "en": joined([PROTECTION[i][1] for i in items], "en")}
+             for key, items in lists.items()}
+    return Claim("security.protection_access", lists_case(lists), named,
+                 "; ".join(f"{side}: {', '.join(items) or '-'}" for side, items in lists.items()), asserts)
 
 
-@claim("security.attacks_by_group", "survey_security_shares", cases=("individuals_every_kind", "organizations_every_kind", "mixed"))
+@claim("security.attacks_by_group", SHARES, cases=("individuals", "individuals_rest", "organizations", "organizations_rest",
+                                                  "both", "both_rest", "no_clear_difference", "not_comparable"))
 def _attacks_by_group(tables: Tables) -> Claim:
-    pairs = {kind: (share(tables, "individuals", f"attacks_{kind}", "at_least_one")[0],
-                    share(tables, "organizations", f"attacks_{kind}", "at_least_one")[0]) for kind in ATTACKS}
-    individuals = sum(i > o for i, o in pairs.values())
-    organizations = sum(o > i for i, o in pairs.values())
-    case = ("individuals_every_kind" if individuals == len(ATTACKS) else "organizations_every_kind"
-            if organizations == len(ATTACKS) else "mixed")
-    return Claim("security.attacks_by_group", case, {"individuals_more": individuals, "organizations_more": organizations},
-                 "; ".join(f"{k}: individuals {i:.1f}%, NGOs {o:.1f}%" for k, (i, o) in pairs.items()))
+    """Which kinds of attack are more common among individuals, which among NGOs (a test for each)."""
+    lists, asserts = compared_lists(tables, [f"attacks_{kind}" for kind in ATTACKS], "at_least_one")
+    kinds = {key: [item.removeprefix("attacks_") for item in items] for key, items in lists.items()}
+    named = {key: {"ru": joined([ATTACKS[k][1 if key == "rest" else 0] for k in ks], "ru"),
+                   "en": joined([ATTACKS[k][2] for k in ks], "en")} for key, ks in kinds.items()}
+    return Claim("security.attacks_by_group", lists_case(lists), named,
+                 "; ".join(f"{side}: {', '.join(ks) or '-'}" for side, ks in kinds.items()), asserts)
 
 
-@claim("security.appeals_result", "survey_security_shares", cases=("none_with_measures", "some_with_measures", "no_appeals"))
+def two_groups_claim(name: str, item: str, answers: dict[str, str], nobody: str | None = None):
+    """Answers of an item asked of both groups, quoted for each group that answered; `nobody`: the
+    case when no one who answered gave the (one) answer."""
+    @claim(name, SHARES, cases=("both", "individuals", "organizations", "none") + ((nobody,) if nobody else ()))
+    def compute(tables: Tables) -> Claim:
+        values, asserts = {}, []
+        for group in GROUPS:
+            if share(tables, group, item, next(iter(answers.values())))[2]:
+                for key, answer in answers.items():
+                    values[f"{group}{key}"], asserted = survey_share(tables, group, item, answer, words=False)
+                    asserts.append(asserted)
+        answered = [g for g in GROUPS if any(k.startswith(g) for k in values)]
+        case = "both" if len(answered) == 2 else answered[0] if answered else "none"
+        if nobody and answered and not any(v["count"] for v in values.values()):
+            case = nobody
+        if not asserts:
+            asserts = [quoted(ref(SHARES, "base", 0, where(item=item), agg="max"))]
+        return Claim(name, case, values, f"{item}: answered by {', '.join(answered) or 'nobody'}", tuple(asserts))
+    return compute
+
+
+two_groups_claim("security.secure_exchange", "secure_information_exchange", {"_yes": "yes", "_dont_know": "dont_know", "_no": "no"})
+two_groups_claim("security.law_enforcement_appeal", "law_enforcement_appeal", {"": "yes"}, nobody="nobody_appealed")
+
+
+@claim("security.coalition_detail", SHARES, cases=("both", "one_group", "none"))
+def _coalition_detail(tables: Tables) -> Claim:
+    """Members of the Coalition among individuals and NGOs, and among all who are not or do not know of it."""
+    values, asserts = {}, []
+    for key, group, answer in (("not_member", "all", "not_member"), ("not_aware", "all", "not_aware"),
+                               ("individuals", "individuals", "member"), ("organizations", "organizations", "member")):
+        if share(tables, group, "coalition", answer)[2]:
+            values[key], asserted = survey_share(tables, group, "coalition", answer, words=False)
+            asserts.append(asserted)
+    case = "none" if "not_member" not in values else "both" if {"individuals", "organizations"} <= set(values) else "one_group"
+    if not asserts:
+        asserts = [quoted(ref(SHARES, "base", 0, where(item="coalition"), agg="max"))]
+    return Claim("security.coalition_detail", case, values, f"coalition: {sorted(values)}", tuple(asserts))
+
+
+@claim("security.appeals_result", SHARES, cases=("counts", "no_appeals"))
 def _appeals_result(tables: Tables) -> Claim:
-    pct, count, base = share(tables, "all", "law_enforcement_result", "measures_taken")
-    case = "no_appeals" if base == 0 else "none_with_measures" if count == 0 else "some_with_measures"
-    return Claim("security.appeals_result", case, {"measures_pct": pct, "measures": count, "appeals": base},
-                 f"{count} of {base} appeals led to protective measures")
+    """What came of the appeals, as counts: measures taken, not taken, no answer yet (a pending
+    appeal is neither a success nor a failure)."""
+    counts, asserts = {}, []
+    for key, answer in (("measures", "measures_taken"), ("no_measures", "no_measures"), ("pending", "pending")):
+        _, counts[key], base = share(tables, "all", "law_enforcement_result", answer)
+        asserts.append(quoted(ref(SHARES, "count", counts[key], where(group="all", item="law_enforcement_result", answer=answer)), key))
+    return Claim("security.appeals_result", "counts" if base else "no_appeals", {**counts, "appeals": base},
+                 f"of {base} appeals: {counts}", tuple(asserts))
 
 
-@claim("security.coalition", "survey_security_shares",
-       cases=("most_not_members_some_unaware", "most_not_members", "most_members_some_unaware", "most_members", "half_members"))
-def _coalition(tables: Tables) -> Claim:
-    """Membership of the Coalition. Not members are those who answered 'not a member' (the bulletin's
-    66%) and those who do not know of it (22%): together the majority when members are under half."""
-    members, *_ = share(tables, "all", "coalition", "member")
-    not_members, *_ = share(tables, "all", "coalition", "not_member")
-    unaware, unaware_count, _ = share(tables, "all", "coalition", "not_aware")
-    if members == 50:
-        case = "half_members"
-    else:
-        case = ("most_not_members" if members < 50 else "most_members") + ("_some_unaware" if unaware_count else "")
-    return Claim("security.coalition", case, {"members_pct": members, "not_members_pct": not_members,
-                                              "unaware_pct": unaware},
-                 f"members of the Coalition {members:.1f}%, not members {not_members:.1f}%, not aware of it {unaware:.1f}%")
-
-
-SAME_THREATS_WITHIN = 1.0  # threats per threatened respondent: closer than this, "no difference"
-
-
-@claim("security.threats_by_group", "survey_security_stats",
-       cases=("similar", "individuals_more", "organizations_more", "not_comparable"))
+@claim("security.threats_by_group", STATS, cases=("no_clear_difference", "individuals_more", "organizations_more", "not_comparable"))
 def _threats_by_group(tables: Tables) -> Claim:
-    """Mean threats per threatened respondent, individuals against NGOs."""
-    stats = tables["survey_security_stats"]
-    threats = stats[stats["item"] == "threats"].set_index("group")["mean"]
-    mean = {g: float(threats.get(g, float("nan"))) for g in ("individuals", "organizations")}
-    gap = mean["individuals"] - mean["organizations"]
-    if pd.isna(gap):  # a group nobody in which was threatened: nothing to compare
-        case = "not_comparable"
-    else:
-        case = "similar" if abs(gap) < SAME_THREATS_WITHIN else "individuals_more" if gap > 0 else "organizations_more"
-    return Claim("security.threats_by_group", case, {"individuals": mean["individuals"], "organizations": mean["organizations"]},
-                 f"threats per threatened respondent: individuals {mean['individuals']:.1f}, NGOs {mean['organizations']:.1f}")
+    """Mean threats per threatened respondent, individuals against NGOs (Welch's t-test)."""
+    stats = tables[STATS]
+    rows = {g: stats[(stats["item"] == "threats") & (stats["group"] == g)].iloc[0] for g in GROUPS}
+    relation, p = evidence.compare_means(*(float(rows["individuals"][c]) for c in ("mean", "sd", "n")),
+                                         *(float(rows["organizations"][c]) for c in ("mean", "sd", "n")))
+    case = {"greater": "individuals_more", "less": "organizations_more"}.get(relation, relation)
+    sides = {g: {c: ref(STATS, c, rows[g][c], where(item="threats", group=g)) for c in ("mean", "sd", "n")} for g in GROUPS}
+    return Claim("security.threats_by_group", case, {g: float(rows[g]["mean"]) for g in GROUPS},
+                 f"threats per threatened respondent: individuals {rows['individuals']['mean']:.1f} "
+                 f"(n {rows['individuals']['n']}), NGOs {rows['organizations']['mean']:.1f} (n {rows['organizations']['n']}); p = {p:.3f}",
+                 (difference("means", sides["individuals"], sides["organizations"], relation),))
 
 
+@claim("security.likelihood", SHARES, cases=("stated", "incomplete", "none"))
+def _likelihood(tables: Tables) -> Claim:
+    values, asserts = {}, []
+    for kind in LIKELIHOOD:
+        if share(tables, "all", f"likelihood_{kind}", "possible")[2]:
+            values[kind], asserted = survey_share(tables, "all", f"likelihood_{kind}", "possible", words=False)
+            asserts.append(asserted)
+    case = "stated" if len(values) == len(LIKELIHOOD) else "incomplete" if values else "none"
+    if not asserts:
+        asserts = [quoted(ref(SHARES, "base", 0, [["item", "in", [f"likelihood_{k}" for k in LIKELIHOOD]]], agg="max"))]
+    return Claim("security.likelihood", case, values, f"likelihood answered for {sorted(values)}", tuple(asserts))
+
+
+# kinds of attack thought possible: accusative singular, and plural for several (... атаки) / English
 LIKELIHOOD = {"reputational": ("репутационную", "reputational"), "information": ("информационную", "information"),
               "technical": ("техническую", "technical"), "physical": ("физическую", "physical")}
 
 
-@claim("security.likeliest_attack", "survey_security_shares", cases=(*LIKELIHOOD, "tie", "all_equal"))
+def _attack_phrase(kinds: list[str], lang: str) -> str:
+    """'репутационную атаку' / 'репутационную и информационную атаки'; 'a reputational attack' /
+    'reputational and information attacks'."""
+    if lang == "ru":
+        return joined([LIKELIHOOD[k][0] for k in kinds], "ru") + (" атаку" if len(kinds) == 1 else " атаки")
+    if len(kinds) > 1:
+        return joined([LIKELIHOOD[k][1] for k in kinds], "en") + " attacks"
+    english = LIKELIHOOD[kinds[0]][1]
+    return f"{'an' if english[0] in 'aeiou' else 'a'} {english} attack"
+
+
+@claim("security.likeliest_attack", SHARES, cases=("top_and_least", "top_only", "least_only", "no_clear_difference",
+                                                   "all_equal", "small_base", "none"))
 def _likeliest_attack(tables: Tables) -> Claim:
-    """Which kind of attack respondents most often think possible, and which least often (kinds tied
-    at either end are named together; all four alike is said so). Shares are compared as the text
-    shows them, to a tenth of a percent: 73.55% and 73.60% both read "73,6%", and the sentence must
-    not call one of them the more frequent."""
-    shares = {kind: round(share(tables, "all", f"likelihood_{kind}", "possible")[0], 1) for kind in LIKELIHOOD}
-    top, least = max(shares.values()), min(shares.values())
-    likeliest = [kind for kind in LIKELIHOOD if shares[kind] == top]
-    least_likely = [kind for kind in LIKELIHOOD if shares[kind] == least]
-    case = "all_equal" if top == least else likeliest[0] if len(likeliest) == 1 else "tie"
-    kinds = {lang: joined([LIKELIHOOD[kind][i] for kind in likeliest], lang) for i, lang in enumerate(("ru", "en"))}
-    if len(least_likely) == 1:
-        english = LIKELIHOOD[least_likely[0]][1]
-        least_said = {"ru": LIKELIHOOD[least_likely[0]][0], "en": f"{'an' if english[0] in 'aeiou' else 'a'} {english} one"}
-    else:
-        least_said = {"ru": "в равной мере — " + joined([LIKELIHOOD[kind][0] for kind in least_likely], "ru"),
-                      "en": joined([LIKELIHOOD[kind][1] for kind in least_likely], "en") + " ones equally"}
-    return Claim("security.likeliest_attack", case, {"share_pct": top, "least_pct": least, "kinds": kinds,
-                                                     "least": least_said},
-                 "; ".join(f"{k} {v:.1f}%" for k, v in shares.items()))
+    """Which kind of attack respondents most (least) often think possible: the kinds with the largest
+    (smallest) share, all of them when tied, named only when they stand apart from the next kind by
+    Fisher's exact test; all four alike is said so."""
+    found = {kind: share(tables, "all", f"likelihood_{kind}", "possible") for kind in LIKELIHOOD}
+    bases = [base for _, _, base in found.values()]
+    values = {"min_base": evidence.MIN_BASE}
+    conditions = where(group="all", answer="possible") + [["item", "in", [f"likelihood_{k}" for k in LIKELIHOOD]]]
+    if not all(bases):
+        return Claim("security.likeliest_attack", "none", values, "a kind of attack without answers",
+                     (quoted(ref(SHARES, "base", min(bases), conditions, "min")),))
+    if min(bases) < evidence.MIN_BASE:
+        return Claim("security.likeliest_attack", "small_base", values, f"{min(bases)} answers",
+                     (quoted(ref(SHARES, "base", min(bases), conditions, "min")),))
+    shares = tables[SHARES].set_index(["group", "item", "answer"])["share_pct"]  # ranked as the table holds them
+    table = pd.DataFrame([{"kind": k, "item": f"likelihood_{k}", "pct": float(shares[("all", f"likelihood_{k}", "possible")]),
+                           "count": c, "base": b} for k, (_, c, b) in found.items()])
+    top = top_rows(table, "pct", 1, key="kind", positive=False)
+    least = top_rows(table, "pct", 1, key="kind", smallest=True, positive=False)
+    values |= {"share_pct": float(top["pct"].iloc[0]), "least_pct": float(least["pct"].iloc[0]),
+               "top": {lang: _attack_phrase(list(top["kind"]), lang) for lang in ("ru", "en")},
+               "least": {lang: _attack_phrase(list(least["kind"]), lang) for lang in ("ru", "en")}}
+    asserts = [ranked("top", SHARES, "item", "share_pct", top["item"], 1, conditions, positive=False),
+               ranked("bottom", SHARES, "item", "share_pct", least["item"], 1, conditions, positive=False)]
+    if len(top) == len(table):
+        return Claim("security.likeliest_attack", "all_equal", values, "all four kinds alike", tuple(asserts))
+    rest = table[~table["kind"].isin(top["kind"])]
+    stands_out = {}
+    for side, named, others in (("top", top, rest), ("least", least, table[~table["kind"].isin(least["kind"])])):
+        edge = named.iloc[-1] if side == "top" else named.iloc[0]  # every named kind has the same share
+        nearest = others.sort_values("pct", ascending=side != "top").iloc[0]
+        relation, _ = evidence.compare_shares(int(edge["count"]), int(edge["base"]), int(nearest["count"]), int(nearest["base"]))
+        stands_out[side] = relation != "no_clear_difference"
+        asserts.append(difference("shares", _group_share(tables, "all", edge["item"], "possible"),
+                                  _group_share(tables, "all", nearest["item"], "possible"), relation))
+    case = {(True, True): "top_and_least", (True, False): "top_only", (False, True): "least_only",
+            (False, False): "no_clear_difference"}[(stands_out["top"], stands_out["least"])]
+    return Claim("security.likeliest_attack", case, values,
+                 "; ".join(f"{k} {pct:.1f}% of {b}" for k, (pct, _, b) in found.items()), tuple(asserts))

@@ -12,15 +12,15 @@ from __future__ import annotations
 
 import pandas as pd
 
-from pipeline import formatting
+from pipeline import evidence, formatting
 from pipeline.data import privacy
 from pipeline.data.codebook import Codebook, Column, load_codebook
 from pipeline.data.io import region_names
 
 GROUPS = ("individuals", "organizations")
 SHARE_COLUMNS = ["part", "item", "group", "answer", "count", "base", "non_response", "share_pct",
-                 "item_ru", "item_en", "answer_ru", "answer_en"]
-STATS_COLUMNS = ["part", "item", "group", "population", "n", "mean", "median", "min", "max", "item_ru", "item_en"]
+                 "ci_low_pct", "ci_high_pct", "reliability", "item_ru", "item_en", "answer_ru", "answer_en"]
+STATS_COLUMNS = ["part", "item", "group", "population", "n", "mean", "sd", "median", "min", "max", "item_ru", "item_en"]
 
 
 def portrait(raw: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
@@ -130,8 +130,19 @@ def _answer_labels(ru: str, en: str) -> dict[str, str]:
 
 
 def _share(count: int, base: int, population: int) -> dict:
+    """A share with its 95 % Wilson interval and how far its base carries (pipeline/evidence.yml)."""
+    low, high = evidence.wilson(count, base)
     return {"count": count, "base": base, "non_response": population - base,
-            "share_pct": round(100 * count / base, 4) if base else float("nan")}
+            "share_pct": round(100 * count / base, 4) if base else float("nan"),
+            "ci_low_pct": round(low, 4), "ci_high_pct": round(high, 4), "reliability": reliability(base)}
+
+
+def reliability(base: int) -> str:
+    """no_base (nobody answered), too_small (under min_base_words: never put into words), caution
+    (under caution_base: a wide interval) or ok."""
+    if base <= 0:
+        return "no_base"
+    return "too_small" if base < evidence.MIN_BASE else "caution" if base < evidence.CAUTION_BASE else "ok"
 
 
 def item_stats(raw: dict[str, pd.DataFrame], part: str) -> pd.DataFrame:
@@ -148,6 +159,7 @@ def item_stats(raw: dict[str, pd.DataFrame], part: str) -> pd.DataFrame:
                 "part": part, "item": column.name, "group": group, "population": population,
                 "n": len(values),
                 "mean": round(values.mean(), 4) if len(values) else float("nan"),
+                "sd": round(values.std(ddof=1), 4) if len(values) > 1 else float("nan"),
                 "median": float(values.median()) if len(values) else float("nan"),
                 "min": float(values.min()) if len(values) else float("nan"),
                 "max": float(values.max()) if len(values) else float("nan"),

@@ -143,6 +143,8 @@ class Step:
             said.append("published figures " + ", ".join(e.reads["published"]))
         if e.run_outputs:
             said.append("this run's " + ", ".join(e.run_outputs))
+        if e.reads.get("editorial"):
+            said.append("the editor's text (editorial/)")
         if e.reads.get("report"):
             said.append("report/, _quarto*.yml")
         return "; ".join(said + ["period.yml"])
@@ -167,6 +169,10 @@ class Step:
         if e.reads.get("published"):
             parts["published figures"] = digest([period.raw_dir / n for n in e.reads["published"]
                                                  if (period.raw_dir / n).exists()], root)
+        if e.reads.get("editorial"):  # the editor's own words for the period (pipeline.data.editorial)
+            from pipeline.data.editorial import files
+
+            parts["editorial"] = digest(files(period.raw_dir), root)
         outputs = [o for o in e.run_outputs if o != "record"]
         if outputs:
             parts[" and ".join(outputs)] = digest(run_outputs(run.folder, outputs), run.folder)
