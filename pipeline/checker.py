@@ -83,16 +83,30 @@ def sentence_problems(text: str) -> list[str]:
 
 
 # --- the tables ------------------------------------------------------------------------------------
-OPS = {"==": lambda c, v: c == v, "!=": lambda c, v: c != v, ">": lambda c, v: c > v, ">=": lambda c, v: c >= v,
-       "<": lambda c, v: c < v, "<=": lambda c, v: c <= v, "in": lambda c, v: c.isin(v),
-       "isna": lambda c, v: c.isna(), "notna": lambda c, v: c.notna()}
+def _compare(values: np.ndarray, op: str, value) -> np.ndarray:
+    """A condition on a column's values (objects: missing values never meet a comparison)."""
+    missing = pd.isna(values)
+    if op == "isna":
+        return missing
+    if op == "notna":
+        return ~missing
+    if op == "in":
+        return np.isin(values, list(value)) & ~missing
+    present = np.zeros(len(values), dtype=bool)
+    ok = ~missing
+    compare = {"==": np.equal, "!=": np.not_equal, ">": np.greater, ">=": np.greater_equal, "<": np.less, "<=": np.less_equal}[op]
+    present[ok] = compare(values[ok], value)
+    return present
 
 
 def rows_of(tables, table: str, conditions: list) -> pd.DataFrame:
     frame = tables[table]
+    if not conditions:
+        return frame
+    mask = np.ones(len(frame), dtype=bool)
     for column, op, value in conditions:
-        frame = frame[OPS[op](frame[column], value).fillna(False).astype(bool)]
-    return frame
+        mask &= _compare(frame[column].to_numpy(dtype=object), op, value)
+    return frame[mask]
 
 
 def number(tables, reference: dict) -> float:

@@ -125,12 +125,31 @@ def _plain(value):
 def share(tables: Tables, group: str, item: str, answer: str) -> tuple[float, int, int]:
     """(percent, count, base) of an answer among those of the group who answered the item; a share
     of an empty base is NaN (never printed: the claims choose another sentence)."""
-    shares = pd.concat([t for n, t in tables.items() if n.endswith("_shares")])
-    row = shares[(shares["group"] == group) & (shares["item"] == item) & (shares["answer"] == answer)]
-    if len(row) != 1:
+    found = _share_index(tables).get((group, item, answer))
+    if found is None:
         raise KeyError(f"no share {group}/{item}/{answer}")
-    count, base = int(row["count"].iloc[0]), int(row["base"].iloc[0])
+    count, base = found
     return (100 * count / base if base else float("nan")), count, base
+
+
+_SHARE_INDEXES: dict[int, tuple] = {}
+
+
+def _share_index(tables: Tables) -> dict[tuple, tuple[int, int]]:
+    """(group, item, answer) -> (count, base) of every shares table, built once per set of tables
+    (a claim asks for dozens of shares; filtering the tables for each is most of their time)."""
+    frames = tuple(t for n, t in sorted(tables.items()) if n.endswith("_shares"))
+    key = hash(tuple(id(f) for f in frames))
+    cached = _SHARE_INDEXES.get(key)
+    if cached is None or any(a is not b for a, b in zip(cached[0], frames)) or len(cached[0]) != len(frames):
+        index = {}
+        for frame in frames:
+            index.update(zip(zip(frame["group"], frame["item"], frame["answer"]),
+                             zip(frame["count"].astype(int), frame["base"].astype(int))))
+        if len(_SHARE_INDEXES) > 16:
+            _SHARE_INDEXES.clear()
+        cached = _SHARE_INDEXES[key] = (frames, index)
+    return cached[1]
 
 
 def shares_table(tables: Tables, item: str) -> str:

@@ -46,7 +46,7 @@ def suppress_small_cells(table: pd.DataFrame, columns: list[str], k: int, total:
                 if len(candidates):
                     hidden.loc[candidates.idxmin(), column] = True
         if hidden.equals(before):
-            found = recoverable_cells(values, hidden, columns, total)
+            found = recoverable_cells(values, hidden, columns, total, first_only=True)
             if not found or hidden.to_numpy().all():  # every cell blank: nothing more can be hidden
                 break
             _blank_a_neighbour(values, hidden, *found[0])
@@ -73,12 +73,13 @@ def _blank_a_neighbour(values: pd.DataFrame, hidden: pd.DataFrame, row, column) 
         hidden.loc[shown.astype("int64").idxmin()] = True
 
 
-def recoverable_cells(values: pd.DataFrame, hidden: pd.DataFrame, columns: list[str], total: str | None) -> list[tuple]:
+def recoverable_cells(values: pd.DataFrame, hidden: pd.DataFrame, columns: list[str], total: str | None,
+                      first_only: bool = False) -> list[tuple]:
     """(row, column) of the blanked non-zero cells whose value someone could work out exactly from the shown
     cells, the row totals (parts add up to the total) and the column sums, knowing that a blanked
     cell is a whole number of at least 1 (zeros are shown; of at least 0 once a zero has been
     blanked). Each blanked cell's smallest and largest possible values are found by integer
-    programming (scipy's HiGHS); equal means recoverable."""
+    programming (scipy's HiGHS); equal means recoverable. first_only: stop at the first one found."""
     from scipy.optimize import linprog
 
     cells = [(row, column) for column in hidden.columns for row in hidden.index[hidden[column]]]
@@ -119,4 +120,6 @@ def recoverable_cells(values: pd.DataFrame, hidden: pd.DataFrame, columns: list[
             extremes.append(round(result.x[n]))
         if len(extremes) == 2 and extremes[0] == extremes[1] and values.at[cell] > 0:  # a zero reveals no one
             found.append(cell)
+            if first_only:  # the suppression blanks a neighbour of the first and audits again
+                break
     return found

@@ -55,7 +55,7 @@ def tables(part: PartInputs) -> dict[str, pd.DataFrame]:
         "dynamics_regions": regions(waves),
         "dynamics_national": national(waves),
     }
-    if previous is not None:
+    if previous is not None and len(previous["dynamics_national"]) and len(out["dynamics_national"]):  # both periods have scores
         match = units_match(part.period.reference_dir, part.period.division, part.previous_division)
         before = previous.get("dynamics_regions_by_wave")
         this_national, previous_national = out["dynamics_national"], previous["dynamics_national"]
@@ -115,7 +115,9 @@ def regions(waves: pd.DataFrame) -> pd.DataFrame:
         for m in ("threats", "resources", "risk"):
             row[f"{m}_change"] = round(float(end[m].iloc[0] - start[m].iloc[0]), 4) if len(start) and len(end) else float("nan")
         rows.append(row)
-    table = pd.DataFrame(rows)
+    columns = ["oblast", "oblast_ru", "oblast_en", "waves", *MEASURES, "risk_level", "security_level",
+               "threats_change", "resources_change", "risk_change"]
+    table = pd.DataFrame(rows, columns=columns)  # no region shown (all assessments hidden): an empty table
     table["risk_rank"] = table["risk"].rank(method="min", ascending=False).astype("int64")
     return table.sort_values(["risk_rank", "oblast"]).reset_index(drop=True)
 
@@ -129,9 +131,9 @@ def national(waves: pd.DataFrame) -> pd.DataFrame:
         for m in MEASURES:
             row[m] = round(float((part[m] * weights).sum() / weights.sum()), 4)
         rows.append(row)
-    table = pd.DataFrame(rows)
+    table = pd.DataFrame(rows, columns=["wave", "regions", "assessors", *MEASURES])
     for m in MEASURES:
-        table[f"{m}_change"] = table[m].diff().round(4)
+        table[f"{m}_change"] = table[m].astype("float64").diff().round(4)
     return table
 
 
@@ -375,8 +377,8 @@ LEVELS = ("low", "medium", "high")
 def _levels_claim(name: str, column: str):
     """How the regions stand on a level (low/medium/high): all of them, the level more than half of
     them share, the two lower levels together when they make more than half, or no majority."""
-    @claim(name, REGIONS, cases=(*(f"all_{lv}" for lv in LEVELS), *(f"most_{lv}" for lv in LEVELS), "most_low_or_medium",
-                                 "no_majority", "none"))
+    @claim(name, REGIONS, cases=(*(f"all_{lv}" for lv in LEVELS), *(f"most_{lv}" for lv in LEVELS), "all_low_or_medium",
+                                 "most_low_or_medium", "no_majority", "none"))
     def _levels(tables: Tables) -> Claim:
         counts = tables[REGIONS][column].value_counts()
         total = int(counts.sum())
@@ -391,9 +393,10 @@ def _levels_claim(name: str, column: str):
             asserts.append(share_of(ref(REGIONS, "oblast", values[majority[0]], where(**{column: majority[0]}), "rows"), base,
                                     "all" if case.startswith("all_") else "most", sample=False))
         elif (values["low"] + values["medium"]) * 2 > total:
-            case = "most_low_or_medium"
-            asserts.append(share_of(ref(REGIONS, "oblast", values["low"] + values["medium"], where(**{column: ["low", "medium"]}), "rows"),
-                                    base, "most", sample=False))
+            lower = values["low"] + values["medium"]
+            case = "all_low_or_medium" if lower == total else "most_low_or_medium"
+            asserts.append(share_of(ref(REGIONS, "oblast", lower, where(**{column: ["low", "medium"]}), "rows"),
+                                    base, "all" if lower == total else "most", sample=False))
         else:
             case = "no_majority"
         return Claim(name, case, {**values, "regions": total}, f"{column}: " + ", ".join(f"{lv} {n}" for lv, n in values.items()),

@@ -154,7 +154,7 @@ def _volume(tables: Tables) -> Claim:
 @claim("media.cases_per_quarter", "media_by_wave", SUMMARY, cases=("range", "same", "none"))
 def _cases_per_quarter(tables: Tables) -> Claim:
     waves = tables["media_by_wave"]["cases_covered"]
-    materials, asserts = _summary(tables, "materials")
+    materials, asserts = _summary(tables, "materials", keys={"materials": None})
     if not materials["materials"] or waves.empty:
         return Claim("media.cases_per_quarter", "none", {}, "no materials", asserts)
     least, most = int(waves.min()), int(waves.max())
@@ -224,15 +224,16 @@ def _tone(tables: Tables) -> Claim:
     return Claim("media.tone", case, {"negative": negative}, f"{negative} of {materials} negative", asserts)
 
 
-@claim("media.mostly_events", SUMMARY, cases=("events", "half", "analysis", "none"))
+@claim("media.mostly_events", SUMMARY, cases=("all_events", "events", "half", "analysis", "all_analysis", "none"))
 def _mostly_events(tables: Tables) -> Claim:
     """Event reports against analysis: 'mostly events' only when analytical pieces are fewer than half."""
     values, asserts = _summary(tables, "analytical_materials", "materials", keys={"analytical_materials": "analytical"})
     analytical, materials = values["analytical_materials"], values["materials"]
     if not materials:
-        return Claim("media.mostly_events", "none", {}, "no materials", asserts)
-    case = "half" if 2 * analytical == materials else "analysis" if 2 * analytical > materials else "events"
-    word = {"half": "half", "analysis": "most", "events": "minority" if analytical else "none"}[case]
+        return Claim("media.mostly_events", "none", {"analytical": 0, "materials": 0}, "no materials", asserts)
+    case = ("all_events" if not analytical else "all_analysis" if analytical == materials else "half" if 2 * analytical == materials
+            else "analysis" if 2 * analytical > materials else "events")
+    word = {"all_events": "none", "all_analysis": "all", "half": "half", "analysis": "most", "events": "minority"}[case]
     share = share_of(ref(SUMMARY, "value", analytical, where(measure="analytical_materials")),
                      ref(SUMMARY, "value", materials, where(measure="materials")), word, sample=False)
     return Claim("media.mostly_events", case, {"analytical": analytical, "materials": materials},
