@@ -23,7 +23,9 @@ def region_names(division: pd.DataFrame) -> pd.DataFrame:
 
 def load_division(period: Period) -> pd.DataFrame:
     """The administrative units (oblasts and cities) in force in the period, ISO 3166-2 coded."""
-    return pd.read_csv(period.division_path, dtype=str, keep_default_na=False)
+    from pipeline.data.names import as_named_in
+
+    return as_named_in(pd.read_csv(period.division_path, dtype=str, keep_default_na=False), "unit", "code", period)
 
 
 def load_raw(period: str | Period, data_root: str | os.PathLike | None = None,
@@ -78,5 +80,11 @@ def validate_period(period: Period, previous_in_batch: bool = False, previous_ru
 
 
 def load_reference(period: Period, name: str) -> pd.DataFrame:
-    """A reference table of data/raw/reference/ (threat_types, hrd_categories, cities, ...)."""
-    return pd.read_csv(period.reference_dir / f"{name}.csv", dtype=str, keep_default_na=False)
+    """A reference table of data/raw/reference/ (threat_types, hrd_categories, cities, ...); the
+    cities named as they were in the period (pipeline.data.names)."""
+    table = pd.read_csv(period.reference_dir / f"{name}.csv", dtype=str, keep_default_na=False)
+    if name == "cities":
+        from pipeline.data.names import as_named_in
+
+        table = as_named_in(table, "city", "city", period)
+    return table

@@ -26,6 +26,7 @@ from shapely.errors import ShapelyError
 from pipeline import formatting
 from pipeline.data.divisions import BOUNDARIES_EXPECTED, boundaries_path, boundary_features, load_units
 from pipeline.data.errors import InputError, Problem
+from pipeline.data.names import as_named_in
 from pipeline.data.periods import Period
 from pipeline.outputs import images
 from pipeline.outputs.charts import CHAR_WIDTH, FONT, MIN_WIDTH, add_source, wrap
@@ -39,7 +40,7 @@ WIDTH, HEIGHT = 1000, 620
 def load_geography(period: Period) -> gpd.GeoDataFrame:
     """The division's units with names, kind, centre coordinates and projected geometry."""
     reference = period.reference_dir
-    division = load_units(reference, period.division)
+    division = as_named_in(load_units(reference, period.division), "unit", "code", period)
     shapes = _read_boundaries(period, set(division["code"]))
     cities = pd.read_csv(reference / "cities.csv", dtype={"city": str})
     geo = shapes.merge(division, on="code").merge(

@@ -247,6 +247,12 @@ def render(period: Period, folder: Path, editions=EDITIONS, log=print, scratch: 
     quarto_cache_folder, which holds no data). painter: an open Chromium for
     the PDFs' images (a run's, with release_painter to close it once they are drawn); else one of
     its own."""
+    from pipeline.data import editorial
+
+    missing = editorial.missing(period)
+    if missing:  # the bulletin renders with a marked box in their place; the editor should know
+        log(f"editor's text missing for {period.id} (a marked box stands in its place): "
+            + ", ".join(f"data/raw/{period.id}/{m}" for m in missing))
     quarto = find_quarto()
     target = target or folder / "bulletin"
     target.mkdir(parents=True, exist_ok=True)

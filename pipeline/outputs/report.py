@@ -291,6 +291,13 @@ class Bulletin:
             return
         print("\n" + editorial_markdown(text) + "\n")
 
+    def boundaries_source(self) -> str:
+        """Where the period's division's boundaries come from (data/raw/reference/boundaries/sources.yml)."""
+        from pipeline.yamlfiles import read_yaml
+
+        sources = read_yaml(self.period.reference_dir / "boundaries" / "sources.yml")
+        return markdown_text(sources[self.period.division][self.lang])
+
     def evidence(self, key: str) -> str:
         """A threshold of pipeline/evidence.yml as the text quotes it ('10', '0,05', '95%')."""
         from pipeline import evidence

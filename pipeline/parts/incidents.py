@@ -327,7 +327,7 @@ def _state_main_source(tables: Tables) -> Claim:
 
 
 @claim("incidents.refusals_mostly", "incidents_by_type_and_category", "incidents_by_hrd_category",
-       cases=("all_one_group", "mostly_one_group", "spread", "none"))
+       cases=("all_one_group", "mostly_one_group", "spread", "spread_tie", "none"))
 def _refusals_mostly(tables: Tables) -> Claim:
     """Whom refusals of information concern: all of them one group, mostly one group (more than
     half), or spread, naming the largest (every tie)."""
@@ -342,7 +342,8 @@ def _refusals_mostly(tables: Tables) -> Claim:
         return Claim("incidents.refusals_mostly", "none", {}, "no refusals of information recorded", asserts)
     count = int(top["violations"].iloc[0])
     word = evidence.quantifier(count, total)
-    case = "all_one_group" if word == "all" else "mostly_one_group" if 2 * count > total and len(top) == 1 else "spread"
+    case = ("all_one_group" if word == "all" else "mostly_one_group" if 2 * count > total and len(top) == 1
+            else "spread" if len(top) == 1 else "spread_tie")
     share = share_of(ref(table, "violations", count, conditions + where(hrd_category=top["hrd_category"].iloc[0])),
                      ref(table, "violations", total, conditions, "sum"),
                      {"all_one_group": "all", "mostly_one_group": "most"}.get(case), sample=False, key="share_pct")

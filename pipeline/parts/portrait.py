@@ -41,7 +41,7 @@ SHARES, STATS = "survey_portrait_shares", "survey_portrait_stats"
 
 
 @claim("portrait.regions_covered", RESPONDENTS,
-       cases=("every_region", "some_regions", "some_hidden", "all_hidden", "no_respondents"))
+       cases=("every_region", "some_regions", "some_hidden", "only_hidden", "all_hidden", "no_respondents"))
 def _regions_covered(tables: Tables) -> Claim:
     """Regions with respondents, as the published table shows them: a blank is not counted as a
     region with respondents (a blank may hide any count, even 0), it is said to be hidden."""
@@ -50,7 +50,7 @@ def _regions_covered(tables: Tables) -> Claim:
     hidden = int(table["respondents"].isna().sum())
     regions = len(table)
     if hidden:
-        case = "all_hidden" if hidden == regions else "some_hidden"
+        case = "all_hidden" if hidden == regions else "some_hidden" if covered else "only_hidden"
     else:
         case = "no_respondents" if not covered else "every_region" if covered == regions else "some_regions"
     asserts = (quoted(ref(RESPONDENTS, "respondents", covered, [["respondents", ">", 0]], agg="rows"), "covered"),
