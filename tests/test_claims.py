@@ -443,6 +443,9 @@ def test_its_bulletin_says_what_its_data_says(scenario_period, tmp_path):
         assert " ".join(said.split()) .rstrip(".") in text, name
     assert [s for s in EXPECTED[scenario] if s not in text] == []
     assert [s for s in CONTRADICTED[scenario] if s in text] == []
+    # the editor's sections: a marked box, never bulletin No. 5's words
+    assert text.count("Текст редактора отсутствует") == 3
+    assert "упаднические настроения" not in text and "Сетевое взаимодействие" not in text and "людей, живущих с ВИЧ" not in text
 
 
 def test_no_group_is_the_most_exposed_in_a_period_without_violations():

@@ -243,9 +243,11 @@ class Bulletin:
         def typst_text(text: str) -> str:  # a Typst string literal
             return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
-        grids = "\n".join(f"#grid(columns: {len(row)} * (1fr,), gutter: 6pt, "
-                          + ", ".join(f"key-tile({typst_text(v)}, {typst_text(label)})" for v, label in row) + ")\n#v(4pt)"
-                          for row in rows if row)
+        # the tiles stay together: a row split by a page break leaves a page of half a tile
+        grids = "#block(breakable: false)[\n" + "\n".join(
+            f"#grid(columns: {len(row)} * (1fr,), gutter: 6pt, "
+            + ", ".join(f"key-tile({typst_text(v)}, {typst_text(label)})" for v, label in row) + ")\n#v(4pt)"
+            for row in rows if row) + "\n]"
         print("\n```{=typst}\n#let key-tile(value, label) = block(width: 100%, inset: 8pt, radius: 3pt, "
               "fill: rgb(\"#eef3f7\"))[#set par(justify: false); #text(size: 20pt, weight: \"bold\", fill: rgb(\"#1f5f8b\"))"
               f"[#value] \\ #text(size: 9pt)[#label]]\n{grids}\n```\n")
