@@ -1,7 +1,7 @@
 # The two commands of README.md, and what they need. Everything installs itself on a fresh machine.
 #   make run        set up, then run the default period end to end
 #   make test       set up, then the linter (ruff) and every test (pytest, with nbval over the notebooks)
-#   make test-fast  the unit tests only (no full run, no kernels, no Quarto): the edit loop, under a minute
+#   make test-fast  the unit tests only (no full run, no kernels, no Quarto): the edit loop, about 3.5 minutes
 #   make lab        set up, then JupyterLab on the notebooks, with the project's kernel
 #   make bench      set up, then run the benchmark (benchmarks/run_benchmark.py; prints a table)
 PYTHON ?= python3

@@ -113,3 +113,20 @@ def test_a_claim_that_asserts_nothing_and_a_sentence_starting_small_are_caught()
     assert failures() == ["asserts nothing that can be checked"]
     assert "starts with a small letter" in failures(quoted(ref("dynamics_regions", "risk", 4.0, where(oblast="A"))),
                                                     ru="самый высокий риск.")[0]
+
+
+def test_the_checkers_own_tests_agree_with_scipys():
+    """The checker computes Fisher's exact test and Welch's t-test itself (the claims use scipy.stats):
+    two implementations that must agree."""
+    import numpy as np
+    from scipy.stats import fisher_exact, ttest_ind_from_stats
+
+    rng = np.random.default_rng(0)
+    for _ in range(300):
+        na, nb = rng.integers(1, 200, 2)
+        ca, cb = rng.integers(0, na + 1), rng.integers(0, nb + 1)
+        assert checker.fisher_exact_p(ca, na - ca, cb, nb - cb) == pytest.approx(fisher_exact([[ca, na - ca], [cb, nb - cb]]).pvalue,
+                                                                                 abs=1e-9)
+        (ma, mb), (sa, sb), (n1, n2) = rng.random(2) * 10, rng.random(2) * 3 + 0.1, rng.integers(2, 100, 2)
+        assert checker.welch_p(ma, sa, n1, mb, sb, n2) == pytest.approx(
+            ttest_ind_from_stats(ma, sa, n1, mb, sb, n2, equal_var=False).pvalue, abs=1e-9)
