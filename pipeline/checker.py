@@ -12,6 +12,8 @@ change); this module reads the tables itself and checks each one:
                 no zero named, none of those already named
     members     the items named are exactly the rows a condition selects
     absent      the table a sentence says there is none of is not there
+    relation    one number stands to another as said (above the mean; enough answers for a mean)
+    ratio       the ratio printed is the numbers' ("about 10 to 1")
     difference  the relation ("greater", "no_clear_difference", ...) is what the test says at alpha
                 (Fisher's exact test for shares, Welch's t-test for means)
     change      the direction ("up", "down", "no_clear_change") is what a paired permutation test
@@ -195,7 +197,7 @@ def check_ranked(assertion, tables, values) -> None:
     overlap = set(named) & set(assertion.get("excluding", []))
     if overlap:
         raise Untrue(f"names {sorted(overlap)} again, already named")
-    if scores.empty:
+    if scores.empty or n == 0:
         if named:
             raise Untrue(f"names {named} where nothing ranks")
         return
@@ -206,6 +208,8 @@ def check_ranked(assertion, tables, values) -> None:
     else:
         cut = ordered[min(n, len(ordered)) - 1]
         expected = set(scores.index[scores <= cut])
+    if assertion["kind"] == "bottom" and assertion.get("excluding") and (n == 0 or expected == set(scores.index)):
+        expected = set()  # "the lowest" never names every row but the top (nor any, when one row is left)
     if set(named) != expected:
         left_out, wrong = sorted(expected - set(named), key=str), sorted(set(named) - expected, key=str)
         raise Untrue(f"{assertion['kind']} {n} by {by} of {assertion['table']} is {sorted(expected, key=str)}"
@@ -219,6 +223,25 @@ def check_members(assertion, tables, values) -> None:
     if expected != named:
         raise Untrue(f"names {sorted(named, key=str)}, the rows {assertion['where']} of {assertion['table']} are "
                      f"{sorted(expected, key=str)}")
+
+
+def value_of(tables, side) -> float:
+    return float(side) if isinstance(side, (int, float)) else read(tables, side)
+
+
+def check_relation(assertion, tables, values) -> None:
+    a, b, op = value_of(tables, assertion["a"]), value_of(tables, assertion["b"]), assertion["op"]
+    holds = {">": a > b, ">=": a >= b, "<": a < b, "<=": a <= b, "==": same(a, b), "!=": not same(a, b)}[op]
+    if not holds:
+        raise Untrue(f"says {a:g} {op} {b:g}")
+
+
+def check_ratio(assertion, tables, values) -> None:
+    numerator, denominator = read(tables, assertion["numerator"]), read(tables, assertion["denominator"])
+    if denominator == 0:
+        raise Untrue("a ratio to zero")
+    expected = float(round(numerator / denominator, assertion.get("decimals", 0)))
+    quoted_value(values, assertion["key"], expected, "the ratio")
 
 
 def check_absent(assertion, tables, values) -> None:
@@ -266,7 +289,7 @@ def check_difference(assertion, tables, values) -> None:
             outcome = "no_clear_difference" if p >= alpha else "greater" if ca / na > cb / nb else "less"
     else:
         ma, sa, na, mb, sb, nb = (number(tables, r) for r in (a["mean"], a["sd"], a["n"], b["mean"], b["sd"], b["n"]))
-        if not (na >= 2 and nb >= 2) or any(math.isnan(x) for x in (ma, sa, mb, sb)):
+        if not (na >= RULES["min_base_words"] and nb >= RULES["min_base_words"]) or any(math.isnan(x) for x in (ma, sa, mb, sb)):
             outcome = "not_comparable"
         elif sa == 0 and sb == 0:
             outcome = "no_clear_difference" if ma == mb else "greater" if ma > mb else "less"
@@ -325,4 +348,5 @@ def sign_flip_direction(x: np.ndarray, y: np.ndarray, weights: np.ndarray) -> st
 
 
 CHECKS = {"value": check_value, "share": check_share, "top": check_ranked, "bottom": check_ranked, "members": check_members, "absent": check_absent,
+          "relation": check_relation, "ratio": check_ratio,
           "difference": check_difference, "change": check_change}

@@ -103,6 +103,16 @@ def difference(test: str, a: dict, b: dict, relation: str) -> dict:
     return {"kind": "difference", "test": test, "a": a, "b": b, "relation": relation}
 
 
+def relation(a: dict, op: str, b: dict) -> dict:
+    """Number a stands in `op` (> >= < <= == !=) to number b (references): 'threats above the regions' mean'."""
+    return {"kind": "relation", "a": a, "op": op, "b": b}
+
+
+def ratio(numerator: dict, denominator: dict, key: str, decimals: int = 0) -> dict:
+    """The sentence prints values[key], numerator / denominator rounded to `decimals`."""
+    return {"kind": "ratio", "numerator": numerator, "denominator": denominator, "key": key, "decimals": decimals}
+
+
 def change(table: str, key: str, before: dict, after: dict, weights: list[str], direction: str) -> dict:
     """Paired regional scores, before -> after ({where, column} of `table`, joined on `key`; weights:
     the columns averaged as each region's weight): direction 'up' | 'down' | 'no_clear_change'."""
@@ -232,6 +242,17 @@ def listed(rows: pd.DataFrame, name: str = "name", count: str | None = None, ins
     return out
 
 
+def bottom_rows(table: pd.DataFrame, by: str, n: int, key: str, excluding) -> tuple[pd.DataFrame, int]:
+    """The rows with the smallest `by` after those `excluding` (the top, named already), and how many
+    were asked for: at most n, and always fewer than the rows left, so that "the lowest" never means
+    "all but the highest" (with four regions: the lowest two, not three of the four); none when ties
+    would take them all."""
+    remaining = table[~table[key].isin(list(excluding)) & table[by].notna() & (table[by] > 0)]
+    wanted = max(0, min(n, len(remaining) - 1))
+    rows = top_rows(remaining, by, wanted, key=key, smallest=True) if wanted else remaining.head(0)
+    return (rows.head(0) if len(rows) >= len(remaining) else rows), wanted
+
+
 def band_claim(name: str, group: str, item: str, answer: str, table: str):
     """A survey share in words by the rules of pipeline/evidence.yml: its word ('most', 'about half',
     ...) when the base allows one, else the counts (small_base), or that nobody answered (no_base).
@@ -252,8 +273,9 @@ def band_claim(name: str, group: str, item: str, answer: str, table: str):
 BAND_CASES = ("none", "few", "minority", "about_half", "half", "most", "almost_all", "all", "small_base", "no_base")
 
 
-def stat_claim(name: str, group: str, item: str, table: str, cases=("stated", "none"), decimals: int = 1):
-    """Numbers of a numeric item (mean, min, max, median): 'stated' when anyone answered, else 'none'."""
+def stat_claim(name: str, group: str, item: str, table: str, cases=("stated", "few_answers", "none"), decimals: int = 1):
+    """Numbers of a numeric item (mean, min, max, median): 'stated' when at least evidence.MIN_BASE
+    answered, 'few_answers' (the count alone: a mean of a few is one person's answer, nearly), else 'none'."""
     @claim(name, table, cases=cases)
     def compute(tables: Tables) -> Claim:
         stats = tables[table]
@@ -262,11 +284,12 @@ def stat_claim(name: str, group: str, item: str, table: str, cases=("stated", "n
         n = int(row["n"])
         values = {"n": n, "min_base": evidence.MIN_BASE}
         asserts = [quoted(ref(table, "n", n, rows), "n")]
-        if n:
+        case = "none" if not n else "few_answers" if n < evidence.MIN_BASE else "stated"
+        if case == "stated":
             values |= {"mean": round(float(row["mean"]), decimals), "median": whole(row["median"]),
                        "min": whole(row["min"]), "max": whole(row["max"])}
             asserts += [quoted(ref(table, c, row[c], rows)) for c in ("mean", "median", "min", "max")]
-        case = "none" if not n else "few_answers" if "few_answers" in cases and n < evidence.MIN_BASE else "stated"
+            asserts.append(relation(ref(table, "n", n, rows), ">=", evidence.MIN_BASE))  # a mean of enough answers
         return Claim(name, case, values, f"{item} of {group}: n = {n}" + (f", mean {row['mean']:.2f}" if n else ""),
                      tuple(asserts))
     return compute

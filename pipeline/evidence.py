@@ -77,8 +77,8 @@ def compare_shares(count_a: int, base_a: int, count_b: int, base_b: int) -> tupl
 
 def compare_means(mean_a: float, sd_a: float, n_a: int, mean_b: float, sd_b: float, n_b: int) -> tuple[str, float]:
     """The same for two groups' means, by Welch's t-test from their summaries; not comparable when a
-    group has fewer than two values."""
-    if not (n_a >= 2 and n_b >= 2) or any(map(math.isnan, (mean_a, sd_a, mean_b, sd_b))):
+    group has fewer than MIN_BASE values (a mean of a few people is theirs, not a group's)."""
+    if not (n_a >= MIN_BASE and n_b >= MIN_BASE) or any(map(math.isnan, (mean_a, sd_a, mean_b, sd_b))):
         return "not_comparable", float("nan")
     if sd_a == 0 and sd_b == 0:  # no spread at all: the means differ or they do not
         return ("no_clear_difference", 1.0) if mean_a == mean_b else (("greater" if mean_a > mean_b else "less"), 0.0)

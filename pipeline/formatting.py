@@ -64,7 +64,7 @@ def plotly_separators(lang: str) -> str:
     return ", " if lang == "ru" else ".,"
 
 
-MARKDOWN_SPECIAL = set("\\`*_{}[]<>#|@$~^&")
+MARKDOWN_SPECIAL = set("\\`*_{}[]<>#|@$~^&:")
 
 
 def markdown_text(text: str) -> str:

@@ -102,7 +102,10 @@ def test_a_change_no_test_supports_is_caught():
 
 def test_a_region_named_twice_on_both_ends_and_a_wrong_set_are_caught():
     top = ranked("top", "dynamics_regions", "oblast", "risk", ["A"], 1)
-    assert failures(top, ranked("bottom", "dynamics_regions", "oblast", "risk", ["B", "C"], 3, excluding=["A"])) == []
+    assert failures(top, ranked("bottom", "dynamics_regions", "oblast", "risk", ["B"], 1, excluding=["A"])) == []
+    # "the lowest" of three regions is never both others: that is all but the highest
+    assert "named wrongly: ['B', 'C']" in failures(ranked("bottom", "dynamics_regions", "oblast", "risk", ["B", "C"], 3,
+                                                          excluding=["A"]))[0]
     assert "names ['A'] again" in failures(ranked("bottom", "dynamics_regions", "oblast", "risk", ["A", "B", "C"], 3,
                                                   excluding=["A"]))[0]
     assert failures(members("dynamics_regions", "oblast", ["A", "C"], where(security_level="high"))) == []

@@ -133,7 +133,7 @@ def test_appeals_are_counted_with_the_pending_ones_never_as_none_taken(no5_secur
 
 
 @pytest.mark.parametrize("count, base, case, start", [
-    (20, 20, "all", "Все правозащитники (100,0%)"), (19, 20, "almost_all", "Почти все правозащитники (95,0%)"),
+    (20, 20, "all", "Все ответившие правозащитники (100,0%)"), (19, 20, "almost_all", "Почти все правозащитники (95,0%)"),
     (10, 20, "half", "Ровно половина правозащитников (50,0%) не проходила"), (11, 20, "about_half", "Около половины"),
     (13, 20, "most", "Большинство правозащитников (65,0%)"), (0, 20, "none", "Все ответившие правозащитники проходили"),
     (3, 7, "small_base", "Не проходили тренинги по безопасности: 3 из 7 ответов;"), (0, 0, "no_base", "Не проходили тренинги по безопасности: ответов нет.")])
@@ -174,8 +174,10 @@ def test_threats_per_person_compared_by_a_test(no5_security):
     tables = {**no5_security, "survey_security_stats": stats}
     assert checked(tables)["security.threats_by_group"]["ru"] == (
         "На одного пострадавшего среди физических лиц приходится больше угроз (7,3), чем среди НПО (3,0).")
-    set_group("organizations", 6.5, 4.0, 3)
+    set_group("organizations", 6.5, 4.0, 12)
     assert checked({**no5_security, "survey_security_stats": stats})["security.threats_by_group"]["case"] == "no_clear_difference"
+    set_group("organizations", 1.0, 0.0, 2)  # two NGOs with one threat each: too few for a mean to compare
+    assert checked({**no5_security, "survey_security_stats": stats})["security.threats_by_group"]["case"] == "not_comparable"
     set_group("organizations", float("nan"), float("nan"), 0)
     assert checked({**no5_security, "survey_security_stats": stats})["security.threats_by_group"]["case"] == "not_comparable"
 
@@ -233,15 +235,17 @@ def test_most_regions_means_more_than_half_and_all_is_said_as_all():
 
 
 def test_the_lowest_risk_never_names_the_highest_and_ties_at_the_top_are_named_together():
-    rows = checked(levels(["low", "low"], ["low", "low"]))  # two regions: the riskiest is not among the lowest
-    assert rows["dynamics.highest_risk"]["case"] == "one" and rows["dynamics.lowest_risk"]["case"] == "one"
-    assert rows["dynamics.highest_risk"]["ru"].startswith("Наиболее выделяется регион «Б»")
-    assert rows["dynamics.lowest_risk"]["ru"] == "Самый низкий риск — в регионе «А» (3,0)."
-    tied = levels(["low"] * 3, ["low"] * 3)
-    tied["dynamics_regions"]["risk"] = [4.0, 4.0, 1.0]
+    rows = checked(levels(["low", "low"], ["low", "low"]))  # two regions: the other is not "the lowest", only lower
+    assert rows["dynamics.highest_risk"]["case"] == "one" and rows["dynamics.lowest_risk"]["case"] == "none"
+    assert rows["dynamics.highest_risk"]["ru"] == "Самый высокий риск — в регионе «Б» (3,1)."
+    four = levels(["low"] * 4, ["low"] * 4)
+    four["dynamics_regions"]["risk"] = [3.6, 3.5, 1.2, 1.0]  # the lowest are two, never three of four
+    assert checked(four)["dynamics.lowest_risk"]["ru"] == "Самый низкий риск — в регионах «Г» (1,0) и «В» (1,2)."
+    tied = levels(["low"] * 4, ["low"] * 4)
+    tied["dynamics_regions"]["risk"] = [4.0, 4.0, 2.0, 1.0]
     rows = checked(tied)
     assert rows["dynamics.highest_risk"]["case"] == "tie" and rows["dynamics.highest_risk_reason"]["ru"] == ""
-    assert rows["dynamics.lowest_risk"]["ru"] == "Самый низкий риск — в регионе «В» (1,0)."
+    assert rows["dynamics.lowest_risk"]["ru"] == "Самый низкий риск — в регионе «Г» (1,0)."
     tied["dynamics_regions"]["risk"] = 2.0
     rows = checked(tied)
     assert rows["dynamics.lowest_risk"]["case"] == "none"

@@ -144,3 +144,9 @@ def test_a_false_claim_stops_the_bulletin(tmp_path):
     b = dataclasses.replace(bulletin("ru", {"media_summary": changed}), folder=tmp_path)
     with pytest.raises(ClaimsUntrue, match="claim media.coverage"):
         b.claim("media.coverage")
+
+
+def test_the_boundaries_source_is_said_per_division_or_said_to_be_missing(tmp_path):
+    assert bulletin("en").boundaries_source().startswith("Natural Earth admin-1 units (public domain)")
+    own = bulletin("ru", data_root=tmp_path)  # a data root of one's own, without boundaries/sources.yml
+    assert own.boundaries_source().startswith("источник не указан")

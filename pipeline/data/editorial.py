@@ -18,7 +18,7 @@ import re
 SECTIONS = ("rights", "difficulties", "recommendations")
 LANGS = ("ru", "en")
 MAX_BYTES = 200_000  # an editor's section is a few paragraphs; a larger file is not one
-ESCAPED = set("\\`{}[]<>@$|~^&#")
+ESCAPED = set("\\`{}[]<>@$|~^&#:")  # ':' too: ':::' would open a Quarto div
 LIST_ITEM = re.compile(r"^(\s*)([-*+]|\d{1,3}[.)])\s+(.*)$")
 HEADING = re.compile(r"^#{1,6}\s+(.*)$")
 

@@ -142,8 +142,16 @@ class Bulletin:
 
         if self._claims is None:
             self._claims = claims_of_run(self.folder, self.tables)
-        said = [sentence(Claim(name, row["case"], row["values"], row.get("basis", "")), self.lang, markdown=True)
-                for name in names for row in [self._claims[name]]]
+        from pipeline.checker import sentence_problems
+
+        said = []
+        for name in names:
+            row = self._claims[name]
+            claim = Claim(name, row["case"], row["values"], row.get("basis", ""))
+            problems = sentence_problems(sentence(claim, self.lang))  # the wording as claims.yml has it now
+            if problems:
+                raise ValueError(f"claim {name}, {self.lang} sentence of case {row['case']!r} in pipeline/claims.yml: {problems[0]}")
+            said.append(sentence(claim, self.lang, markdown=True))
         text = " ".join(s for s in said if s)
         if ref and text:
             text = text[:-1] + f" ({ref})" + text[-1] if text[-1] in ".;" else f"{text} ({ref})"
@@ -261,7 +269,7 @@ class Bulletin:
         division = load_division(self.period)
         used = set(division.get("macro_region", pd.Series(dtype=str))) - {""}
         names = load_reference(self.period, "macro_regions").set_index("id")
-        listed = [names.loc[m, f"name_{self.lang}"] for m in names.index if m in used]
+        listed = [markdown_text(names.loc[m, f"name_{self.lang}"]) for m in names.index if m in used]
         if not listed:
             return ""
         grouped = f"{self.counted(len(listed), 'macro_region')}: {formatting.joined(listed, self.lang)}"
@@ -274,7 +282,7 @@ class Bulletin:
         division is the same."""
         from pipeline.parts.dynamics import compared_units
 
-        return compared_units(self.tables, self.period.reference_dir, self.lang)
+        return markdown_text(compared_units(self.tables, self.period.reference_dir, self.lang))
 
     def editorial(self, name: str) -> None:
         """An editor's section for the period (data/raw/<period>/editorial/<name>.<lang>.md: the
@@ -297,8 +305,12 @@ class Bulletin:
         """Where the period's division's boundaries come from (data/raw/reference/boundaries/sources.yml)."""
         from pipeline.yamlfiles import read_yaml
 
-        sources = read_yaml(self.period.reference_dir / "boundaries" / "sources.yml")
-        return markdown_text(sources[self.period.division][self.lang])
+        path = self.period.reference_dir / "boundaries" / "sources.yml"
+        source = (read_yaml(path) or {}).get(self.period.division) if path.is_file() else None
+        if not isinstance(source, dict) or not source.get(self.lang):  # a data root of one's own may not say
+            return self.t(f"источник не указан (нет записи {self.period.division} в reference/boundaries/sources.yml)",
+                          f"source not recorded (no entry {self.period.division} in reference/boundaries/sources.yml)")
+        return markdown_text(str(source[self.lang]))
 
     def evidence(self, key: str) -> str:
         """A threshold of pipeline/evidence.yml as the text quotes it ('10', '0,05', '95%')."""

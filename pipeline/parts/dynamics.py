@@ -17,7 +17,22 @@ from pathlib import Path
 import pandas as pd
 
 from pipeline import evidence, formatting
-from pipeline.claims import Claim, Tables, change, claim, listed, members, quoted, ranked, ref, share_of, top_rows, where
+from pipeline.claims import (
+    Claim,
+    Tables,
+    bottom_rows,
+    change,
+    claim,
+    listed,
+    members,
+    quoted,
+    ranked,
+    ref,
+    relation,
+    share_of,
+    top_rows,
+    where,
+)
 from pipeline.data import privacy
 from pipeline.data.divisions import load_units, units_match
 from pipeline.data.io import region_names
@@ -337,9 +352,13 @@ def _highest_risk_reason(tables: Tables) -> Claim:
                                 ("vulnerability", top["vulnerability"] > means["vulnerability"]),
                                 ("resources", top["resources"] < means["resources"])) if worse]
     here = where(oblast=top["oblast"])
+    # each part of the reason: the region's score against the regions' mean, as the sentence says it
+    said = {"threats": ">" if "threats" in parts else "<=", "vulnerability": ">" if "vulnerability" in parts else "<=",
+            "resources": "<" if "resources" in parts else ">="}
     asserts = (ranked("top", REGIONS, "oblast", "risk", [top["oblast"]], 1),
                *(quoted(ref(REGIONS, m, float(top[m]), here), m) for m in ("threats", "vulnerability", "resources")),
-               *(quoted(ref(REGIONS, m, float(means[m]), agg="mean")) for m in ("threats", "vulnerability", "resources")))
+               *(relation(ref(REGIONS, m, float(top[m]), here), said[m], ref(REGIONS, m, float(means[m]), agg="mean"))
+                 for m in ("threats", "vulnerability", "resources")))
     return Claim("dynamics.highest_risk_reason", "_".join(parts) if parts else "none",
                  {"threats": float(top["threats"]), "vulnerability": float(top["vulnerability"]), "resources": float(top["resources"])},
                  f"{top['oblast']}: threats {top['threats']:.2f} (mean {means['threats']:.2f}), vulnerability "
@@ -360,15 +379,16 @@ def _feel_safe(tables: Tables) -> Claim:
 
 @claim("dynamics.lowest_risk", REGIONS, cases=("several", "one", "none"))
 def _lowest_risk(tables: Tables) -> Claim:
-    """The three lowest risks (every tie), never a region that has the highest."""
+    """The three lowest risks (every tie), never a region that has the highest, and never every
+    region but the highest (claims.bottom_rows)."""
     regions = tables[REGIONS]
     top = top_rows(regions, "risk", 1, key="oblast")
-    lowest = top_rows(regions, "risk", 3, key="oblast", excluding=list(top["oblast"]), smallest=True)
+    lowest, n = bottom_rows(regions, "risk", 3, "oblast", top["oblast"])
     case = "none" if lowest.empty else "one" if len(lowest) == 1 else "several"
     return Claim("dynamics.lowest_risk", case,
                  {"regions": listed(lowest, "oblast", "risk", quoted="ru", decimals=1)},
                  "lowest risk: " + ", ".join(f"{o} {r:.2f}" for o, r in zip(lowest["oblast"], lowest["risk"])),
-                 (ranked("bottom", REGIONS, "oblast", "risk", lowest["oblast"], 3, excluding=list(top["oblast"])),))
+                 (ranked("bottom", REGIONS, "oblast", "risk", lowest["oblast"], n, excluding=list(top["oblast"])),))
 
 
 LEVELS = ("low", "medium", "high")

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pandas as pd
 
 from pipeline import evidence
-from pipeline.claims import Claim, Tables, claim, listed, names, quoted, ranked, ref, share_of, top_rows, where
+from pipeline.claims import Claim, Tables, claim, listed, names, quoted, ranked, ratio, ref, share_of, top_rows, where
 from pipeline.data.io import region_names
 from pipeline.parts.inputs import PartInputs
 
@@ -264,10 +264,13 @@ def _riskiest_cities(tables: Tables) -> Claim:
     following = top_rows(cities, "violations", 9, key="city", excluding=list(top["city"]))
     case = ("none" if top.empty else "one_city" if len(cities[cities["violations"] > 0]) == 1
             else "cities_and_next" if len(following) else "cities")
+    # "of the cities, only one": the count of cities with violations (violations without a city are not in the table)
+    counted = quoted(ref("incidents_by_city", "city", int((cities["violations"] > 0).sum()), [["violations", ">", 0]], "rows"))
     return Claim("incidents.riskiest_cities", case, {"top": listed(top, count="violations"), "next": listed(following)},
                  "top: " + ", ".join(top["city"]) + "; next: " + ", ".join(following["city"]),
                  (ranked("top", "incidents_by_city", "city", "violations", top["city"], 3),
-                  ranked("top", "incidents_by_city", "city", "violations", following["city"], 9, excluding=list(top["city"]))))
+                  ranked("top", "incidents_by_city", "city", "violations", following["city"], 9, excluding=list(top["city"])),
+                  counted))
 
 
 @claim("incidents.most_exposed", "incidents_by_hrd_category", cases=("one_group", "tie", "none"))
@@ -361,7 +364,7 @@ def _court_counts(tables: Tables) -> Claim:
 
 
 @claim("incidents.proceedings_to_lawsuits", SUMMARY,
-       cases=("more_against_hrds", "more_by_hrds", "no_lawsuits", "no_proceedings", "none"))
+       cases=("more_against_hrds", "more_by_hrds", "about_equal", "no_lawsuits", "no_proceedings", "none"))
 def _proceedings_to_lawsuits(tables: Tables) -> Claim:
     """Lawsuits defenders brought against the state, to proceedings against them: '1:N', the bulletin's way."""
     values, asserts = _summary(tables, "proceedings_against_hrds", "lawsuits_by_hrds_against_state")
@@ -373,21 +376,31 @@ def _proceedings_to_lawsuits(tables: Tables) -> Claim:
     elif not lawsuits:
         case, per = "no_lawsuits", 0.0
     elif against >= lawsuits:
-        case, per = "more_against_hrds", against / lawsuits
+        case, per = "more_against_hrds", round(against / lawsuits)
     else:
-        case, per = "more_by_hrds", lawsuits / against
+        case, per = "more_by_hrds", round(lawsuits / against)
+    refs = {m: ref(SUMMARY, "value", v, where(measure=m)) for m, v in values.items()}
+    if case.startswith("more_") and per == 1:  # "about 1:1" would call the smaller number the larger
+        case = "about_equal"
+    elif case == "more_against_hrds":
+        asserts.append(ratio(refs["proceedings_against_hrds"], refs["lawsuits_by_hrds_against_state"], "per"))
+    elif case == "more_by_hrds":
+        asserts.append(ratio(refs["lawsuits_by_hrds_against_state"], refs["proceedings_against_hrds"], "per"))
     return Claim("incidents.proceedings_to_lawsuits", case, {"per": per, "against": against, "lawsuits": lawsuits},
                  f"{against} proceedings against HRDs, {lawsuits} lawsuits by them", tuple(asserts))
 
 
-@claim("incidents.verdicts", SUMMARY, cases=("ratio", "no_acquittals", "no_convictions", "none"))
+@claim("incidents.verdicts", SUMMARY, cases=("ratio", "more_acquittals", "no_acquittals", "no_convictions", "none"))
 def _verdicts(tables: Tables) -> Claim:
     """Convictions against acquittals, as counts, and 'about N to one' when there was an acquittal."""
     values, asserts = _summary(tables, "convictions", "acquittals")
     convictions, acquittals = values["convictions"], values["acquittals"]
     case = ("none" if not convictions and not acquittals else "no_acquittals" if not acquittals
-            else "no_convictions" if not convictions else "ratio")
+            else "no_convictions" if not convictions else "ratio" if convictions >= acquittals else "more_acquittals")
     per = round(convictions / acquittals) if acquittals else 0
+    if case == "ratio":
+        asserts.append(ratio(ref(SUMMARY, "value", convictions, where(measure="convictions")),
+                             ref(SUMMARY, "value", acquittals, where(measure="acquittals")), "per"))
     return Claim("incidents.verdicts", case, {"convictions": convictions, "acquittals": acquittals, "per": per},
                  f"{convictions} convictions, {acquittals} acquittals", tuple(asserts))
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import pandas as pd
 
 from pipeline import evidence
-from pipeline.claims import Claim, Tables, claim, listed, quoted, ranked, ref, share_of, top_rows, where
+from pipeline.claims import Claim, Tables, bottom_rows, claim, listed, quoted, ranked, ref, share_of, top_rows, where
 from pipeline.data.io import region_names
 from pipeline.data.periods import Period, wave_of
 from pipeline.parts.inputs import PartInputs
@@ -189,10 +189,10 @@ def _weakest_cities(tables: Tables) -> Claim:
     """The cities with fewest materials among those that had any (every tie), never one of the top."""
     cities = tables["media_by_city"]
     top = top_rows(cities, "materials", TOP_CITIES, key="city")
-    weakest = top_rows(cities, "materials", WEAKEST_CITIES, key="city", excluding=list(top["city"]), smallest=True)
+    weakest, n = bottom_rows(cities, "materials", WEAKEST_CITIES, "city", top["city"])
     case = "none" if weakest.empty else "one" if len(weakest) == 1 else "several"
     return Claim("media.weakest_cities", case, {"cities": listed(weakest)}, "weakest: " + ", ".join(weakest["city"]),
-                 (ranked("bottom", "media_by_city", "city", "materials", weakest["city"], WEAKEST_CITIES,
+                 (ranked("bottom", "media_by_city", "city", "materials", weakest["city"], n,
                          excluding=list(top["city"])),))
 
 

@@ -60,7 +60,7 @@ def _regions_covered(tables: Tables) -> Claim:
                  f"respondents shown in {covered} of {regions} regions, hidden in {hidden}", asserts)
 
 
-stat_claim("portrait.experience", "individuals", "experience_years", STATS, cases=("stated", "few_answers", "none"))
+stat_claim("portrait.experience", "individuals", "experience_years", STATS)
 stat_claim("portrait.ngo_experience", "organizations", "experience_years", STATS)
 stat_claim("portrait.ngo_projects", "organizations", "projects_per_year", STATS)
 stat_claim("portrait.ngo_funding", "organizations", "annual_funding_usd", STATS, decimals=0)

@@ -83,9 +83,12 @@ def compared_lists(tables: Tables, items: list[str], answer: str) -> tuple[dict[
 
 def lists_case(lists: dict[str, list[str]]) -> str:
     """individuals / organizations / both, '_rest' when some are no different; no_clear_difference;
-    not_comparable when nothing could be compared."""
+    partly_comparable when some items could not be compared (a group gave no answer: the sentence
+    then says only that); not_comparable when none could."""
     if not (lists["individuals"] or lists["organizations"] or lists["rest"]):
         return "not_comparable"
+    if lists["not_comparable"]:
+        return "partly_comparable"
     sides = [side for side in ("individuals", "organizations") if lists[side]]
     if not sides:
         return "no_clear_difference"
@@ -94,7 +97,8 @@ def lists_case(lists: dict[str, list[str]]) -> str:
 
 
 @claim("security.protection_access", SHARES, cases=("individuals", "individuals_rest", "organizations", "organizations_rest",
-                                                   "both", "both_rest", "no_clear_difference", "not_comparable"))
+                                                   "both", "both_rest", "no_clear_difference", "partly_comparable",
+                                                   "not_comparable"))
 def _protection_access(tables: Tables) -> Claim:
     """Which means of protection individuals lack more often than NGOs, and the other way round:
     each mean compared on its own, by a test (a mean of the four shares would hide the items)."""
@@ -106,12 +110,13 @@ def _protection_access(tables: Tables) -> Claim:
 
 
 @claim("security.attacks_by_group", SHARES, cases=("individuals", "individuals_rest", "organizations", "organizations_rest",
-                                                  "both", "both_rest", "no_clear_difference", "not_comparable"))
+                                                  "both", "both_rest", "no_clear_difference", "partly_comparable",
+                                                  "not_comparable"))
 def _attacks_by_group(tables: Tables) -> Claim:
     """Which kinds of attack are more common among individuals, which among NGOs (a test for each)."""
     lists, asserts = compared_lists(tables, [f"attacks_{kind}" for kind in ATTACKS], "at_least_one")
     kinds = {key: [item.removeprefix("attacks_") for item in items] for key, items in lists.items()}
-    named = {key: {"ru": joined([ATTACKS[k][1 if key == "rest" else 0] for k in ks], "ru"),
+    named = {key: {"ru": joined([ATTACKS[k][1 if key in ("rest", "not_comparable") else 0] for k in ks], "ru"),
                    "en": joined([ATTACKS[k][2] for k in ks], "en")} for key, ks in kinds.items()}
     return Claim("security.attacks_by_group", lists_case(lists), named,
                  "; ".join(f"{side}: {', '.join(ks) or '-'}" for side, ks in kinds.items()), asserts)
@@ -130,10 +135,11 @@ def two_groups_claim(name: str, item: str, answers: dict[str, str], nobody: str 
                     asserts.append(asserted)
         answered = [g for g in GROUPS if any(k.startswith(g) for k in values)]
         case = "both" if len(answered) == 2 else answered[0] if answered else "none"
+        for group in GROUPS:  # "no NGO answered it": the other group's base is 0
+            if group not in answered:
+                asserts.append(quoted(ref(SHARES, "base", 0, where(group=group, item=item), agg="max")))
         if nobody and answered and not any(v["count"] for v in values.values()):
             case = nobody
-        if not asserts:
-            asserts = [quoted(ref(SHARES, "base", 0, where(item=item), agg="max"))]
         return Claim(name, case, values, f"{item}: answered by {', '.join(answered) or 'nobody'}", tuple(asserts))
     return compute
 
@@ -178,7 +184,7 @@ def _threats_by_group(tables: Tables) -> Claim:
                                          *(float(rows["organizations"][c]) for c in ("mean", "sd", "n")))
     case = {"greater": "individuals_more", "less": "organizations_more"}.get(relation, relation)
     sides = {g: {c: ref(STATS, c, rows[g][c], where(item="threats", group=g)) for c in ("mean", "sd", "n")} for g in GROUPS}
-    return Claim("security.threats_by_group", case, {g: float(rows[g]["mean"]) for g in GROUPS},
+    return Claim("security.threats_by_group", case, {**{g: float(rows[g]["mean"]) for g in GROUPS}, "min_base": evidence.MIN_BASE},
                  f"threats per threatened respondent: individuals {rows['individuals']['mean']:.1f} "
                  f"(n {rows['individuals']['n']}), NGOs {rows['organizations']['mean']:.1f} (n {rows['organizations']['n']}); p = {p:.3f}",
                  (difference("means", sides["individuals"], sides["organizations"], relation),))
@@ -192,9 +198,10 @@ def _likelihood(tables: Tables) -> Claim:
             values[kind], asserted = survey_share(tables, "all", f"likelihood_{kind}", "possible", words=False)
             asserts.append(asserted)
     case = "stated" if len(values) == len(LIKELIHOOD) else "incomplete" if values else "none"
-    if not asserts:
-        asserts = [quoted(ref(SHARES, "base", 0, [["item", "in", [f"likelihood_{k}" for k in LIKELIHOOD]]], agg="max"))]
-    return Claim("security.likelihood", case, values, f"likelihood answered for {sorted(values)}", tuple(asserts))
+    answered = ref(SHARES, "base", len(values), where(group="all", answer="possible")
+                   + [["item", "in", [f"likelihood_{k}" for k in LIKELIHOOD]], ["base", ">", 0]], agg="rows")
+    return Claim("security.likelihood", case, {**values, "answered": len(values)}, f"likelihood answered for {sorted(values)}",
+                 tuple(asserts) + (quoted(answered, "answered"),))
 
 
 # kinds of attack thought possible: accusative singular, and plural for several (... атаки) / English
@@ -214,18 +221,21 @@ def _attack_phrase(kinds: list[str], lang: str) -> str:
 
 
 @claim("security.likeliest_attack", SHARES, cases=("top_and_least", "top_only", "least_only", "no_clear_difference",
-                                                   "all_equal", "small_base", "none"))
+                                                   "all_equal", "small_base", "not_all_answered", "none"))
 def _likeliest_attack(tables: Tables) -> Claim:
     """Which kind of attack respondents most (least) often think possible: the kinds with the largest
-    (smallest) share, all of them when tied, named only when they stand apart from the next kind by
-    Fisher's exact test; all four alike is said so."""
+    (smallest) share, all of them when tied, named only when Fisher's exact test sets them apart
+    from every other kind; all four alike is said so."""
     found = {kind: share(tables, "all", f"likelihood_{kind}", "possible") for kind in LIKELIHOOD}
     bases = [base for _, _, base in found.values()]
     values = {"min_base": evidence.MIN_BASE}
     conditions = where(group="all", answer="possible") + [["item", "in", [f"likelihood_{k}" for k in LIKELIHOOD]]]
+    if not any(bases):
+        return Claim("security.likeliest_attack", "none", values, "no kind of attack has answers",
+                     (quoted(ref(SHARES, "base", 0, conditions, "max")),))
     if not all(bases):
-        return Claim("security.likeliest_attack", "none", values, "a kind of attack without answers",
-                     (quoted(ref(SHARES, "base", min(bases), conditions, "min")),))
+        return Claim("security.likeliest_attack", "not_all_answered", values, "a kind of attack without answers",
+                     (quoted(ref(SHARES, "base", 0, conditions, "min")),))
     if min(bases) < evidence.MIN_BASE:
         return Claim("security.likeliest_attack", "small_base", values, f"{min(bases)} answers",
                      (quoted(ref(SHARES, "base", min(bases), conditions, "min")),))
@@ -241,15 +251,16 @@ def _likeliest_attack(tables: Tables) -> Claim:
                ranked("bottom", SHARES, "item", "share_pct", least["item"], 1, conditions, positive=False)]
     if len(top) == len(table):
         return Claim("security.likeliest_attack", "all_equal", values, "all four kinds alike", tuple(asserts))
-    rest = table[~table["kind"].isin(top["kind"])]
     stands_out = {}
-    for side, named, others in (("top", top, rest), ("least", least, table[~table["kind"].isin(least["kind"])])):
-        edge = named.iloc[-1] if side == "top" else named.iloc[0]  # every named kind has the same share
-        nearest = others.sort_values("pct", ascending=side != "top").iloc[0]
-        relation, _ = evidence.compare_shares(int(edge["count"]), int(edge["base"]), int(nearest["count"]), int(nearest["base"]))
-        stands_out[side] = relation != "no_clear_difference"
-        asserts.append(difference("shares", _group_share(tables, "all", edge["item"], "possible"),
-                                  _group_share(tables, "all", nearest["item"], "possible"), relation))
+    for side, named in (("top", top), ("least", least)):
+        edge = named.iloc[0]  # every named kind has the same share: one stands for them
+        relations = []
+        for _, other in table[~table["kind"].isin(named["kind"])].iterrows():  # against every other kind
+            relation, _ = evidence.compare_shares(int(edge["count"]), int(edge["base"]), int(other["count"]), int(other["base"]))
+            relations.append(relation)
+            asserts.append(difference("shares", _group_share(tables, "all", edge["item"], "possible"),
+                                      _group_share(tables, "all", other["item"], "possible"), relation))
+        stands_out[side] = all(r == ("greater" if side == "top" else "less") for r in relations)
     case = {(True, True): "top_and_least", (True, False): "top_only", (False, True): "least_only",
             (False, False): "no_clear_difference"}[(stands_out["top"], stands_out["least"])]
     return Claim("security.likeliest_attack", case, values,
