@@ -149,9 +149,9 @@ def _share_index(tables: Tables) -> dict[tuple, tuple[int, int]]:
     """(group, item, answer) -> (count, base) of every shares table, built once per set of tables
     (a claim asks for dozens of shares; filtering the tables for each is most of their time)."""
     frames = tuple(t for n, t in sorted(tables.items()) if n.endswith("_shares"))
-    key = hash(tuple(id(f) for f in frames))
+    key = tuple(id(f) for f in frames)  # the frames are kept with their index: an id is not reused meanwhile
     cached = _SHARE_INDEXES.get(key)
-    if cached is None or any(a is not b for a, b in zip(cached[0], frames)) or len(cached[0]) != len(frames):
+    if cached is None:
         index = {}
         for frame in frames:
             index.update(zip(zip(frame["group"], frame["item"], frame["answer"]),
@@ -185,10 +185,7 @@ def names(row, prefix: str = "name", inside: bool = False) -> dict[str, str]:
     """A name in both languages; inside=True: as it reads inside a sentence ('журналисты, ...'
     for the category 'Журналисты, ...'; acronyms and proper names keep their capitals)."""
     found = {"ru": str(row[f"{prefix}_ru"]), "en": str(row[f"{prefix}_en"])}
-    if not inside:
-        return found
-    proper = str(row.get("proper_name", "")) == "yes" if hasattr(row, "get") else False
-    return found if proper else {"ru": lower_first(found["ru"]), "en": lower_first(found["en"])}
+    return {lang: lower_first(text) for lang, text in found.items()} if inside else found
 
 
 def lower_first(text: str) -> str:
@@ -259,14 +256,14 @@ def band_claim(name: str, group: str, item: str, answer: str, table: str):
     The sentences: claims.yml `bands`, with the claim's own subject and verb."""
     @claim(name, table, cases=BAND_CASES)
     def compute(tables: Tables) -> Claim:
-        pct, count, base = share(tables, group, item, answer)
-        rows = where(group=group, item=item, answer=answer)
-        word = evidence.quantifier(count, base) if evidence.speakable(count, base) else None
+        value, asserted = survey_share(tables, group, item, answer, key="share_pct")
+        pct, count, base = value["pct"], value["count"], value["base"]
+        word = asserted["quantifier"]
         case = word or ("small_base" if base else "no_base")
-        asserts = (share_of(ref(table, "count", count, rows), ref(table, "base", base, rows), word, sample=True,
-                            key="share_pct" if word else None),) if base else (quoted(ref(table, "base", 0, rows), "base"),)
+        if not word:  # the counts alone, or that nobody answered: no percentage is printed
+            asserted = {**asserted, "key": None} if base else quoted(asserted["base"], "base")
         return Claim(name, case, {"share_pct": pct, "count": count, "base": base, "min_base": evidence.MIN_BASE},
-                     f"{count} of {base} {group} answered {item} = {answer} ({pct:.1f}%)", asserts)
+                     f"{count} of {base} {group} answered {item} = {answer} ({pct:.1f}%)", (asserted,))
     return compute
 
 
@@ -309,8 +306,6 @@ def shares_claim(name: str, group: str, item: str, answers: dict[str, str], tabl
                      f"{item} of {group}: " + ", ".join(f"{k} {v['count']} of {v['base']}" for k, v in values.items()),
                      tuple(asserts) if base else (quoted(ref(table, "base", 0, where(group=group, item=item), agg="max")),))
     return compute
-
-
 
 
 def evaluate_registered(tables: Tables) -> dict[str, Claim]:

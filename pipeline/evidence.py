@@ -44,9 +44,9 @@ def quantifier(count: int, base: int) -> str:
     return "minority" if p >= RULES["minority_from"] else "few"
 
 
-def speakable(count: int, base: int, sample: bool = True) -> bool:
-    """Whether a share may be put into words: a non-empty base, and for a sample at least MIN_BASE."""
-    return base > 0 and (not sample or base >= MIN_BASE)
+def speakable(count: int, base: int) -> bool:
+    """Whether a survey share may be put into words: a base of at least MIN_BASE answers."""
+    return base >= MIN_BASE
 
 
 def wilson(count: int, base: int, confidence: float = CONFIDENCE) -> tuple[float, float]:

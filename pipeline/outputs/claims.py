@@ -65,24 +65,11 @@ def check(rows: dict, tables: Tables) -> None:
         raise ClaimsUntrue(failures)
 
 
-_CHECKED: dict[tuple, dict] = {}
-
-
 def checked_claims(folder: Path, tables: Tables) -> dict:
-    """The run's claims (claims.json; else decided from the tables now), checked against the tables
-    (once per claims.json and tables folder in a process: a render's editions share the check)."""
-    path = Path(folder) / "claims.json"
-    stamp = (str(path), path.stat().st_mtime_ns, path.stat().st_size) if path.is_file() else None
-    tables_dir = Path(folder) / "tables"  # the tables the editions read: the run's, unchanged since if their folder is
-    key = (stamp, tables_dir.stat().st_mtime_ns if tables_dir.is_dir() else None, tuple(sorted(tables)))
-    if stamp is not None and key in _CHECKED:
-        return _CHECKED[key]
+    """The run's claims (claims.json; else decided from the tables now), checked against the tables."""
     stored = load(folder)
     rows = stored if stored is not None else as_json(evaluate(tables))
     check(rows, tables)
-    if stamp is not None:
-        _CHECKED.clear()
-        _CHECKED[key] = rows
     return rows
 
 

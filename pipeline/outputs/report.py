@@ -138,15 +138,12 @@ class Bulletin:
         tables now), in the wording pipeline/claims.yml has now, so an edit of the wording shows at
         the next render or preview without a run. ref: a cross-reference put before the last full
         stop ('... (@fig-types).'). The names from the data in them read as text, never as markup."""
-        from pipeline.claims import Claim, sentence
-
-        if self._claims is None:
-            self._claims = claims_of_run(self.folder, self.tables)
         from pipeline.checker import sentence_problems
+        from pipeline.claims import Claim, sentence
 
         said = []
         for name in names:
-            row = self._claims[name]
+            row = self._claim_rows()[name]
             claim = Claim(name, row["case"], row["values"], row.get("basis", ""))
             problems = sentence_problems(sentence(claim, self.lang))  # the wording as claims.yml has it now
             if problems:
@@ -159,14 +156,16 @@ class Bulletin:
 
     def value_of(self, name: str, key: str):
         """A value a claim decided (e.g. the key figures' answers), as claims.json holds it."""
-        if self._claims is None:
-            self._claims = claims_of_run(self.folder, self.tables)
-        return self._claims[name]["values"].get(key)
+        return self._claim_rows()[name]["values"].get(key)
 
     def case(self, name: str) -> str:
+        return self._claim_rows()[name]["case"]
+
+    def _claim_rows(self) -> dict:
+        """The run's claims, checked against the tables once per edition (pipeline.outputs.claims)."""
         if self._claims is None:
             self._claims = claims_of_run(self.folder, self.tables)
-        return self._claims[name]["case"]
+        return self._claims
 
     def counted(self, count, noun: str) -> str:
         """'131 респондент', '407 нарушений' / '1 case', '391 cases' (nouns of pipeline/claims.yml)."""

@@ -59,9 +59,9 @@ ATTACKS = {"information": ("информационные", "информацио
 
 
 def _group_share(tables: Tables, group: str, item: str, answer: str) -> dict:
-    rows = where(group=group, item=item, answer=answer)
-    return {"count": ref(SHARES, "count", share(tables, group, item, answer)[1], rows),
-            "base": ref(SHARES, "base", share(tables, group, item, answer)[2], rows)}
+    """The count and base of a group's answer, as references a difference is checked on."""
+    _, asserted = survey_share(tables, group, item, answer, words=False)
+    return {"count": asserted["count"], "base": asserted["base"]}
 
 
 def compared_lists(tables: Tables, items: list[str], answer: str) -> tuple[dict[str, list[str]], tuple]:
