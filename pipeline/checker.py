@@ -9,7 +9,7 @@ change); this module reads the tables itself and checks each one:
                 ...) meets its rule, no word for a survey share on a base below the minimum, the
                 percentage printed is count / base
     top/bottom  the items named are exactly the n largest (smallest) rows, every tie included,
-                no zero named, none of those already named
+                no zero named, none of those already named; "the most" never names every row there is
     members     the items named are exactly the rows a condition selects
     absent      the table a sentence says there is none of is not there
     relation    one number stands to another as said (above the mean; enough answers for a mean)
@@ -213,6 +213,9 @@ def check_ranked(assertion, tables, values) -> None:
         expected = set(scores.index[scores <= cut])
     if assertion["kind"] == "bottom" and assertion.get("excluding") and (n == 0 or expected == set(scores.index)):
         expected = set()  # "the lowest" never names every row but the top (nor any, when one row is left)
+    if (assertion["kind"] == "top" and assertion.get("superlative", True) and not assertion.get("excluding")
+            and len(named) > 1 and set(named) == set(scores.index)):
+        raise Untrue(f"calls every one of {sorted(named, key=str)} the most: a superlative that singles out nothing")
     if set(named) != expected:
         left_out, wrong = sorted(expected - set(named), key=str), sorted(set(named) - expected, key=str)
         raise Untrue(f"{assertion['kind']} {n} by {by} of {assertion['table']} is {sorted(expected, key=str)}"

@@ -83,12 +83,14 @@ def share_of(count: dict, base: dict, quantifier: str | None, sample: bool, key:
 
 
 def ranked(kind: str, table: str, key: str, by: str, items, n: int = 1, conditions: list | None = None,
-           excluding=(), positive: bool = True) -> dict:
+           excluding=(), positive: bool = True, superlative: bool = True) -> dict:
     """kind 'top' | 'bottom': `items` (values of column `key`) are exactly the rows whose `by` is
     among the n largest (smallest), every tie included, zeros never named when positive, the rows
-    `excluding` left out (already named)."""
+    `excluding` left out (already named). superlative: the sentence calls them the most (a top list
+    that names every row there is to name says nothing of the kind: it is a list, superlative=False)."""
     return {"kind": kind, "table": table, "key": key, "by": by, "n": n, "where": conditions or [],
-            "excluding": [_plain(x) for x in excluding], "positive": positive, "items": [_plain(x) for x in items]}
+            "excluding": [_plain(x) for x in excluding], "positive": positive, "superlative": superlative,
+            "items": [_plain(x) for x in items]}
 
 
 def members(table: str, key: str, items, conditions: list) -> dict:
@@ -237,6 +239,12 @@ def listed(rows: pd.DataFrame, name: str = "name", count: str | None = None, ins
             items.append(text)
         out[lang] = "; ".join(items) if dashes else formatting.joined(items, lang)
     return out
+
+
+def covers_all(top: pd.DataFrame, table: pd.DataFrame, by: str) -> bool:
+    """Whether a top list (ties included) names every row with a positive `by`, more than one:
+    then "the most ..." would single out nothing, and the sentence lists them instead."""
+    return len(top) > 1 and len(top) == int((table[by] > 0).sum())
 
 
 def bottom_rows(table: pd.DataFrame, by: str, n: int, key: str, excluding) -> tuple[pd.DataFrame, int]:

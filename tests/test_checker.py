@@ -9,7 +9,7 @@ import pytest
 from pipeline import checker
 from pipeline.claims import change, difference, members, quoted, ranked, ref, share_of, where
 
-SOURCES = pd.DataFrame({"source": ["knb", "akimat", "business", "court"], "violations": [5, 5, 0, 0]})
+SOURCES = pd.DataFrame({"source": ["knb", "akimat", "business", "court", "police"], "violations": [5, 5, 0, 0, 2]})
 SHARES = pd.DataFrame({"group": ["all", "all", "individuals", "organizations", "individuals", "organizations"],
                        "item": ["coalition", "training", "alarm", "alarm", "protocol", "protocol"],
                        "answer": ["member", "no", "no", "no", "no", "no"],
@@ -32,6 +32,14 @@ def test_a_tie_cut_is_caught():
     assert failures(ranked("top", "incidents_by_source", "source", "violations", ["knb", "akimat"], 1)) == []
     [message] = failures(ranked("top", "incidents_by_source", "source", "violations", ["knb"], 1))
     assert "left out (ties included): ['akimat']" in message
+
+
+def test_a_superlative_that_singles_out_nothing_is_caught():
+    """Every source with a violation called "the most frequent": a list, not a ranking."""
+    two = SOURCES.assign(violations=[5, 5, 0, 0, 0])
+    said = ranked("top", "incidents_by_source", "source", "violations", ["knb", "akimat"], 1)
+    assert "singles out nothing" in failures(said, tables={"incidents_by_source": two})[0]
+    assert failures({**said, "superlative": False}, tables={"incidents_by_source": two}) == []
 
 
 def test_a_zero_ranked_is_caught():

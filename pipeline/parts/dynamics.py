@@ -23,6 +23,7 @@ from pipeline.claims import (
     bottom_rows,
     change,
     claim,
+    covers_all,
     listed,
     members,
     quoted,
@@ -319,14 +320,15 @@ def _coverage(tables: Tables) -> Claim:
     return Claim("dynamics.coverage", case, values, f"units: {counts}", tuple(asserts))
 
 
-@claim("dynamics.highest_risk", REGIONS, cases=("one", "tie", "single_region", "none"))
+@claim("dynamics.highest_risk", REGIONS, cases=("one", "tie", "all_same", "single_region", "none"))
 def _highest_risk(tables: Tables) -> Claim:
     regions = tables[REGIONS]
     top = top_rows(regions, "risk", 1, key="oblast")
-    asserts = (ranked("top", REGIONS, "oblast", "risk", top["oblast"], 1),)
+    same = covers_all(top, regions, "risk")  # every region as risky: none is "the riskiest"
+    asserts = (ranked("top", REGIONS, "oblast", "risk", top["oblast"], 1, superlative=not same),)
     if top.empty:
         return Claim("dynamics.highest_risk", "none", {}, "no region with scores", asserts)
-    case = "single_region" if len(regions) == 1 else "one" if len(top) == 1 else "tie"
+    case = "single_region" if len(regions) == 1 else "one" if len(top) == 1 else "all_same" if same else "tie"
     named = listed(top, "oblast") if case != "tie" else listed(top, "oblast", quoted="ru")
     return Claim("dynamics.highest_risk", case, {"regions": named, "risk": float(top["risk"].iloc[0])},
                  f"highest risk: {', '.join(top['oblast'])} {top['risk'].iloc[0]:.2f}",
@@ -345,7 +347,7 @@ def _highest_risk_reason(tables: Tables) -> Claim:
     top = top_rows(regions, "risk", 1, key="oblast")
     if len(top) != 1 or len(regions) < 2:
         return Claim("dynamics.highest_risk_reason", "not_one_region", {}, "no single riskiest region among several",
-                     (ranked("top", REGIONS, "oblast", "risk", top["oblast"], 1),))
+                     (ranked("top", REGIONS, "oblast", "risk", top["oblast"], 1, superlative=False),))
     top = top.iloc[0]
     means = regions[["threats", "vulnerability", "resources"]].mean()
     parts = [p for p, worse in (("threats", top["threats"] > means["threats"]),

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pandas as pd
 
 from pipeline import evidence
-from pipeline.claims import Claim, Tables, claim, listed, names, quoted, ranked, ratio, ref, share_of, top_rows, where
+from pipeline.claims import Claim, Tables, claim, covers_all, listed, names, quoted, ranked, ratio, ref, share_of, top_rows, where
 from pipeline.data.io import region_names
 from pipeline.parts.inputs import PartInputs
 
@@ -230,8 +230,9 @@ def _volume(tables: Tables) -> Claim:
 def ranked_claim(name: str, table: str, key: str, by: str, n: int, list_key: str, conditions: list | None = None,
                  inside: bool = False, quoted_names: bool = False, dashes: bool = False, names_from: str | None = None):
     """The n most frequent rows of a table (every tie named, no zero): 'several', 'one' (only one
-    row has any), 'none'. names_from: a table whose name_ru/name_en the rows take (by key)."""
-    @claim(name, table, *([names_from] if names_from else []), cases=("several", "one", "none"))
+    row has any), 'all_listed' (the ties take in every row there is: a list, not "the most"),
+    'none'. names_from: a table whose name_ru/name_en the rows take (by key)."""
+    @claim(name, table, *([names_from] if names_from else []), cases=("several", "all_listed", "one", "none"))
     def compute(tables: Tables) -> Claim:
         rows = tables[table]
         for column, op, value in conditions or []:
@@ -240,10 +241,10 @@ def ranked_claim(name: str, table: str, key: str, by: str, n: int, list_key: str
             rows = rows.merge(tables[names_from][[key, "name_ru", "name_en"]], on=key, how="left")
         top = top_rows(rows, by, n, key=key)
         positive = int((rows[by] > 0).sum())
-        case = "none" if top.empty else "one" if positive == 1 else "several"
+        case = "none" if top.empty else "one" if positive == 1 else "all_listed" if covers_all(top, rows, by) else "several"
         text = listed(top, count=by, inside=inside, quoted=quoted_names, dashes=dashes or names_from is not None)
         return Claim(name, case, {list_key: text}, f"top {n} by {by}: " + ", ".join(f"{k} {v}" for k, v in zip(top[key], top[by])),
-                     (ranked("top", table, key, by, top[key], n, conditions),))
+                     (ranked("top", table, key, by, top[key], n, conditions, superlative=case != "all_listed"),))
     return compute
 
 
@@ -255,7 +256,7 @@ ranked_claim("incidents.court_by_category", "incidents_by_type_and_category", "h
              conditions=where(threat_type="court_proceedings"), inside=True, names_from="incidents_by_hrd_category")
 
 
-@claim("incidents.riskiest_cities", "incidents_by_city", cases=("cities_and_next", "cities", "one_city", "none"))
+@claim("incidents.riskiest_cities", "incidents_by_city", cases=("cities_and_next", "cities", "all_listed", "one_city", "none"))
 def _riskiest_cities(tables: Tables) -> Claim:
     """The bulletin's "riskiest cities": the three largest counts of violations (ties kept), then the
     cities down to the ninth (ties kept)."""
@@ -263,27 +264,28 @@ def _riskiest_cities(tables: Tables) -> Claim:
     top = top_rows(cities, "violations", 3, key="city")
     following = top_rows(cities, "violations", 9, key="city", excluding=list(top["city"]))
     case = ("none" if top.empty else "one_city" if len(cities[cities["violations"] > 0]) == 1
-            else "cities_and_next" if len(following) else "cities")
+            else "all_listed" if covers_all(top, cities, "violations") else "cities_and_next" if len(following) else "cities")
     # "of the cities, only one": the count of cities with violations (violations without a city are not in the table)
     counted = quoted(ref("incidents_by_city", "city", int((cities["violations"] > 0).sum()), [["violations", ">", 0]], "rows"))
     return Claim("incidents.riskiest_cities", case, {"top": listed(top, count="violations"), "next": listed(following)},
                  "top: " + ", ".join(top["city"]) + "; next: " + ", ".join(following["city"]),
-                 (ranked("top", "incidents_by_city", "city", "violations", top["city"], 3),
+                 (ranked("top", "incidents_by_city", "city", "violations", top["city"], 3, superlative=case != "all_listed"),
                   ranked("top", "incidents_by_city", "city", "violations", following["city"], 9, excluding=list(top["city"])),
                   counted))
 
 
-@claim("incidents.most_exposed", "incidents_by_hrd_category", cases=("one_group", "tie", "none"))
+@claim("incidents.most_exposed", "incidents_by_hrd_category", cases=("one_group", "tie", "all_tied", "none"))
 def _most_exposed(tables: Tables) -> Claim:
     table = tables["incidents_by_hrd_category"]
     top = top_rows(table, "violations", 1, key="hrd_category")
-    asserts = (ranked("top", "incidents_by_hrd_category", "hrd_category", "violations", top["hrd_category"], 1),)
+    even = covers_all(top, table, "violations")  # every group with a violation has as many: none is "the most exposed"
+    asserts = (ranked("top", "incidents_by_hrd_category", "hrd_category", "violations", top["hrd_category"], 1, superlative=not even),)
     if top.empty:  # no violation in the period: no group is "most exposed"
         return Claim("incidents.most_exposed", "none", {}, "no violations recorded", asserts)
     share_pct = float(top["share_pct"].iloc[0])
     asserts += (quoted(ref("incidents_by_hrd_category", "share_pct", share_pct, where(hrd_category=top["hrd_category"].iloc[0])),
                        "share_pct"),)
-    return Claim("incidents.most_exposed", "one_group" if len(top) == 1 else "tie",
+    return Claim("incidents.most_exposed", "one_group" if len(top) == 1 else "all_tied" if even else "tie",
                  {"group": names(top.iloc[0], inside=True), "groups": listed(top, inside=True), "share_pct": share_pct},
                  ", ".join(f"{r['hrd_category']} {r['violations']}" for _, r in top.iterrows()), asserts)
 
@@ -330,7 +332,7 @@ def _state_main_source(tables: Tables) -> Claim:
 
 
 @claim("incidents.refusals_mostly", "incidents_by_type_and_category", "incidents_by_hrd_category",
-       cases=("all_one_group", "mostly_one_group", "spread", "spread_tie", "none"))
+       cases=("all_one_group", "mostly_one_group", "spread", "spread_tie", "even", "none"))
 def _refusals_mostly(tables: Tables) -> Claim:
     """Whom refusals of information concern: all of them one group, mostly one group (more than
     half), or spread, naming the largest (every tie)."""
@@ -340,13 +342,14 @@ def _refusals_mostly(tables: Tables) -> Claim:
     rows = rows.merge(tables["incidents_by_hrd_category"][["hrd_category", "name_ru", "name_en"]], on="hrd_category", how="left")
     top = top_rows(rows, "violations", 1, key="hrd_category")
     total = int(rows["violations"].sum())
-    asserts = (ranked("top", table, "hrd_category", "violations", top["hrd_category"], 1, conditions),)
+    even = covers_all(top, rows, "violations")
+    asserts = (ranked("top", table, "hrd_category", "violations", top["hrd_category"], 1, conditions, superlative=not even),)
     if top.empty:
         return Claim("incidents.refusals_mostly", "none", {}, "no refusals of information recorded", asserts)
     count = int(top["violations"].iloc[0])
     word = evidence.quantifier(count, total)
     case = ("all_one_group" if word == "all" else "mostly_one_group" if 2 * count > total and len(top) == 1
-            else "spread" if len(top) == 1 else "spread_tie")
+            else "spread" if len(top) == 1 else "even" if even else "spread_tie")
     share = share_of(ref(table, "violations", count, conditions + where(hrd_category=top["hrd_category"].iloc[0])),
                      ref(table, "violations", total, conditions, "sum"),
                      {"all_one_group": "all", "mostly_one_group": "most"}.get(case), sample=False, key="share_pct")

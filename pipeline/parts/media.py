@@ -8,7 +8,7 @@ from __future__ import annotations
 import pandas as pd
 
 from pipeline import evidence
-from pipeline.claims import Claim, Tables, bottom_rows, claim, listed, quoted, ranked, ref, share_of, top_rows, where
+from pipeline.claims import Claim, Tables, bottom_rows, claim, covers_all, listed, quoted, ranked, ref, share_of, top_rows, where
 from pipeline.data.io import region_names
 from pipeline.data.periods import Period, wave_of
 from pipeline.parts.inputs import PartInputs
@@ -167,11 +167,12 @@ def _cases_per_quarter(tables: Tables) -> Claim:
 TOP_CITIES, WEAKEST_CITIES = 4, 7  # the bulletin's "most intense" and "weakest" coverage
 
 
-@claim("media.top_cities", "media_by_city", "media_by_city_wave", cases=("several", "one", "none"))
+@claim("media.top_cities", "media_by_city", "media_by_city_wave", cases=("several", "all_listed", "one", "none"))
 def _top_cities(tables: Tables) -> Claim:
     """The cities with most materials (every tie), and how many materials a quarter they had."""
     top = top_rows(tables["media_by_city"], "materials", TOP_CITIES, key="city")
-    asserts = (ranked("top", "media_by_city", "city", "materials", top["city"], TOP_CITIES),)
+    every = covers_all(top, tables["media_by_city"], "materials")  # the cities with materials are no more than these
+    asserts = (ranked("top", "media_by_city", "city", "materials", top["city"], TOP_CITIES, superlative=not every),)
     if top.empty:
         return Claim("media.top_cities", "none", {}, "no materials", asserts)
     quarters = tables["media_by_city_wave"]
@@ -180,7 +181,7 @@ def _top_cities(tables: Tables) -> Claim:
     values = {"cities": listed(top), "least": int(quarters.min()), "most": int(quarters.max())}
     asserts += (quoted(ref("media_by_city_wave", "materials", values["least"], in_top, "min"), "least"),
                 quoted(ref("media_by_city_wave", "materials", values["most"], in_top, "max"), "most"))
-    return Claim("media.top_cities", "one" if len(top) == 1 else "several", values,
+    return Claim("media.top_cities", "one" if len(top) == 1 else "all_listed" if every else "several", values,
                  "top: " + ", ".join(f"{c} {m}" for c, m in zip(top["city"], top["materials"])), asserts)
 
 
@@ -196,7 +197,7 @@ def _weakest_cities(tables: Tables) -> Claim:
                          excluding=list(top["city"])),))
 
 
-@claim("media.most_supportive", "media_by_kind", cases=("one", "tie", "none"))
+@claim("media.most_supportive", "media_by_kind", cases=("one", "tie", "all_tied", "none"))
 def _most_supportive(tables: Tables) -> Claim:
     """The kinds of outlet with the largest share of supportive materials (every tie), if any."""
     from pipeline.data.codebook import load_codebook
@@ -204,11 +205,12 @@ def _most_supportive(tables: Tables) -> Claim:
     kinds = tables["media_by_kind"]
     labels = load_codebook("media").codes["outlet_kind"]
     top = top_rows(kinds, "supportive_share_pct", 1, key="kind")
-    asserts = (ranked("top", "media_by_kind", "kind", "supportive_share_pct", top["kind"], 1),)
+    even = covers_all(top, kinds, "supportive_share_pct")
+    asserts = (ranked("top", "media_by_kind", "kind", "supportive_share_pct", top["kind"], 1, superlative=not even),)
     if top.empty:
         return Claim("media.most_supportive", "none", {}, "no supportive material", asserts)
     named = top.assign(name_ru=[labels[k]["ru"] for k in top["kind"]], name_en=[labels[k]["en"] for k in top["kind"]])
-    return Claim("media.most_supportive", "one" if len(top) == 1 else "tie",
+    return Claim("media.most_supportive", "one" if len(top) == 1 else "all_tied" if even else "tie",
                  {"kinds": listed(named) if len(top) == 1 else listed(named, quoted=True),
                   "share_pct": float(top["supportive_share_pct"].iloc[0])},
                  ", ".join(f"{k}: {s} of {m} supportive" for k, s, m in zip(top["kind"], top["supportive"], top["materials"])),

@@ -94,7 +94,7 @@ def top_answer_claim(name: str, group: str, item: str, table: str):
         top = top_rows(rows, "count", 1, key="answer")
         answers = [{lang: str(r[f"answer_{lang}"]) for lang in ("ru", "en")} for _, r in top.iterrows()]
         share_pct = 100 * int(top["count"].iloc[0]) / base
-        asserts = (ranked("top", table, "answer", "count", top["answer"], 1, conditions),
+        asserts = (ranked("top", table, "answer", "count", top["answer"], 1, conditions, superlative=len(top) == 1),  # ties: "equally"
                    share_of(ref(table, "count", int(top["count"].iloc[0]), conditions + [["answer", "==", top["answer"].iloc[0]]]),
                             ref(table, "base", base, conditions + [["answer", "==", top["answer"].iloc[0]]]), None, True,
                             key="share_pct"))

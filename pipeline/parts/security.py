@@ -247,7 +247,7 @@ def _likeliest_attack(tables: Tables) -> Claim:
     values |= {"share_pct": float(top["pct"].iloc[0]), "least_pct": float(least["pct"].iloc[0]),
                "top": {lang: _attack_phrase(list(top["kind"]), lang) for lang in ("ru", "en")},
                "least": {lang: _attack_phrase(list(least["kind"]), lang) for lang in ("ru", "en")}}
-    asserts = [ranked("top", SHARES, "item", "share_pct", top["item"], 1, conditions, positive=False),
+    asserts = [ranked("top", SHARES, "item", "share_pct", top["item"], 1, conditions, positive=False, superlative=len(top) < len(table)),
                ranked("bottom", SHARES, "item", "share_pct", least["item"], 1, conditions, positive=False)]
     if len(top) == len(table):
         return Claim("security.likeliest_attack", "all_equal", values, "all four kinds alike", tuple(asserts))
