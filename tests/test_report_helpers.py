@@ -150,3 +150,10 @@ def test_the_boundaries_source_is_said_per_division_or_said_to_be_missing(tmp_pa
     assert bulletin("en").boundaries_source().startswith("Natural Earth admin-1 units (public domain)")
     own = bulletin("ru", data_root=tmp_path)  # a data root of one's own, without boundaries/sources.yml
     assert own.boundaries_source().startswith("источник не указан")
+
+
+def test_a_broken_boundaries_source_file_is_named(tmp_path):
+    (tmp_path / "raw" / "reference" / "boundaries").mkdir(parents=True)
+    (tmp_path / "raw" / "reference" / "boundaries" / "sources.yml").write_text("bad: [", encoding="utf-8")
+    with pytest.raises(ValueError, match="sources.yml: expected YAML"):
+        bulletin("ru", data_root=tmp_path).boundaries_source()

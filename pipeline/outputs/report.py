@@ -302,10 +302,16 @@ class Bulletin:
 
     def boundaries_source(self) -> str:
         """Where the period's division's boundaries come from (data/raw/reference/boundaries/sources.yml)."""
+        import yaml
+
         from pipeline.yamlfiles import read_yaml
 
         path = self.period.reference_dir / "boundaries" / "sources.yml"
-        source = (read_yaml(path) or {}).get(self.period.division) if path.is_file() else None
+        try:
+            sources = read_yaml(path) if path.is_file() else {}
+        except yaml.YAMLError as error:
+            raise ValueError(f"{path}: expected YAML, each division a mapping {{ru: ..., en: ...}} ({error})".replace("\n", " ")) from None
+        source = sources.get(self.period.division) if isinstance(sources, dict) else None
         if not isinstance(source, dict) or not source.get(self.lang):  # a data root of one's own may not say
             return self.t(f"источник не указан (нет записи {self.period.division} в reference/boundaries/sources.yml)",
                           f"source not recorded (no entry {self.period.division} in reference/boundaries/sources.yml)")
