@@ -126,33 +126,28 @@ def main() -> None:
                 f"pio.write_image(go.Figure(go.Bar(x=[1, 2], y=[3, 4])), {str(folder / 'y.png')!r})\n")
         python = measured([sys.executable, "-c", code])
         (folder / "y.qmd").write_text("---\ntitle: Y\n---\n\nOne paragraph of Markdown.\n", encoding="utf-8")
-        from pipeline.outputs.render import find_quarto
+        from pipeline.bulletin.render import find_quarto
 
         quarto = measured([str(find_quarto()), "render", str(folder / "y.qmd"), "--to", "html"])
         return python, quarto
 
     def preview_loop(root: Path) -> float:
-        """Seconds from saving an edited part to the preview's page written again (median of 3)."""
-        from pipeline.data.periods import load_period
-        from pipeline.outputs.preview import Preview, preview_command
+        """Seconds from saving an edit of report/bulletin.qmd to `quarto preview`'s page written again
+        (median of 3): `hrd-bulletin preview`'s command, on a copy of report/ pointed at the run's content."""
+        from pipeline.bulletin.preview import preview_command
+        from pipeline.bulletin.render import NOT_SOURCE, REPORT, point_report_at
 
-        print("  preview: three edits of report/parts/_01_portrait.qmd", file=sys.stderr, flush=True)
-        source = root.parent / "source"
-        shutil.copytree(REPO / "report", source / "report")
-        for config in REPO.glob("_quarto*.yml"):
-            shutil.copy(config, source)
-        (source / "pipeline").mkdir()
-        shutil.copy(REPO / "pipeline" / "claims.yml", source / "pipeline")
-        period = load_period(PERIOD, root)
-        preview = Preview(period, period.processed_dir, root.parent / "preview", "ru", source=source)
-        preview.refresh(lambda _: None)
+        print("  preview: three edits of report/bulletin.qmd", file=sys.stderr, flush=True)
+        project = root.parent / "report"
+        shutil.copytree(REPORT, project, ignore=shutil.ignore_patterns(*NOT_SOURCE))
+        point_report_at(root / "processed" / PERIOD / "bulletin-data", project)
         log_path = root.parent / "preview.log"
         with open(log_path, "w", encoding="utf-8") as log:
             with socket.socket() as probe:  # a free port
                 probe.bind(("127.0.0.1", 0))
                 port = probe.getsockname()[1]
-            quarto = subprocess.Popen(preview_command("ru", port, False), cwd=preview.project, stdout=log,
-                                      stderr=subprocess.STDOUT)
+            command = [str(project) if part == str(REPORT) else part for part in preview_command("ru", port, False)]
+            quarto = subprocess.Popen(command, cwd=project, stdout=log, stderr=subprocess.STDOUT)
 
         def renders() -> int:
             if quarto.poll() is not None:
@@ -162,15 +157,14 @@ def main() -> None:
         try:
             while renders() < 1:
                 time.sleep(0.1)
-            part, loops = source / "report" / "parts" / "_01_portrait.qmd", []
+            part, loops = project / "bulletin.qmd", []
             original = part.read_text(encoding="utf-8")
             for edit in range(3):
                 before = renders()
                 part.write_text(original.replace("\n\n", f"\n\nEdit {edit}.\n\n", 1), encoding="utf-8")
                 began = time.perf_counter()
                 while renders() == before:
-                    preview.refresh(lambda _: None)
-                    time.sleep(0.2)  # the watcher's poll in `hrd-bulletin preview`
+                    time.sleep(0.05)
                 loops.append(time.perf_counter() - began)
                 time.sleep(1)
         finally:

@@ -204,7 +204,7 @@ def _dispatch(args) -> int:
                    jobs=args.jobs)
         return 0
     if args.command == "render":
-        from pipeline.outputs.render import RenderFailed
+        from pipeline.bulletin.render import RenderFailed
         from pipeline.run.engine import render_published
 
         try:
@@ -214,17 +214,14 @@ def _dispatch(args) -> int:
             return EXIT_FAILED
         return 0
     if args.command == "preview":
-        from pipeline.data.periods import load_period
-        from pipeline.outputs.preview import run_preview
-        from pipeline.run.scratch import scratch_dir
+        from pipeline.bulletin.preview import run_preview
+        from pipeline.bulletin.render import RenderFailed
 
-        period = load_period(args.period, args.data_root)
-        if not (period.processed_dir / "run.json").is_file():
-            print(f"{period.processed_dir}: no run yet; run `hrd-bulletin run {period.id}` first", file=sys.stderr)
+        try:
+            return run_preview(load_period(args.period, args.data_root), args.lang, args.port, args.browser)
+        except RenderFailed as exc:
+            print(exc, file=sys.stderr)
             return EXIT_FAILED
-        project = scratch_dir(period.data_root, f"preview-{period.id}") / args.lang
-        run_preview(period, period.processed_dir, project, args.lang, args.port, args.browser)
-        return 0
     if args.command == "validate":
         from pipeline.data.io import validate_period
         from pipeline.data.periods import previous_period_problems

@@ -10,9 +10,9 @@ from pathlib import Path
 from pipeline.yamlfiles import read_yaml
 
 REGISTRY = Path(__file__).with_name("steps.yml")
-KINDS = ("notebook", "reconciliation", "claims", "datapackage", "bulletin")
+KINDS = ("notebook", "reconciliation", "claims", "datapackage", "content", "bulletin")
 READS = ("raw", "reference", "previous_period", "published", "editorial", "run", "report")
-RUN_OUTPUTS = ("tables", "maps", "reconciliation", "claims", "record")
+RUN_OUTPUTS = ("tables", "maps", "reconciliation", "claims", "record", "content")
 
 
 @dataclass(frozen=True)

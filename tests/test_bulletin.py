@@ -2,15 +2,17 @@
 PDF text with the headline figures, pages that render to images, and the English edition."""
 from __future__ import annotations
 
+import dataclasses
 import json
+import os
 import re
+import shutil
+import subprocess
 from pathlib import Path
 
 import pandas as pd
 import pytest
 import yaml
-
-from pipeline.outputs.report import Bulletin
 
 REPORT = Path(__file__).resolve().parents[1] / "report"
 PUBLISHED = REPORT.parent / "data" / "raw" / "2015-08_2016-04" / "published_figures.yml"
@@ -114,6 +116,7 @@ def prose_of(document: Path) -> str:
     text = re.sub(r"\{\{<[^>]*>\}\}|\{[#.][^}]*\}|@(fig|tbl|sec)-[\w-]+", "", text)
     text = re.sub(r"^\s*\d+\.\s", "", text, flags=re.M)
     text = re.sub(r"\(\w+, (19|20)\d\d\)", "", text)
+    text = text.replace("100%", "")  # "several answers allowed, so the shares may add up to more than 100%": arithmetic
     return text.replace("SHA-256", "")
 
 
@@ -130,10 +133,81 @@ def test_the_scan_for_typed_figures_finds_one(tmp_path):
     assert re.findall(r"\d+", prose_of(document)) == ["14"]
 
 
-def test_numbers_in_the_prose_are_formatted_for_the_edition(period_run):
-    ru = Bulletin.open("2015-08_2016-04", str(period_run.output_dir.parent.parent), str(period_run.output_dir), "ru", "html")
-    en = Bulletin.open("2015-08_2016-04", str(period_run.output_dir.parent.parent), str(period_run.output_dir), "en", "pdf")
-    assert (ru.num(27867), en.num(27867)) == ("27 867", "27,867")
-    assert ru.claim("portrait.gender") == "Женщин среди физических лиц — 54,4%, мужчин — 45,6%."
-    assert en.claim("portrait.gender") == "Of the individual defenders, 54.4% are women and 45.6% men."
-    assert ru.division_units() == "14 областей и 2 города республиканского значения: Алматы, Астана"
+def test_the_bulletins_documents_run_no_code():
+    """report/ is a plain Quarto project: its documents read the period's content (includes and
+    metadata), and hold no code cell and no inline code expression."""
+    for document in REPORT.rglob("*.qmd"):
+        text = document.read_text(encoding="utf-8")
+        assert not re.search(r"```\s*\{(python|r|julia|ojs)", text) and "`{python}" not in text, document
+
+
+def test_every_claims_reference_names_a_figure_or_table_of_the_bulletin():
+    labels = set(re.findall(r"\{#((?:fig|tbl)-[\w-]+)", "\n".join(p.read_text(encoding="utf-8") for p in REPORT.rglob("*.qmd"))))
+    references = yaml.safe_load((REPORT / "references.yml").read_text(encoding="utf-8"))
+    for claim, reference in references.items():
+        assert set(re.findall(r"@((?:fig|tbl)-[\w-]+)", reference)) <= labels, (claim, reference)
+
+
+def test_the_content_holds_each_editions_numbers_and_sentences(period_run):
+    content = period_run.output_dir / "bulletin-data"
+    ru = yaml.safe_load((content / "ru.yml").read_text(encoding="utf-8"))
+    en = yaml.safe_load((content / "en.yml").read_text(encoding="utf-8"))
+    assert (ru["hrd"]["respondents"], en["hrd"]["respondents"]) == ("131 респондент", "131 respondents")
+    assert ru["claim"]["portrait"]["gender"] == "Женщин среди физических лиц — 54,4%, мужчин — 45,6%."
+    assert en["claim"]["portrait"]["gender"] == "Of the individual defenders, 54.4% are women and 45.6% men."
+    assert en["claim"]["incidents"]["volume"].endswith("(@fig-types).")  # report/references.yml
+    assert "| Region | Previous |" not in ru["table"]["dynamics"] and "|" in ru["table"]["headlines"]
+    for name in ("types", "map-risk"):
+        assert 'role="img" aria-label="' in ru["figure"][name] and "fig-alt=" in ru["figure"][name]
+        assert (content / "figures" / f"{name.removeprefix('map-')}_ru.js").is_file()
+
+
+def quarto_render(project: Path, *args: str) -> subprocess.CompletedProcess:
+    from pipeline.bulletin.render import find_quarto
+
+    return subprocess.run([str(find_quarto()), "render", str(project), *args], capture_output=True, text=True, timeout=300)
+
+
+def report_copy(tmp_path: Path, content: Path) -> Path:
+    from pipeline.bulletin.render import NOT_SOURCE, point_report_at
+
+    project = tmp_path / "report"
+    shutil.copytree(REPORT, project, ignore=shutil.ignore_patterns(*NOT_SOURCE))
+    point_report_at(content, project)
+    return project
+
+
+def test_quarto_render_of_report_with_the_editions_profiles(period_run, tmp_path):
+    """What README documents: `quarto render report/ --profile en,pdf` (and `en`: HTML, the default format), nothing else."""
+    project = report_copy(tmp_path, period_run.output_dir / "bulletin-data")
+    for profile in ("en,pdf", "en"):
+        done = quarto_render(project, "--profile", profile)
+        assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    assert (project / "bulletin_en.html").stat().st_size > 1_000_000 and (project / "bulletin_en.pdf").read_bytes()[:5] == b"%PDF-"
+    assert not (project / "bulletin_ru.html").exists()
+
+
+def test_hostile_text_of_period_yml_prints_as_text_and_runs_nothing(period_run, tmp_path):
+    """A publisher's line holding an include shortcode, an env shortcode, a script and an image with
+    an onerror handler: the HTML shows the characters, includes no file, runs no script."""
+    from pipeline.bulletin.content import Edition
+    from pipeline.data.periods import load_period
+
+    secret = tmp_path / "secret.txt"
+    secret.write_text("SECRET-CONTENTS", encoding="utf-8")
+    hostile = f"{{{{< include {secret} >}}}} {{{{< env HOME >}}}} <script>alert(1)</script> <img src=x onerror=alert(2)>"
+    content = tmp_path / "content"
+    shutil.copytree(period_run.output_dir / "bulletin-data", content)
+    period = load_period("2015-08_2016-04", period_run.output_dir.parent.parent)
+    period = dataclasses.replace(period, publishers={"ru": hostile, "en": hostile})
+    editions = {lang: Edition(period, period_run.output_dir, lang, {}, {}) for lang in ("ru", "en")}
+    from pipeline.bulletin.content import both
+
+    (content / "text" / "back-page.md").write_text(both(editions["ru"].back_page(), editions["en"].back_page()), encoding="utf-8")
+    project = report_copy(tmp_path, content)
+    done = quarto_render(project, "--profile", "en,html", "-M", "embed-resources:false")
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    page = (project / "bulletin_en.html").read_text(encoding="utf-8")
+    assert "SECRET-CONTENTS" not in page and os.environ.get("HOME", "/root") + " " not in page.split("Published by")[-1][:300]
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page and "<script>alert(1)" not in page and "onerror=alert" not in page.replace("&lt;img src=x onerror=alert(2)&gt;", "")
+    assert "{{&lt; include" in page

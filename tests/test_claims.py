@@ -412,9 +412,10 @@ def test_its_notebooks_say_what_its_data_says(scenario_period):
 def test_its_bulletin_says_what_its_data_says(scenario_period, tmp_path):
     """The Russian bulletin of that period, rendered: every claim's sentence for this period is in
     it, none of No. 5's that the data contradicts."""
-    from pipeline.outputs import maps, processed, render
+    from pipeline.bulletin import content, render
+    from pipeline.bulletin.content import Edition
+    from pipeline.outputs import maps, processed
     from pipeline.outputs.claims import write_for_run
-    from pipeline.outputs.report import Bulletin
     from pipeline.parts import incidents
     from pipeline.parts.inputs import load_inputs
     from pipeline.run.engine import run_record
@@ -430,20 +431,20 @@ def test_its_bulletin_says_what_its_data_says(scenario_period, tmp_path):
                **maps.violations_maps(tables["incidents_by_oblast"], categories, geo, period),
                **maps.media_maps(tables["media_by_oblast"], geo, period),
                **maps.risk_maps(tables["dynamics_regions"], geo, period, tables["dynamics_units"])}
-    maps.save(folder, figures, static=False)  # the HTML edition draws the maps from their figures
+    maps.save(folder, figures)
     found = write_for_run(folder, folder)
     write_json_atomically(folder / "run.json", run_record(period, {"period": period.id}, [], folder,
                                                            dt.datetime.now(dt.timezone.utc)))
     scratch = fresh_scratch(period.data_root, period.id)
     try:
+        content.write(period, folder, folder / "bulletin-data")
         written = render.render(period, folder, editions=[("ru", "html")], log=lambda m: None, scratch=scratch)
     finally:
         remove_scratch(scratch)
     html = written[0].read_text(encoding="utf-8")
     text = " ".join(re.sub(r"<[^>]+>", " ", re.sub(r"<script.*?</script>", " ", html, flags=re.S)).split())
-    calls = re.findall(r"b\.claim\(([^)]*)\)", " ".join(p.read_text(encoding="utf-8") for p in (REPO_ROOT / "report").rglob("*.qmd")))
-    used = {name for call in calls for name in re.findall(r'"([a-z]+\.[a-z_]+)"', call)}
-    tiles = set(Bulletin.KEY_PORTRAIT)  # the key figures' most frequent answers, shown as tiles
+    used = set(re.findall(r"\{\{< meta claim\.([a-z]+\.[a-z_]+) >\}\}", (REPO_ROOT / "report" / "bulletin.qmd").read_text(encoding="utf-8")))
+    tiles = set(Edition.KEY_PORTRAIT)  # the key figures' most frequent answers, shown as tiles
     assert len(used) > 50 and used == set(found) - tiles  # every other claim is in the text
     for name in used:
         said = claims.sentence(found[name], "ru")

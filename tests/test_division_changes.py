@@ -21,9 +21,10 @@ from pipeline.data.divisions import load_units, nesting, units_match
 from pipeline.data.errors import InputError
 from pipeline.data.periods import Period, load_period
 from pipeline.data.synthetic import write_period
+from pipeline.formatting import markdown_text
 from pipeline.outputs.processed import write_table
-from pipeline.outputs.report import Bulletin
 from pipeline.parts import dynamics
+from pipeline.parts.dynamics import compared_units
 from pipeline.parts.inputs import PartInputs, load_inputs
 from tests.conftest import copy_reference
 
@@ -242,7 +243,7 @@ def test_the_later_periods_bulletin_says_what_was_compared_with_what(chained_run
     assert regions["risk_previous"].to_dict() == before.set_index("oblast")["risk"].to_dict()
     period = load_period("2023-01_2023-09", chained_runs["root"])
     for lang, words in (("en", "together as East Kazakhstan Region"), ("ru", "вместе как Восточно-Казахстанская область")):
-        sentence = Bulletin(period=period, folder=later.output_dir, lang=lang, fmt="html", tables=tables).compared_units()
+        sentence = markdown_text(compared_units(tables, period.reference_dir, lang))
         assert words in sentence
         text = html.unescape(re.sub(r"<[^>]+>", " ", (later.output_dir / "bulletin" / f"bulletin_{lang}.html").read_text(encoding="utf-8")))
         text = re.sub(r"\s+", " ", text).replace("’", "'")
@@ -258,6 +259,6 @@ def test_the_later_periods_bulletin_says_what_was_compared_with_what(chained_run
         return "\n".join(o.get("text", "") + o.get("data", {}).get("text/markdown", "") + o.get("data", {}).get("text/html", "")
                          for o in outputs)
 
-    sentence = Bulletin(period=period, folder=later.output_dir, lang="ru", fmt="html", tables=tables).compared_units()
+    sentence = markdown_text(compared_units(tables, period.reference_dir, "ru"))
     assert sentence.replace("\\", "") in shown(later) and "<td>pooled</td>" in shown(later) and "<td>same</td>" in shown(later)
     assert "Нет сравнения с предыдущим периодом по регионам." in shown(earlier)

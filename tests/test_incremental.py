@@ -178,13 +178,13 @@ def test_a_changed_raw_file_changes_the_steps_that_read_it(data_root, fingerprin
 
 def test_a_changed_module_changes_only_the_steps_that_use_it(fingerprints, monkeypatch):
     """An edit of pipeline/parts/survey.py (simulated: its hash changes) concerns Parts I and II,
-    which import it, and the claims and the bulletin, which read every part's claims; not the
-    overview, Part III, IV or V, nor the reconciliation."""
+    which import it, and the claims and the bulletin's content, which read every part's claims; not
+    the overview, Part III, IV or V, the reconciliation, nor the render (its code is Quarto's call)."""
     before = fingerprints()
     real = code.file_hash
     monkeypatch.setattr(code, "file_hash", lambda path: "edited" if path.name == "survey.py" else real(path))
     assert differs(before, fingerprints()) == {"portrait": ["code"], "security": ["code"], "claims": ["code"],
-                                               "bulletin": ["code"]}
+                                               "content": ["code"]}
 
 
 def test_a_changed_notebook_changes_only_its_step(fingerprints, monkeypatch):

@@ -1,146 +1,68 @@
-"""The editor's preview (pipeline/outputs/preview.py): the working copy Quarto previews is written
-again after every edit under report/, and only then; a failing cell is reported, not raised."""
+"""The editor's live preview is Quarto's own (`hrd-bulletin preview` = `quarto preview report/` on
+the period's content): the open page in Chromium shows an edit of a part without being reloaded by
+hand (Quarto's preview client reloads it). Parts are sections of report/bulletin.qmd: Quarto's
+preview renders a document again when it changes, not when a file it includes does."""
 from __future__ import annotations
 
-import os
 import shutil
+import socket
+import subprocess
+import time
+import urllib.request
 from pathlib import Path
 
-from pipeline.data.periods import load_period
-from pipeline.outputs.preview import Preview
+import pytest
 
-DOCUMENT = """---
-# front matter
----
+from pipeline.bulletin import preview
+from pipeline.bulletin.render import NOT_SOURCE, REPORT, point_report_at
 
-```{python}
-#| tags: [parameters]
-lang = "ru"
-```
-
-Edition `{python} lang`.
-
-{{< include parts/_a.qmd >}}
-"""
-
-
-def source_project(root: Path) -> Path:
-    """A minimal Quarto project of the bulletin's shape: _quarto.yml and report/ with an include."""
-    repo = Path(__file__).resolve().parents[1]
-    root.mkdir(parents=True)
-    shutil.copy(repo / "_quarto.yml", root / "_quarto.yml")
-    (root / "report" / "parts").mkdir(parents=True)
-    (root / "report" / "bulletin.qmd").write_text(DOCUMENT, encoding="utf-8")
-    (root / "report" / "parts" / "_a.qmd").write_text("Part A.\n", encoding="utf-8")
-    return root
-
-
-def touch_later(path: Path, text: str) -> None:
-    path.write_text(text, encoding="utf-8")
-    stat = path.stat()
-    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))  # a later time, whatever the clock
-
-
-def test_the_preview_is_written_again_after_an_edit_and_only_then(tmp_path):
-    source = source_project(tmp_path / "repo")
-    project, said = tmp_path / "preview", []
-    preview = Preview(load_period("2015-08_2016-04"), tmp_path, project, "en", source=source)
-    assert preview.refresh(said.append)
-    document = project / "report" / "bulletin_en.qmd"
-    assert "Edition en." in document.read_text(encoding="utf-8") and "Part A." in document.read_text(encoding="utf-8")
-    assert "title:" in document.read_text(encoding="utf-8")  # the edition's metadata as front matter
-    assert not preview.refresh(said.append)  # nothing edited: nothing written
-    touch_later(source / "report" / "parts" / "_a.qmd", "Part B, edited.\n")
-    assert preview.refresh(said.append)
-    assert "Part B, edited." in document.read_text(encoding="utf-8")
-    assert "report/parts/_a.qmd" in said[-1]
-
-
-def test_a_failing_cell_is_reported_with_its_file_and_line_and_the_preview_waits(tmp_path):
-    source = source_project(tmp_path / "repo")
-    preview, said = Preview(load_period("2015-08_2016-04"), tmp_path, tmp_path / "preview", "ru", source=source), []
-    preview.refresh(said.append)
-    touch_later(source / "report" / "parts" / "_a.qmd", "Part `{python} 1 / 0`.\n")
-    assert not preview.refresh(said.append)
-    assert "report/parts/_a.qmd, line 1" in said[-1] and "ZeroDivisionError" in said[-1]
-
-
-def test_a_refresh_leaves_what_quarto_wrote_and_rewrites_only_what_changed(tmp_path):
-    """Quarto may be rendering while the editor saves: the working copy is updated in place, its
-    outputs (the page, its files) stay, and an unchanged Markdown is not written again."""
-    source = source_project(tmp_path / "repo")
-    project = tmp_path / "preview"
-    preview = Preview(load_period("2015-08_2016-04"), tmp_path, project, "en", source=source)
-    preview.refresh(lambda _: None)
-    page, files = project / "report" / "bulletin_en.html", project / "report" / "bulletin_files" / "libs" / "x.js"
-    files.parent.mkdir(parents=True)
-    page.write_text("<html>rendered</html>", encoding="utf-8")
-    files.write_text("x", encoding="utf-8")
-    document = project / "report" / "bulletin_en.qmd"
-    written = document.stat().st_mtime_ns
-    touch_later(source / "report" / "parts" / "_a.qmd", "Part A.\n")  # saved again, same text
-    assert preview.refresh(lambda _: None)
-    assert document.stat().st_mtime_ns == written
-    assert not (project / "report" / "parts").exists()  # Quarto sees one document, no part to render
-    touch_later(source / "report" / "parts" / "_a.qmd", "Part C.\n")
-    preview.refresh(lambda _: None)
-    assert "Part C." in document.read_text(encoding="utf-8")
-    assert page.read_text(encoding="utf-8") == "<html>rendered</html>" and files.exists()
+pytestmark = pytest.mark.e2e
 
 
 def free_port() -> int:
-    import socket
-
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
 
 
-def test_quarto_preview_shows_an_edit_of_a_part_with_the_figures(period_run, tmp_path, browser):
-    """The live preview end to end: `quarto preview` of the Russian edition on a copy of report/,
-    a part edited, the page served again with the edit, its figures drawn from the files beside it."""
-    import subprocess
-    import time
+def wait_for(check, seconds: float, what: str, log: Path):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        found = check()
+        if found:
+            return found
+        time.sleep(0.3)
+    raise AssertionError(f"not within {seconds} s: {what}\n{log.read_text(encoding='utf-8')[-3000:]}")
 
-    from pipeline.outputs.preview import preview_command
 
-    repo = Path(__file__).resolve().parents[1]
-    source = tmp_path / "repo"
-    shutil.copytree(repo / "report", source / "report")
-    for config in repo.glob("_quarto*.yml"):
-        shutil.copy(config, source)
-    (source / "pipeline").mkdir()
-    shutil.copy(repo / "pipeline" / "claims.yml", source / "pipeline")
-    period = load_period("2015-08_2016-04", period_run.output_dir.parent.parent)
-    project, port = tmp_path / "preview", free_port()
-    preview = Preview(period, period.processed_dir, project, "ru", source=source)
-    assert preview.refresh(lambda _: None)
-    log = open(tmp_path / "quarto.log", "w+", encoding="utf-8")
-    quarto = subprocess.Popen(preview_command("ru", port, False), cwd=project, stdout=log, stderr=subprocess.STDOUT)
-
-    def rendered(times: int, within: float = 60) -> None:
-        deadline = time.monotonic() + within
-        while time.monotonic() < deadline:
-            preview.refresh(lambda _: None)
-            log.seek(0)
-            if log.read().count("Output created") >= times:
-                return
-            assert quarto.poll() is None, "quarto preview stopped"
-            time.sleep(0.1)
-        log.seek(0)
-        raise AssertionError("no render of the preview:\n" + log.read()[-3000:])
-
+def test_an_edited_part_shows_in_the_open_page(period_run, browser, tmp_path):
+    project = tmp_path / "report"  # a copy: the test edits a part
+    shutil.copytree(REPORT, project, ignore=shutil.ignore_patterns(*NOT_SOURCE))
+    point_report_at(period_run.output_dir / "bulletin-data", project)
+    port = free_port()
+    address = f"http://localhost:{port}/bulletin_ru.html"  # the edition's page (report/_quarto-ru.yml)
+    command = [str(project) if part == str(REPORT) else part for part in preview.preview_command("ru", port, browser=False)]
+    log = open(tmp_path / "preview.log", "w", encoding="utf-8")
+    quarto = subprocess.Popen(command, cwd=project, stdout=log, stderr=subprocess.STDOUT)
     try:
-        rendered(1)
-        part = source / "report" / "parts" / "_01_portrait.qmd"
-        touch_later(part, part.read_text(encoding="utf-8").replace("\n\n", "\n\nПравка редактора 4711.\n\n", 1))
-        rendered(2)
+        def serving():
+            try:
+                return urllib.request.urlopen(address, timeout=2).status == 200
+            except OSError:
+                return False
+
+        wait_for(serving, 120, "quarto preview serving the page", tmp_path / "preview.log")
         page = browser.new_page()
-        page.goto(f"http://127.0.0.1:{port}/report/bulletin_ru.html")
-        assert "Правка редактора 4711" in page.inner_text("body")
-        page.wait_for_function("document.querySelectorAll('.plotly-graph-div .main-svg').length > 5", timeout=30_000)
+        page.goto(address, wait_until="load")
+        assert "Портрет" in page.inner_text("body") or "портрет" in page.inner_text("body")
+        part = project / "bulletin.qmd"  # Part I's section
+        part.write_text(part.read_text(encoding="utf-8") + "\n\nПравка редактора 4711.\n", encoding="utf-8")
+        wait_for(lambda: "Правка редактора 4711" in page.inner_text("body"), 60, "the page shows the edit", tmp_path / "preview.log")
         page.close()
     finally:
         quarto.terminate()
-        quarto.wait(10)
+        try:
+            quarto.wait(10)
+        except subprocess.TimeoutExpired:
+            quarto.kill()
         log.close()

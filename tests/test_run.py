@@ -140,7 +140,7 @@ def test_cli_reports_bad_input_and_exits_non_zero(data_root, capsys):
 def test_repository_layout_of_the_design_card():
     for name in ("notebooks", "pipeline", "data/raw", "data/processed", "report", "tests"):
         assert (paths.REPO_ROOT / name).is_dir(), name
-    for name in ("_quarto.yml", "environment.yml", "README.md", "requirements.lock", ".ci/run"):
+    for name in ("report/_quarto.yml", "environment.yml", "README.md", "requirements.lock", ".ci/run"):
         assert (paths.REPO_ROOT / name).is_file(), name
 
 

@@ -32,9 +32,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipeline import paths
+from pipeline.bulletin import render
 from pipeline.checksums import sha256
 from pipeline.data.periods import Period, load_period
-from pipeline.outputs import render
 from pipeline.outputs.publish import (
     RunFailed,
     checkpoint,

@@ -32,6 +32,7 @@ from pipeline.run.code import code_used_by, digest, text_digest, versions_digest
 
 NOTEBOOKS_DIR = paths.NOTEBOOKS_DIR
 OUTPUTS_DIR = paths.REPO_ROOT / "pipeline" / "outputs"
+BULLETIN_DIR = paths.REPO_ROOT / "pipeline" / "bulletin"
 
 
 @dataclass
@@ -177,8 +178,7 @@ class Step:
         if outputs:
             parts[" and ".join(outputs)] = digest(run_outputs(run.folder, outputs), run.folder)
         if e.reads.get("report"):
-            report = [p for p in (paths.REPO_ROOT / "report").rglob("*") if p.is_file()]
-            parts["report"] = digest(report + list(paths.REPO_ROOT.glob("_quarto*.yml")), paths.REPO_ROOT)
+            parts["report"] = digest(report_sources(), paths.REPO_ROOT)
         parts["period.yml"] = digest([period.raw_dir / "period.yml"], root)
         # the registry as a file would tie every step to every entry: a step depends on its own entry
         parts["step"] = text_digest(asdict(self.entry))
@@ -189,12 +189,22 @@ class Step:
         return parts
 
 
+def report_sources() -> list[Path]:
+    """The Quarto project's own files (report/): not the link to a period's content, nor what Quarto writes there."""
+    from pipeline.bulletin.render import NOT_SOURCE, REPORT
+
+    return [p for p in REPORT.rglob("*") if p.is_file() and not any(
+        part.startswith(".") or any(Path(part).match(pattern) for pattern in NOT_SOURCE) for part in p.relative_to(REPORT).parts)]
+
+
 def run_outputs(folder: Path, kinds: list[str]) -> list[Path]:
     """This run's files of some kinds: tables, maps, reconciliation."""
     found = []
     for kind in kinds:
         if kind in ("reconciliation", "claims"):
             found += [p for p in folder.glob(f"{kind}.*") if p.suffix in (".csv", ".json")]
+        elif kind == "content":
+            found += [p for p in (folder / "bulletin-data").rglob("*") if p.is_file()]
         else:
             found += [p for p in (folder / kind).glob("*") if p.is_file()]
     return found
@@ -288,28 +298,36 @@ class DataPackageStep(Step):
 OUTDATED_BULLETIN = "bulletin-outdated"
 
 
-class BulletinStep(Step):
-    """The bulletin rendered by Quarto, both languages, HTML and PDF (pipeline.outputs.render)."""
+class ContentStep(Step):
+    """Everything the bulletin says about the period, as data for report/ (pipeline.bulletin.content)."""
 
     def code(self) -> tuple[Path, ...]:
-        code = set(code_used_by(OUTPUTS_DIR / "render.py"))
-        for document in (paths.REPO_ROOT / "report").rglob("*.qmd"):
-            code |= set(code_used_by(document))
-        return tuple(sorted(code))
+        return tuple(sorted(set(code_used_by(BULLETIN_DIR / "content.py")) | {paths.REPO_ROOT / "report" / "references.yml"}))
+
+    def execute(self, run: Run, into: Path) -> None:
+        from pipeline.bulletin import content
+
+        content.write(run.period, run.folder, into / "bulletin-data", painter=run.painter())
+
+
+class BulletinStep(Step):
+    """The bulletin rendered by Quarto, both languages, HTML and PDF (pipeline.bulletin.render)."""
+
+    def code(self) -> tuple[Path, ...]:
+        return code_used_by(BULLETIN_DIR / "render.py")
 
     def fingerprint(self, run: Run) -> dict[str, str]:
-        from pipeline.outputs.render import EDITIONS
+        from pipeline.bulletin.render import EDITIONS
 
         # which editions bulletin/ holds: `hrd-bulletin render --lang en` renders fewer, and a run
         # then renders the others again
         return {**super().fingerprint(run), "editions": editions_text(EDITIONS)}
 
     def execute(self, run: Run, into: Path) -> None:
-        from pipeline.outputs import render
+        from pipeline.bulletin import render
 
-        # the PDFs' images drawn by the run's Chromium (already open after the maps), closed before Quarto
-        render.render(run.period, run.folder, log=run.log, scratch=run.scratch, target=into / "bulletin",
-                      painter=run.painter(), release_painter=run.close_painter)
+        run.close_painter()  # the run's Chromium is done (maps, the content's charts): its memory back before Quarto
+        render.render(run.period, run.folder, log=run.log, scratch=run.scratch, target=into / "bulletin")
 
     def after_execute(self, run: Run, record: Record) -> None:
         record.rendered = run.started.isoformat(timespec="seconds")
@@ -401,7 +419,8 @@ class ClaimsStep(Step):
 
 
 KINDS: dict[str, type[Step]] = {"notebook": NotebookStep, "reconciliation": ReconciliationStep,
-                                "claims": ClaimsStep, "datapackage": DataPackageStep, "bulletin": BulletinStep}
+                                "claims": ClaimsStep, "datapackage": DataPackageStep, "content": ContentStep,
+                                "bulletin": BulletinStep}
 
 
 def from_registry(entries: dict[str, registry.Entry] | None = None) -> list[Step]:

@@ -1,6 +1,7 @@
-"""The bulletin's helpers (pipeline/outputs/report.py) on hand-made tables: lists of names that
+"""The bulletin's content (pipeline/bulletin/content.py) on hand-made tables: lists of names that
 still read when a period has fewer rows than bulletin No. 5, ties kept in rankings, words that agree
-with their counts, the back page and the macro-regions from the period's own files."""
+with their counts, the back page and the macro-regions from the period's own files, and text from
+the data or period.yml that stays text in the metadata and includes Quarto reads."""
 from __future__ import annotations
 
 import dataclasses
@@ -8,15 +9,15 @@ import dataclasses
 import pandas as pd
 import pytest
 
+from pipeline.bulletin.content import ContentFailed, Edition
 from pipeline.data.periods import load_period
-from pipeline.outputs.report import Bulletin
 
 PERIOD = "2015-08_2016-04"
 
 
-def bulletin(lang: str, tables: dict | None = None, **period_fields) -> Bulletin:
+def bulletin(lang: str, tables: dict | None = None, claims: dict | None = None, **period_fields) -> Edition:
     period = dataclasses.replace(load_period(PERIOD), **period_fields)
-    return Bulletin(period=period, folder=period.processed_dir, lang=lang, fmt="html", tables=tables or {})
+    return Edition(period, period.processed_dir, lang, tables or {}, claims or {})
 
 
 CITIES = pd.DataFrame({"city": ["a", "b", "c", "d", "e"], "name_ru": ["Алматы", "Астана", "Павлодар", "Актобе", "Тараз"],
@@ -84,7 +85,8 @@ def test_macro_regions_from_the_division():
     assert bulletin("en").macro_regions().startswith("The country's regions are traditionally grouped into 5 macro-regions: East")
 
 
-def test_key_figures_show_the_headlines_and_the_most_frequent_answers_every_tie_named(capsys, tmp_path):
+def test_key_figures_show_the_headlines_and_the_most_frequent_answers_every_tie_named():
+    from pipeline.outputs.claims import as_json, evaluate
     from pipeline.parts import overview, portrait
     from pipeline.parts.inputs import load_inputs
 
@@ -99,15 +101,15 @@ def test_key_figures_show_the_headlines_and_the_most_frequent_answers_every_tie_
     shares.loc[education, "base"] = 4  # too few for a most frequent answer
     shares.loc[education, "count"] = [4, 0, 0]
     tables = {"period_headlines": headlines, "survey_portrait_shares": shares}
-    b = dataclasses.replace(bulletin("ru", tables), folder=tmp_path)
-    assert b.key_figure_tiles()[:5] == [("12", "Респонденты анкетирования"), ("1", "Случаи атак на правозащитников"),
-                                        ("1 001", "Нарушения прав"), ("0", "Медиа-материалы"),
-                                        ("50,0%", "Пол: женщина и мужчина — поровну")]
-    assert [label for _, label in b.key_figure_tiles()][5].startswith("Вид деятельности")  # no education tile
-    b = dataclasses.replace(bulletin("en", tables), fmt="pdf", folder=tmp_path)
-    b.key_figures()
-    typst = capsys.readouterr().out
-    assert "```{=typst}" in typst and 'key-tile("50.0%", "Gender: female and male, equally")' in typst
+    claims = as_json(evaluate(tables))
+    counts, portrait_tiles = bulletin("ru", tables, claims).key_figure_tiles()
+    assert counts == [("12", "Респонденты анкетирования"), ("1", "Случаи атак на правозащитников"),
+                      ("1 001", "Нарушения прав"), ("0", "Медиа-материалы")]
+    assert portrait_tiles[0] == ("50,0%", "Пол: женщина и мужчина — поровну")
+    assert [label for _, label in portrait_tiles][1].startswith("Вид деятельности")  # no education tile
+    block = bulletin("en", tables, claims).key_figures()
+    assert "```{=typst}" in block and 'key-tile("50.0%", "Gender: female and male, equally")' in block
+    assert '<span class="key-value">50.0%</span>' in block and 'when-format="html"' in block
 
 
 def test_a_claim_is_worded_as_claims_yml_says_now_not_as_when_the_run_wrote_it(tmp_path, monkeypatch):
@@ -126,24 +128,27 @@ def test_a_claim_is_worded_as_claims_yml_says_now_not_as_when_the_run_wrote_it(t
     edited = tmp_path / "claims.yml"
     edited.write_text(wording, encoding="utf-8")
     monkeypatch.setattr(claims, "SENTENCES", edited)
-    b = dataclasses.replace(bulletin("ru", {"media_summary": summary}), folder=tmp_path)
+    b = bulletin("ru", {"media_summary": summary}, stored)
     assert b.claim("media.mostly_events").startswith("Отредактировано: материалы в основном событийные")
 
 
 def test_a_false_claim_stops_the_bulletin(tmp_path):
     """claims.json that the tables contradict (here: a period whose data changed after the run wrote
-    it) is refused before anything is printed, naming the claim."""
+    it) is refused before any content is written, naming the claim."""
     import json
 
+    from pipeline.bulletin import content
     from pipeline.outputs.claims import ClaimsUntrue, as_json, evaluate
 
     summary = pd.DataFrame({"measure": ["cases_covered", "cases_logged", "cases_covered_serially", "materials", "outlets", "cities",
                                         "analytical_materials", "tone_negative"], "value": [5, 12, 0, 10, 5, 2, 3, 0]})
     (tmp_path / "claims.json").write_text(json.dumps(as_json(evaluate({"media_summary": summary}))), encoding="utf-8")
     changed = summary.assign(value=[11, 12, 0, 10, 5, 2, 6, 0])
-    b = dataclasses.replace(bulletin("ru", {"media_summary": changed}), folder=tmp_path)
+    (tmp_path / "tables").mkdir()
+    changed.to_parquet(tmp_path / "tables" / "media_summary.parquet")
     with pytest.raises(ClaimsUntrue, match="claim media.coverage"):
-        b.claim("media.coverage")
+        content.write(load_period(PERIOD), tmp_path, tmp_path / "bulletin-data")
+    assert not (tmp_path / "bulletin-data").exists()
 
 
 def test_the_boundaries_source_is_said_per_division_or_said_to_be_missing(tmp_path):
@@ -155,5 +160,29 @@ def test_the_boundaries_source_is_said_per_division_or_said_to_be_missing(tmp_pa
 def test_a_broken_boundaries_source_file_is_named(tmp_path):
     (tmp_path / "raw" / "reference" / "boundaries").mkdir(parents=True)
     (tmp_path / "raw" / "reference" / "boundaries" / "sources.yml").write_text("bad: [", encoding="utf-8")
-    with pytest.raises(ValueError, match="sources.yml: expected YAML"):
+    with pytest.raises(ContentFailed, match="sources.yml: expected YAML"):
         bulletin("ru", data_root=tmp_path).boundaries_source()
+
+
+def test_text_with_braces_never_reaches_the_metadata_quarto_reads_for_shortcodes():
+    """Quarto reads metadata strings again for shortcodes after unescaping them: a title holding an
+    include shortcode, escaped or not, is refused, naming the field; markup of the content's own
+    (a raw block, a figure's attributes) has single braces and passes."""
+    from pipeline.bulletin.content import check_metadata, title_block
+
+    hostile = bulletin("ru", title_ru="Бюллетень {{< include ../../raw/x.csv >}}")
+    with pytest.raises(ContentFailed, match="title"):
+        check_metadata(title_block(hostile), "ru")
+    with pytest.raises(ContentFailed, match="claim.media.x"):
+        check_metadata({"claim": {"media": {"x": "Город \\{\\{< env HOME >\\}\\}."}}}, "ru")
+    check_metadata({"figure": {"x": '::: {.content-visible when-format="html"}\n```{=html}\n<div></div>\n```\n:::'},
+                    "title": "Бюллетень \\<script\\>"}, "ru")
+
+
+def test_the_publishers_words_are_escaped_text_in_the_included_back_page():
+    """period.yml's text goes in through an include, every markup character escaped: an include
+    shortcode, raw HTML and a citation read as the text they are."""
+    page = bulletin("en", publishers={"ru": "x", "en": "{{< include /etc/passwd >}} <script>alert(1)</script> @cite"},
+                    acknowledgement=None, contact=None).back_page()
+    assert "{{<" not in page and "<script>" not in page
+    assert "\\{\\{\\< include /etc/passwd \\>\\}\\} \\<script\\>alert(1)\\</script\\> \\@cite" in page

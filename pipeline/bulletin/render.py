@@ -1,0 +1,100 @@
+"""The bulletin rendered by Quarto: `quarto render report/ --profile <lang>,<format>` of the period's content.
+
+    render(period, run_folder, target=run_folder / "bulletin")   # what `hrd-bulletin render` and a run do
+
+report/ is a plain Quarto project; what it says about the period is the run's content of the period
+(<run folder>/bulletin-data/, pipeline.bulletin.content), which report/period points at. Each
+language renders in a copy of report/ of its own (its .qmd, styles and settings: some 100 KB),
+both side by side: Quarto cannot render two profiles of one project at once (they share its
+intermediate files), and a run then never writes into the source tree, whatever else renders.
+Quarto is called directly, not through the PyPI wrapper `quarto`, whose render() (0.1.0) ignores
+Quarto's exit status and cannot capture the log.
+"""
+from __future__ import annotations
+
+import os
+import shlex
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+from pipeline import paths
+from pipeline.data.periods import Period
+
+REPORT = paths.REPO_ROOT / "report"
+EDITIONS = (("ru", "html"), ("ru", "pdf"), ("en", "html"), ("en", "pdf"))  # (language, format)
+CONTENT = "bulletin-data"  # the run's folder with the bulletin's content
+# not part of the project: the content link, Quarto's own state, what a render in place left
+NOT_SOURCE = ("period", ".quarto", "bulletin_*.html", "bulletin_*.pdf", "*_files")
+
+
+class RenderFailed(Exception):
+    pass
+
+
+def find_quarto() -> Path:
+    for candidate in (os.environ.get("QUARTO_PATH"), shutil.which("quarto"), str(paths.REPO_ROOT / ".tools" / "quarto" / "bin" / "quarto")):
+        if candidate and Path(candidate).exists():
+            return Path(candidate)
+    raise RenderFailed("Quarto not found: install it (quarto.org, `pip install quarto-cli` with internet, or conda-forge "
+                       "`quarto`), or run `make quarto` to build it offline from ../shared/quarto-kit; or set QUARTO_PATH.")
+
+
+def point_report_at(content: Path, project: Path = REPORT) -> None:
+    """report/period -> the period's content, replaced in one rename (a render reading it sees one or the other)."""
+    link = project / "period"
+    if link.exists() and not link.is_symlink():
+        raise RenderFailed(f"{link}: expected the link to a period's content (made by hrd-bulletin), found a folder or file; remove it")
+    fresh = project / f".period-{os.getpid()}"
+    fresh.unlink(missing_ok=True)
+    fresh.symlink_to(content.resolve(), target_is_directory=True)
+    os.replace(fresh, link)
+
+
+def render(period: Period, folder: Path, editions=EDITIONS, log=print, scratch: Path | None = None,
+           target: Path | None = None) -> list[Path]:
+    """The editions of the period's bulletin from the run folder's content, into `target` (default:
+    the folder's bulletin/): each file written whole, by a rename; returns the files written."""
+    content, target = folder / CONTENT, target or folder / "bulletin"
+    if not (content / "ru.yml").is_file():
+        raise RenderFailed(f"{content}: no bulletin content; run `hrd-bulletin run {period.id}` first")
+    quarto = find_quarto()
+    langs = sorted({lang for lang, _ in editions}, key=[e[0] for e in EDITIONS].index)
+    with tempfile.TemporaryDirectory(prefix="render-", dir=scratch) as work:
+        started = {}
+        for lang in langs:
+            project = Path(work) / lang
+            shutil.copytree(REPORT, project, ignore=shutil.ignore_patterns(*NOT_SOURCE))
+            point_report_at(content, project)
+            # one language's editions one after the other (one project: Quarto shares its files)
+            commands = [f"{shlex.quote(str(quarto))} render . --profile {lang},{fmt}" for la, fmt in editions if la == lang]
+            log("  " + "; ".join(f"quarto render report/ --profile {lang},{fmt}" for la, fmt in editions if la == lang))
+            with open(Path(work) / f"quarto-{lang}.log", "w", encoding="utf-8") as quarto_log:
+                started[lang] = (project, subprocess.Popen(["sh", "-c", " && ".join(commands)], cwd=project,
+                                                           stdout=quarto_log, stderr=subprocess.STDOUT))
+        for _, process in started.values():
+            process.wait()
+        outputs = {lang: (Path(work) / f"quarto-{lang}.log").read_text(encoding="utf-8", errors="replace") for lang in started}
+        # Quarto only warns of a value the content lacks, and prints "?meta:<key>" in its place
+        failed = [lang for lang, (_, process) in started.items() if process.returncode != 0 or "Unknown meta key" in outputs[lang]]
+        if failed:
+            raise RenderFailed(f"Quarto could not render the {', '.join(failed)} bulletin of {period.id}:\n" + "\n".join(
+                _tail(outputs[lang]) for lang in failed))
+        target.mkdir(parents=True, exist_ok=True)
+        written = []
+        for lang, fmt in editions:
+            name = f"bulletin_{lang}.{fmt}"
+            built = started[lang][0] / name
+            if not built.is_file():
+                raise RenderFailed(f"Quarto reported no error but wrote no {name}:\n{_tail(outputs[lang])}")
+            partial = target / f".{name}.partial"
+            shutil.copyfile(built, partial)
+            os.replace(partial, target / name)
+            written.append(target / name)
+    return written
+
+
+def _tail(log: str, lines: int = 25) -> str:
+    """The end of Quarto's log: where its error is (the .qmd and line, or the Typst/pandoc message)."""
+    return "\n".join(log.strip().splitlines()[-lines:])
