@@ -52,9 +52,21 @@ def outputs_copied(folder: Path) -> tuple[float, float]:
     return seconds(link), seconds(copy)
 
 
-def code_read() -> float:
-    """Reading which code every step uses (the imports, followed), with no cache: what a no-op run spends."""
-    return in_fresh_python("from pipeline.run import steps\n[s.code() for s in steps.from_registry()]")
+def code_read() -> tuple[float, float]:
+    """Reading which code every step uses (the imports, followed), in a fresh process after its
+    imports: with the code-facts cache of an earlier run, if this checkout has one, and with none."""
+    code = ("import time\nfrom pipeline.run import steps, code\n{setup}\nbegan = time.perf_counter()\n"
+            "[s.code() for s in steps.from_registry()]\nprint(time.perf_counter() - began)")
+
+    def timed(setup: str) -> float:
+        runs = [float(subprocess.run([PYTHON, "-c", code.format(setup=setup)], check=True, cwd=REPO, capture_output=True,
+                                     text=True).stdout.split()[-1]) for _ in range(3)]
+        return statistics.median(runs)
+
+    cached = "" if "code_facts_file" in (REPO / "pipeline" / "run" / "code.py").read_text() else None
+    uncached = ("import pathlib\nf = getattr(code, 'code_facts_file', None)\n"
+                "f and f().exists() and f().unlink()")
+    return (timed(cached) if cached is not None else timed("")), timed(uncached)
 
 
 def kernel_imports() -> tuple[float, float]:
@@ -64,15 +76,16 @@ def kernel_imports() -> tuple[float, float]:
     return in_fresh_python("import sys; sys.modules['rfc3987_syntax'] = None\n" + code), in_fresh_python(code)
 
 
-def images_drawn(count: int = 20) -> tuple[float, float]:
-    """count maps drawn: kaleido's page kept (one page, one Chromium process) against kaleido as it comes."""
+def images_drawn(count: int = 30) -> tuple[float, float]:
+    """The maps (up to count) drawn: kaleido's page kept (one page, one Chromium process) against kaleido as it comes."""
     folder = REPO / "data" / "processed" / PERIOD / "maps"
     code = ("import json, pathlib, tempfile\nfrom pipeline.outputs import images\nimages.use_system_chromium()\n"
-            f"specs = [json.loads(p.read_text()) for p in sorted(pathlib.Path({str(folder)!r}).glob('*_ru.json'))][:{count}]\n"
+            f"specs = [json.loads(p.read_text()) for p in sorted(pathlib.Path({str(folder)!r}).glob('*.json'))][:{count}]\n"
             "out = pathlib.Path(tempfile.mkdtemp())\n")
     ours = code + "images.draw([images.Image(s, out / f'{i}.png', 700, 500) for i, s in enumerate(specs)])"
-    theirs = code + ("import kaleido\nkaleido.write_fig_sync([{'fig': s, 'path': str(out / f'{i}.png'), "
-                     "'opts': {'width': 700, 'height': 500}} for i, s in enumerate(specs)])")
+    theirs = code + ("import kaleido\nkaleido.write_fig_from_object_sync([{'fig': s, 'path': out / f'{i}.png', "
+                     "'opts': {'width': 700, 'height': 500}} for i, s in enumerate(specs)])\n")
+    ours, theirs = (c + "assert len(list(out.iterdir())) == len(specs)" for c in (ours + "\n", theirs))
     return in_fresh_python(ours), in_fresh_python(theirs)
 
 
@@ -90,11 +103,12 @@ def main() -> None:
     link, copy = outputs_copied(folder)
     size = sum(p.stat().st_size for p in folder.rglob("*") if p.is_file()) / 1e6
     rows.append((f"reused outputs ({size:.0f} MB): hard links / copies", link, copy))
-    rows.append(("which code each step uses, read with no cache", code_read(), None))
+    cached, uncached = code_read()
+    rows.append(("which code each step uses: code-facts cache / none", cached, uncached))
     hidden, shown = kernel_imports()
     rows.append(("a kernel's imports: IRI grammar left out / imported", hidden, shown))
     one_page, reloaded = images_drawn()
-    rows.append(("20 maps drawn: one kaleido page / kaleido as it comes", one_page, reloaded))
+    rows.append(("maps drawn (PNG): one kaleido page / kaleido as it comes", one_page, reloaded))
     if "--runs" in sys.argv:
         rows.append(("cold run without bulletin: --jobs 3 / --jobs 1", run_seconds("--force", "--no-bulletin"),
                      run_seconds("--force", "--no-bulletin", "--jobs", "1")))

@@ -164,7 +164,7 @@ def main(argv: list[str] | None = None) -> int:
 
     warnings.simplefilter("always", InputWarning)
     warnings.formatwarning = lambda message, category, *rest: f"WARNING: {message}\n"
-    from pipeline.outputs.publish import PeriodBusy, RunFailed
+    from pipeline.run.publish import PeriodBusy, RunFailed
 
     try:
         return _dispatch(args)

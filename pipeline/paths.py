@@ -22,11 +22,3 @@ def data_root(override: str | os.PathLike | None = None) -> Path:
 def reference_dir(root: str | os.PathLike | None = None) -> Path:
     """data/raw/reference/: divisions, boundaries, gazetteer, taxonomies (shared by every period)."""
     return data_root(root) / "raw" / "reference"
-
-
-def cache_dir() -> Path:
-    """What the pipeline keeps between runs that is not data: Quarto's computed styles, what each
-    module of the package imports. ~/.cache/kz-hrd-bulletin ($XDG_CACHE_HOME), or $HRD_BULLETIN_CACHE;
-    nothing of a period; safe to delete."""
-    return Path(os.environ.get("HRD_BULLETIN_CACHE") or
-                Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "kz-hrd-bulletin")

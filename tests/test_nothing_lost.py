@@ -21,8 +21,8 @@ from pipeline.checksums import sha256
 from pipeline.cli import EXIT_BAD_INPUT, EXIT_BUSY, main
 from pipeline.data.errors import InputError, Problem
 from pipeline.data.periods import load_period
-from pipeline.outputs.publish import lock_period
 from pipeline.run.engine import run_period
+from pipeline.run.publish import lock_period
 from pipeline.run.scratch import scratch_dir
 from pipeline.run.steps import OUTDATED_BULLETIN
 from tests.conftest import PERIOD, copy_reference

@@ -119,55 +119,17 @@ def test_magics_and_imports_inside_functions_are_read(tmp_path):
     assert used(notebook(tmp_path, "import pandas as pd")) == set()
 
 
-@pytest.fixture
-def fresh_code_facts(tmp_path, monkeypatch):
-    """An empty facts file of its own, and none of this process's facts in memory."""
-    monkeypatch.setenv("HRD_BULLETIN_CACHE", str(tmp_path / "cache"))
-    monkeypatch.setattr(code, "_facts", None)
-    return code.code_facts_file()
-
-
-def test_what_each_module_imports_is_read_once_and_kept_for_the_next_run(fresh_code_facts, monkeypatch):
+def test_what_each_module_imports_is_read_once_per_process_by_its_content(monkeypatch):
     media = STEPS["media"].notebook
     first = code.code_used_by(media)
-    kept = json.loads(fresh_code_facts.read_text(encoding="utf-8"))
-    assert str(code.PACKAGE_DIR / "parts" / "media.py") in kept
-    monkeypatch.setattr(code, "_facts", None)  # as a new process would start
     readings, read_code = [], code._read_code
     monkeypatch.setattr(code, "_read_code", lambda text, package: readings.append(package) or read_code(text, package))
     assert code.code_used_by(media) == first
     assert readings == []  # neither the notebook nor a module of the package read again
+    real = code.file_hash  # a module whose content changed is read again
+    monkeypatch.setattr(code, "file_hash", lambda path: "edited" if path.name == "media.py" else real(path))
+    assert code.code_used_by(media) == first and readings == ["pipeline.parts"]
 
-
-def test_kept_facts_of_a_module_changed_since_are_not_trusted(fresh_code_facts, monkeypatch):
-    dynamics, module = STEPS["dynamics"].notebook, str(code.PACKAGE_DIR / "parts" / "dynamics.py")
-    truth = used(dynamics)
-    assert "parts/dynamics.yml" in truth  # named in dynamics.py only
-    # as if dynamics.py had named no file when last read: under a digest not its content's, read again ...
-    kept = json.loads(fresh_code_facts.read_text(encoding="utf-8"))
-    digest = kept[module][0]
-    kept[module][2], kept[module][0] = [], "0" * 64
-    fresh_code_facts.write_text(json.dumps(kept), encoding="utf-8")
-    monkeypatch.setattr(code, "_facts", None)
-    assert used(dynamics) == truth
-    # ... under its content's digest, trusted (which is what saves the reading)
-    kept[module][0] = digest
-    fresh_code_facts.write_text(json.dumps(kept), encoding="utf-8")
-    monkeypatch.setattr(code, "_facts", None)
-    assert used(dynamics) == truth - {"parts/dynamics.yml"}
-
-
-@pytest.mark.parametrize("damage", ["not json", "[1, 2]", '{"%s": [1]}' % (code.PACKAGE_DIR / "parts" / "dynamics.py"), "unwritable"])
-def test_a_damaged_or_unwritable_facts_file_only_costs_a_reading(fresh_code_facts, tmp_path, monkeypatch, damage):
-    truth = used(STEPS["dynamics"].notebook)
-    monkeypatch.setattr(code, "_facts", None)
-    if damage == "unwritable":  # a file where the folder should be (a read-only home alike, even for root)
-        blocked = tmp_path / "blocked"
-        blocked.write_text("", encoding="utf-8")
-        monkeypatch.setenv("HRD_BULLETIN_CACHE", str(blocked / "cache"))
-    else:
-        fresh_code_facts.write_text(damage, encoding="utf-8")
-    assert used(STEPS["dynamics"].notebook) == truth
 
 def test_steps_command_lists_reads_after_and_code(capsys):
     assert main(["steps"]) == 0
@@ -177,8 +139,9 @@ def test_steps_command_lists_reads_after_and_code(capsys):
     assert "parts/media.py" in media_code and "parts/incidents.py" not in media_code
     assert "reconciliation (reconciliation)\n  reads: published figures published_figures.yml" in out
     assert "  after: overview, portrait, security, incidents, media, dynamics" in out
-    assert ("bulletin (bulletin, optional)\n  reads: reference divisions, macro_regions; published figures published_figures.yml; "
-            "this run's tables, maps, reconciliation, claims, record; the editor's text (editorial/); report/") in out
+    assert ("content (content)\n  reads: reference divisions, macro_regions; published figures published_figures.yml; "
+            "this run's tables, maps, reconciliation, claims, record; the editor's text (editorial/)") in out
+    assert "bulletin (bulletin, optional)\n  reads: this run's content; report/" in out
 
 
 @pytest.mark.e2e

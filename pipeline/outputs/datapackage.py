@@ -158,11 +158,11 @@ def describe_tables(period=None) -> str:
     with a period that has been run, the rows of each of its tables."""
     present = {}
     if period is not None:
-        from pipeline.outputs.publish import settle
+        from pipeline.outputs.processed import published_folder
 
-        settle(period.processed_dir.parent, period.id)
-        present = {p.stem: p for p in (period.processed_dir / "tables").glob("*.parquet")}
-        present.update({p.stem: p for p in period.processed_dir.glob("reconciliation.csv")})
+        folder = published_folder(period)
+        present = {p.stem: p for p in (folder / "tables").glob("*.parquet")}
+        present.update({p.stem: p for p in folder.glob("reconciliation.csv")})
         if not present:
             return f"{period.id}: no tables yet; run `hrd-bulletin run {period.id}` first"
     lines = []

@@ -15,7 +15,6 @@ appearance, so an SVG is the same bytes whatever was drawn before it and from ru
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import os
 import re
@@ -173,18 +172,6 @@ def draw_figure_files(folder: Path, default_size: tuple[int, int] = (700, 500), 
     else:
         draw(drawn)
     return [image.path for image in drawn]
-
-
-def give_memory_back() -> None:
-    """Return the memory freed after drawing (the figures' JSON, the images' bytes from Chromium)
-    to the system: glibc keeps freed memory in its per-thread arenas, and a run's process that
-    drew sixty images held ~170 MB more while the kernels of the next notebooks ran."""
-    import ctypes
-    import gc
-
-    gc.collect()
-    with contextlib.suppress(OSError, AttributeError):  # not glibc: nothing to do
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
 
 
 # plotly.js's random ids, six hex digits: a figure's (clip paths, defs, the colour bar's gradient)

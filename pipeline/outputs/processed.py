@@ -20,19 +20,20 @@ def load_processed(period: str, table: str, data_root: str | os.PathLike | None 
     """A processed table of a period (from its last successful run, or from `folder`)."""
     if not re.fullmatch(r"[a-z][a-z0-9_]*", table):
         raise ValueError(f"{table!r}: a table name is lower-case letters, digits and '_' (hrd-bulletin tables lists them)")
-    if folder is None:
-        from pipeline.outputs.publish import settle
-
-        info = load_period(period, data_root)
-        settle(info.processed_dir.parent, info.id)  # undo the swap of a run killed mid-publish
-        base = info.processed_dir
-    else:
-        base = Path(folder)
+    base = Path(folder) if folder is not None else published_folder(load_period(period, data_root))
     path = base / "tables" / f"{table}.parquet"
     if not path.exists():
         available = sorted(p.stem for p in (base / "tables").glob("*.parquet"))
         raise FileNotFoundError(f"{path}: no such table; available: {', '.join(available) or 'none (run the period first)'}")
     return pd.read_parquet(path)
+
+
+def published_folder(period) -> Path:
+    """The period's last good outputs: data/processed/<period>/, or, while a run killed between its
+    two renames has left them aside, data/processed/.previous/<period>/ (read as they are: the next
+    run of the period puts them back; reading changes nothing)."""
+    aside = period.processed_dir.parent / ".previous" / period.id
+    return aside if not period.processed_dir.exists() and aside.is_dir() else period.processed_dir
 
 
 def write_table(frame: pd.DataFrame, out_dir: str | os.PathLike, name: str) -> list[Path]:

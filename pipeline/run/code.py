@@ -7,13 +7,11 @@ document or module imports, followed through their own imports, and the data fil
 from __future__ import annotations
 
 import ast
-import contextlib
 import hashlib
 import json
 import os
 import re
 import threading
-import time
 from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
@@ -148,87 +146,34 @@ def _modules(names: set[str]) -> set[Path]:
     return found
 
 
-# What each notebook, document and module imports and names is kept between runs
-# (code_facts_file), keyed by the file's path and SHA-256 (hashed for the step's fingerprint
-# anyway, once per run: file_hash): a re-run that finds nothing to do otherwise spends a quarter of
-# a second parsing the package again. The file's name carries a digest of this module and the
-# Python version, so a change in how code is read, or in Python's grammar, reads everything again.
-# Steps compute their fingerprints in threads. One reading per file, however many steps ask at once;
-# and one parse at a time: CPython before 3.11.8 keeps ast.parse's recursion depth in global state,
-# and two threads parsing at once can fail with "SystemError: AST constructor recursion depth
-# mismatch" (python/cpython#106905).
+# Steps compute their fingerprints in threads: one parse at a time. CPython before 3.11.8 keeps
+# ast.parse's recursion depth in global state, and two threads parsing at once can fail with
+# "SystemError: AST constructor recursion depth mismatch" (python/cpython#106905). What a file
+# imports is read once per process, by its content; nothing is kept between runs (a cache of it
+# saved a no-op run 0.19 s: benchmarks/mechanisms.py).
 _FACTS_LOCK = threading.Lock()
-_facts: dict[str, list] | None = None  # path -> [sha256, names, literals, dynamic]
-_facts_unsaved = False
-STALE_FACTS_DAYS = 30  # another version's facts file (another checkout may still use it) is removed after
-
-
-def code_facts_file() -> Path:
-    import sys
-
-    reader = hashlib.sha256(Path(__file__).read_bytes() + sys.version.encode()).hexdigest()[:12]
-    return paths.cache_dir() / f"code-facts-{reader}.json"
-
-
-def _known_facts() -> dict[str, list]:
-    global _facts
-    if _facts is None:
-        try:
-            _facts = json.loads(code_facts_file().read_text(encoding="utf-8"))
-            if not isinstance(_facts, dict):
-                _facts = {}
-        except (OSError, ValueError):  # none yet, or unreadable: read the code
-            _facts = {}
-    return _facts
-
-
-def _save_facts() -> None:
-    """Write what was learnt (atomically: runs of several periods may save at the same moment),
-    forgetting files that are gone (a test's notebooks, a renamed module)."""
-    global _facts, _facts_unsaved
-    with _FACTS_LOCK:
-        if not _facts_unsaved:
-            return
-        _facts = {path: facts for path, facts in _known_facts().items() if Path(path).exists()}
-        target = code_facts_file()
-        try:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            for other in target.parent.glob("code-facts-*.json"):
-                with contextlib.suppress(OSError):
-                    if other != target and time.time() - other.stat().st_mtime > STALE_FACTS_DAYS * 86400:
-                        other.unlink()
-            temporary = target.with_name(f".{target.name}.{os.getpid()}.{threading.get_ident()}.tmp")
-            temporary.write_text(json.dumps(_facts, sort_keys=True), encoding="utf-8")
-            temporary.replace(target)
-        except OSError:  # a read-only home: the next run reads the code again, nothing worse
-            pass
-        _facts_unsaved = False
+_facts: dict[tuple[str, str], tuple[set[str], set[str], bool]] = {}
 
 
 def _facts_of(source: Path) -> tuple[set[str], set[str], bool]:
-    """What a notebook, Quarto document or module imports (dotted names), the file names its code
-    mentions, and whether it imports modules chosen at run time (also: code that does not parse)."""
-    global _facts_unsaved
-    content = file_hash(source)
+    """What a notebook or module imports (dotted names), the file names its code mentions, and
+    whether it imports modules chosen at run time (also: code that does not parse)."""
+    key = (str(source), file_hash(source))
     with _FACTS_LOCK:
-        known = _known_facts().get(str(source))
-        if isinstance(known, list) and len(known) == 4 and known[0] == content:
-            return set(known[1]), set(known[2]), bool(known[3])
-        if source.suffix == ".py" and source.is_relative_to(PACKAGE_DIR):  # relative imports resolve from here
-            package = _dotted(source) if source.name == "__init__.py" else _dotted(source).rpartition(".")[0]
-        else:
-            package = "pipeline"
-        names, literals, dynamic = set(), set(), False
-        try:
-            for chunk in _code_chunks(source):
-                imported, named, chosen = _read_code(chunk, package)
-                names, literals, dynamic = names | imported, literals | named, dynamic or chosen
-        except _Undecidable:
-            dynamic = True
-        # names, not files, are kept: which of them are modules depends on the files there now
-        _known_facts()[str(source)] = [content, sorted(names), sorted(literals), dynamic]
-        _facts_unsaved = True
-        return names, literals, dynamic
+        if key not in _facts:
+            if source.suffix == ".py" and source.is_relative_to(PACKAGE_DIR):  # relative imports resolve from here
+                package = _dotted(source) if source.name == "__init__.py" else _dotted(source).rpartition(".")[0]
+            else:
+                package = "pipeline"
+            names, literals, dynamic = set(), set(), False
+            try:
+                for chunk in _code_chunks(source):
+                    imported, named, chosen = _read_code(chunk, package)
+                    names, literals, dynamic = names | imported, literals | named, dynamic or chosen
+            except _Undecidable:
+                dynamic = True
+            _facts[key] = (names, literals, dynamic)
+        return _facts[key]
 
 
 def _package_data() -> dict[str, set[str]]:
@@ -285,8 +230,6 @@ def code_used_by(source: Path) -> tuple[Path, ...]:
             data |= _data_files(module, literals, package_data)
     except _Undecidable:
         return tuple(code_files())
-    finally:
-        _save_facts()
     return tuple(sorted(seen | data))
 
 

@@ -35,15 +35,9 @@ from pipeline import paths
 from pipeline.bulletin import render
 from pipeline.checksums import sha256
 from pipeline.data.periods import Period, load_period
-from pipeline.outputs.publish import (
-    RunFailed,
-    checkpoint,
-    lock_period,
-    publish,
-    recover,
-)
 from pipeline.run import steps as step_kinds
 from pipeline.run.code import changed, code_files, file_hash, forget_hashes, package_versions
+from pipeline.run.publish import RunFailed, lock_period, publish, recover
 from pipeline.run.scratch import fresh_scratch, remove_scratch
 from pipeline.run.steps import (
     OUTDATED_BULLETIN,
@@ -122,7 +116,6 @@ def run_period(period_id: str, data_root: str | os.PathLike | None = None, steps
         if staging.exists():
             shutil.rmtree(staging)  # left by a killed run: we hold the lock, so no run is using it
         staging.mkdir(parents=True)
-        checkpoint("staging-ready")
         run = Run(period=period, folder=staging, scratch=scratch, last=_last_record(period.processed_dir),
                   parameters={"period": period.id, "data_root": str(period.data_root), "output_dir": str(staging)},
                   started=started, log=_log)
@@ -131,7 +124,6 @@ def run_period(period_id: str, data_root: str | os.PathLike | None = None, steps
                                     wait_for_previous, jobs, ignored)
         finally:
             run.close_painter()
-        checkpoint("before-publish")
         publish(staging, period.processed_dir)
     finally:
         lock.close()
@@ -188,7 +180,6 @@ def _execute_steps(run: Run, chosen: list[Step], progress, bulletin, force, wait
         summary = step.summary(run, record)
         said = f"done in {record.seconds:.1f} s" if record.status == "ran" else f"skipped ({record.reason})"
         _log(f"{label}: {said}" + (f"; {summary}" if summary else ""))
-        checkpoint(f"after-{step.name}")
 
     failure = None
     pending = list(todo)
@@ -216,7 +207,7 @@ def _execute_steps(run: Run, chosen: list[Step], progress, bulletin, force, wait
     result.steps = [records[s.name] for s in todo]
     if failure:
         step, exc = failure
-        failed_dir = _keep_failed(staging, period.data_root / "processed", period.id, run.linked)
+        failed_dir = _keep_failed(staging, period.data_root / "processed", period.id)
         if isinstance(exc, RunFailed):  # the previous period's run failed (pipeline.run.batch)
             _log(f"FAILED before {step.label}: {exc}\nThe outputs of the last good run are untouched in "
                  f"{period.processed_dir}; this run's outputs so far are in {failed_dir}.")
@@ -288,74 +279,39 @@ def reuse(record: Record, run: Run, force: bool) -> bool:
         else:
             record.reason = "changed: " + ", ".join(changes)
         return False
-    recorded, stamps, checked = last.get("outputs", {}), last.get("output_stamps", {}), {}
+    recorded = last.get("outputs", {})
     for relative in prior.get("outputs", []):
         source = run.final / relative
-        checked[relative] = _stamp(source) if source.exists() else None
-        if checked[relative] is None or recorded_or_read(source, relative, recorded, stamps) != recorded.get(relative):
+        if not source.is_file() or sha256(source) != recorded.get(relative):
             record.reason = f"outputs of the last run missing or altered ({relative})"
             return False
     for relative in prior["outputs"]:
         (run.folder / relative).parent.mkdir(parents=True, exist_ok=True)
-        if _link_or_copy(run.final / relative, run.folder / relative):
-            run.linked.add(relative)
-        # just checked: the run record need not hash it again. With the stamp it had then: a file
-        # edited in place while the run goes on (through the link) is read again, and found altered,
-        # by the next run
-        run.hashed[relative] = (recorded[relative], checked[relative])
+        # a plain copy: hard links bought 0.07 s of a no-op run's 91 MB (benchmarks/mechanisms.py)
+        shutil.copy2(run.final / relative, run.folder / relative)
     record.status, record.outputs = "skipped", list(prior["outputs"])
     record.reason = f"inputs unchanged since the run of {last.get('started', '?')}"
     record.rendered = prior.get("rendered", "")
     return True
 
 
-def _link_or_copy(source: Path, target: Path) -> bool:
-    """The last run's output in the new run's folder. A hard link where the file system has them
-    (the run folder is beside the outputs): a no-op re-run otherwise copies every output, 70 MB for
-    bulletin No. 5's period. Safe because nothing writes into an output in place: steps write new
-    files, `hrd-bulletin render` replaces files by renames, the period's lock keeps both apart, and
-    the old folder is removed once the new one is published."""
-    if target.exists():  # a file two steps share (plotly.js beside the maps), put there by the other
-        if os.path.samefile(source, target):
-            return True
-        target.unlink()
-    try:
-        os.link(source, target)
-        return True
-    except OSError:
-        shutil.copy2(source, target)
-        return False
-
-
 def _write_record(result: RunResult, run: Run, records: list[Record], ignored: int) -> None:
-    result.record = run_record(run.period, run.parameters, records, run.folder, run.started, ignored, run.hashed)
+    result.record = run_record(run.period, run.parameters, records, run.folder, run.started, ignored)
     write_json_atomically(run.folder / "run.json", result.record)
 
 
-def _keep_failed(staging: Path, processed_root: Path, period_id: str, linked: set[str] = frozenset()) -> Path:
+def _keep_failed(staging: Path, processed_root: Path, period_id: str) -> Path:
     failed = processed_root / ".failed" / period_id
     if failed.exists():
         shutil.rmtree(failed)
     failed.parent.mkdir(parents=True, exist_ok=True)
     staging.rename(failed)
-    for relative in linked:  # the published outputs' own files (_link_or_copy): copies, to be opened
-        path = failed / relative  # and saved without touching those
-        if path.is_file():
-            copy = path.with_name(f".{path.name}.copy")
-            try:
-                shutil.copy2(path, copy)
-                os.replace(copy, path)
-            except OSError:  # no room: not kept rather than kept as the published file itself
-                copy.unlink(missing_ok=True)
-                path.unlink(missing_ok=True)
     return failed
 
 
 def run_record(period: Period, parameters: dict, done: list[Record], folder: Path, started: dt.datetime,
-               ignored: int = 0, hashed: dict[str, tuple[str, list[int]]] | None = None) -> dict:
-    """The run record (run.json). hashed: outputs whose SHA-256 is known (taken from the last run
-    after checking it), not read again, with their stamps when checked."""
-    hashed = hashed or {}
+               ignored: int = 0) -> dict:
+    """The run record (run.json)."""
     root = period.data_root
     # only the files the pipeline reads are hashed and named: others' names may be personal data
     inputs = period.known_files() + [period.division_path]
@@ -381,25 +337,8 @@ def run_record(period: Period, parameters: dict, done: list[Record], folder: Pat
         "inputs": {_relative(p, root, paths.REPO_ROOT): file_hash(p) for p in inputs},
         "ignored_raw_files": ignored,  # how many other files the period folder holds (never named)
         "code": {_relative(p, root, paths.REPO_ROOT): file_hash(p) for p in code},
-        "outputs": {(name := p.relative_to(folder).as_posix()): hashed[name][0] if name in hashed else sha256(p)
-                    for p in outputs},
-        "output_stamps": {(name := p.relative_to(folder).as_posix()): hashed[name][1] if name in hashed else _stamp(p)
-                          for p in outputs},
+        "outputs": {p.relative_to(folder).as_posix(): sha256(p) for p in outputs},
     }
-
-
-def _stamp(path: Path) -> list[int]:
-    """A file's size and modification time (ns): unchanged, its recorded SHA-256 still holds."""
-    stat = path.stat()
-    return [stat.st_size, stat.st_mtime_ns]
-
-
-def recorded_or_read(path: Path, relative: str, recorded: dict[str, str], stamps: dict[str, list[int]]) -> str:
-    """An output's SHA-256: the recorded one while its size and modification time are as recorded
-    (a file left alone is not read again, as git does), else read from the file."""
-    if relative in recorded and stamps.get(relative) == _stamp(path):
-        return recorded[relative]
-    return sha256(path)
 
 
 def _relative(path: Path, *bases: Path) -> str:
@@ -473,10 +412,8 @@ def render_published(period_id: str, data_root: str | os.PathLike | None = None,
                       rendered=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"))
         record["steps"] = [s for s in record.get("steps", []) if step_name(s) != bulletin.name] + [done.as_json()]
         files = sorted(p for p in final.rglob("*") if p.is_file() and p.name != "run.json")
-        hashes, stamps = record.get("outputs", {}), record.get("output_stamps", {})
-        record["outputs"] = {(name := p.relative_to(final).as_posix()): recorded_or_read(p, name, hashes, stamps)
-                             for p in files}
-        record["output_stamps"] = {p.relative_to(final).as_posix(): _stamp(p) for p in files}
+        record["outputs"] = {p.relative_to(final).as_posix(): sha256(p) for p in files}
+        record.pop("output_stamps", None)  # kept by runs before 2026-12-03
         write_json_atomically(final / "run.json", record)
         return [bulletin_dir / w.name for w in written]
     finally:

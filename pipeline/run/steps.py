@@ -47,8 +47,6 @@ class Run:
     started: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.timezone.utc))
     progress: bool = False  # per-cell progress bars (notebooks run one at a time)
     log: Callable[[str], None] = print
-    hashed: dict = field(default_factory=dict)  # outputs taken from the last run: their checked SHA-256 and stamp
-    linked: set = field(default_factory=set)  # outputs taken from the last run as hard links to its files
     # the Chromium that draws the maps' static images of every notebook (started by the first)
     _painter: Any = field(default=None, repr=False)
     _painter_guard: threading.Lock = field(default_factory=threading.Lock, repr=False)
@@ -247,7 +245,6 @@ class NotebookStep(Step):
             except Exception as error:
                 raise RuntimeError(f"the maps' images could not be drawn ({type(error).__name__}: {error}); "
                                    "kaleido needs Chromium (make setup installs it)") from error
-            images.give_memory_back()
 
     def failure(self, exc: Exception) -> str:
         from papermill.exceptions import PapermillExecutionError

@@ -19,7 +19,7 @@ from pathlib import Path
 from pipeline.checksums import sha256
 from pipeline.data.errors import InputError, Problem
 from pipeline.data.periods import load_period
-from pipeline.outputs.publish import settle
+from pipeline.outputs.processed import published_folder
 
 VOLATILE = ("notebooks/", "bulletin/", "bulletin-outdated/")
 
@@ -29,7 +29,7 @@ def verify(period_id: str, data_root: str | os.PathLike | None = None, against: 
     """A report of every output and input against the record, and whether they agree (the outputs
     that carry times aside)."""
     period = load_period(period_id, data_root)
-    record_path = Path(against) if against else period.processed_dir / "run.json"
+    record_path = Path(against) if against else published_folder(period) / "run.json"
     if not record_path.is_file():
         raise InputError([Problem(str(record_path), None, None, None,
                                   "a run record (run.json): run the period, or give --against <run.json>")])
@@ -46,8 +46,7 @@ def verify(period_id: str, data_root: str | os.PathLike | None = None, against: 
             folder = _run_again(period, scratch)
             source = f"a fresh run of {period.id} (no bulletin)"
         else:
-            settle(period.processed_dir.parent, period.id)
-            folder = period.processed_dir
+            folder = published_folder(period)
             source = str(folder)
         outputs = {p.relative_to(folder).as_posix(): sha256(p) for p in sorted(folder.rglob("*"))
                    if p.is_file() and p.name != "run.json"}

@@ -1,9 +1,9 @@
 """The period's outputs folder: who may write it, and how a run replaces it without ever leaving it
 half-overwritten (renames only; an interrupted swap is finished or undone by the next run or read).
 
-Kept apart from pipeline.run.engine so that the notebooks, which read processed tables through pipeline.io,
-depend on this small module only and not on the whole run machinery (pipeline.steps fingerprints
-each notebook by the code it imports).
+Reading the outputs never writes: a reader of a period whose run was killed between the two
+renames finds the last good outputs still aside (pipeline.outputs.processed.published_folder), and
+the next run or render of the period puts them back (recover), under the period's lock.
 """
 from __future__ import annotations
 
@@ -33,14 +33,6 @@ class CannotWrite(RunFailed):
 
 def _log(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
-
-
-def checkpoint(name: str) -> None:
-    """A named point of the run. HRD_PAUSE_AT=<name> makes the run announce it on stderr and wait
-    there, so a test can kill the run at that exact moment (tests/test_atomic.py)."""
-    if os.environ.get("HRD_PAUSE_AT") == name:
-        _log(f"PAUSED AT {name}")
-        time.sleep(float(os.environ.get("HRD_PAUSE_SECONDS", "60")))
 
 
 def lock_period(processed_root: Path, period_id: str, doing: str = "run"):
@@ -81,23 +73,9 @@ def publish(staging: Path, final: Path) -> None:
     backup.parent.mkdir(parents=True, exist_ok=True)
     if final.exists():
         final.rename(backup)
-    checkpoint("between-renames")
     staging.rename(final)
     if backup.exists():
         shutil.rmtree(backup)
-
-
-def settle(processed_root: Path, period_id: str) -> None:
-    """recover() when no run of the period is in progress (a running one finishes its own swap).
-    On a read-only copy of published outputs there is nothing to recover, nor any way to: read as is."""
-    try:
-        lock = lock_period(processed_root, period_id, doing="read")
-    except RunFailed:
-        return
-    try:
-        recover(processed_root, period_id)
-    finally:
-        lock.close()
 
 
 def recover(processed_root: Path, period_id: str) -> None:
