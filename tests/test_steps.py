@@ -162,7 +162,7 @@ def test_a_seventh_step_is_one_registry_entry_and_its_own_code(data_root, tmp_pa
     spec["outlets"] = {"kind": "notebook", "notebook": str(probe), "reads": {"raw": ["outlets"]}}
     entries = registry.parse(spec)
     # listed last, it still runs before every step that reads the run's tables
-    assert all("outlets" in entries[n].after for n in ("reconciliation", "claims", "datapackage", "bulletin"))
+    assert all("outlets" in entries[n].after for n in ("reconciliation", "claims", "datapackage", "content"))
     steps = [s for s in from_registry(entries) if s.name == "outlets"]
     first = run_period(PERIOD, data_root, steps=steps, progress=False)
     assert [(s.step, s.status) for s in first.steps] == [("outlets", "ran")]
