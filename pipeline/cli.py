@@ -255,14 +255,14 @@ def _dispatch(args) -> int:
         print(report)
         return 0 if same else EXIT_FAILED
     if args.command == "reconstruct":
-        from pipeline.data.reconstruct import rebuild_bulletin5
+        from pipeline.intake.reconstruct import rebuild_bulletin5
 
         period = load_period(args.period, args.data_root)
         for path in rebuild_bulletin5(period):
             print(f"wrote {path}")
         return 0
     if args.command == "synthesize":
-        from pipeline.data.synthetic import write_period
+        from pipeline.intake.synthetic import write_period
 
         folder = write_period(paths.data_root(args.data_root), args.period, scale=args.scale, seed=args.seed,
                               division=args.division, previous=args.previous, replace=args.replace, scenario=args.scenario)
@@ -271,7 +271,7 @@ def _dispatch(args) -> int:
             print(f"note: previous period {args.previous} is not in data/raw/ yet; a run needs it there", file=sys.stderr)
         return 0
     if args.command == "template":
-        from pipeline.data.template import write_template
+        from pipeline.intake.template import write_template
 
         period = load_period(args.period, args.data_root)
         path = write_template(period, Path(args.output).expanduser() if args.output else None, replace=args.replace)
@@ -279,15 +279,15 @@ def _dispatch(args) -> int:
               f"data/raw/{period.id}/{period.id}.xlsx (check it with: hrd-bulletin validate {period.id})")
         return 0
     if args.command == "forms":
-        from pipeline.data.kobo import write_forms
+        from pipeline.intake.kobo import write_forms
 
         for path in write_forms(Path(args.folder), args.division):
             print(f"wrote {path}")
         return 0
     if args.command == "import-kobo":
         from pipeline.data.codebook import all_files
-        from pipeline.data.kobo import import_export
         from pipeline.data.sources import sources
+        from pipeline.intake.kobo import import_export
 
         written = import_export(args.period, args.exports, args.data_root)
         for path in written:

@@ -7,7 +7,7 @@ import pytest
 
 from pipeline.cli import main
 from pipeline.data.errors import InputError
-from pipeline.data.synthetic import write_period
+from pipeline.intake.synthetic import write_period
 from pipeline.run.batch import print_summary, run_order, run_periods, summary
 from tests.conftest import copy_reference
 

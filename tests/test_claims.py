@@ -290,7 +290,7 @@ EXPECTED = {
 def _scenario_period(tmp_path_factory, scenario: str, seed: int):
     """A synthetic period of that scenario, its tables computed in this process."""
     from pipeline.data.periods import load_period
-    from pipeline.data.synthetic import write_period
+    from pipeline.intake.synthetic import write_period
     from pipeline.parts import dynamics, incidents, media, overview, portrait
     from pipeline.parts.inputs import load_inputs
     from tests.conftest import copy_reference

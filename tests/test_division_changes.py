@@ -20,8 +20,8 @@ from pipeline import paths
 from pipeline.data.divisions import load_units, nesting, units_match
 from pipeline.data.errors import InputError
 from pipeline.data.periods import Period, load_period
-from pipeline.data.synthetic import write_period
 from pipeline.formatting import markdown_text
+from pipeline.intake.synthetic import write_period
 from pipeline.outputs.processed import write_table
 from pipeline.parts import dynamics
 from pipeline.parts.dynamics import compared_units

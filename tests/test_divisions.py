@@ -13,7 +13,7 @@ from pipeline.cli import main
 from pipeline.data.errors import InputError
 from pipeline.data.io import validate_period
 from pipeline.data.periods import load_period
-from pipeline.data.synthetic import write_period
+from pipeline.intake.synthetic import write_period
 from pipeline.outputs import maps
 from pipeline.parts import dynamics, incidents, media, overview, portrait, security
 from pipeline.parts.inputs import load_inputs

@@ -173,7 +173,7 @@ def test_a_changed_notebook_changes_only_its_step(fingerprints, monkeypatch):
 
 def test_the_previous_periods_tables_are_an_input_of_the_steps_that_compare_against_them(tmp_path):
     from pipeline.data.periods import load_period
-    from pipeline.data.synthetic import write_period
+    from pipeline.intake.synthetic import write_period
     from pipeline.outputs.processed import write_table
     from tests.conftest import copy_reference
 

@@ -12,11 +12,11 @@ import pytest
 
 from pipeline import paths
 from pipeline.cli import main
-from pipeline.data import kobo
 from pipeline.data.codebook import Column, load_codebook
 from pipeline.data.errors import InputError
 from pipeline.data.io import validate_period
 from pipeline.data.periods import load_period
+from pipeline.intake import kobo
 from tests.conftest import PERIOD, copy_raw, copy_reference
 from tests.test_workbooks import all_tables, csv_bytes
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pipeline.data.codebook import all_files, render_markdown
 from pipeline.data.periods import load_period
-from pipeline.data.reconstruct import rebuild_bulletin5
+from pipeline.intake.reconstruct import rebuild_bulletin5
 from pipeline.paths import REPO_ROOT
 
 PERIOD = "2015-08_2016-04"

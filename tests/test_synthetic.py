@@ -4,7 +4,7 @@ from __future__ import annotations
 from pipeline.cli import main
 from pipeline.data.io import validate_period
 from pipeline.data.periods import load_period
-from pipeline.data.synthetic import write_period
+from pipeline.intake.synthetic import write_period
 from tests.conftest import copy_reference
 
 

@@ -15,8 +15,8 @@ from pipeline.data.codebook import all_files
 from pipeline.data.errors import InputError
 from pipeline.data.io import load_raw
 from pipeline.data.periods import load_period
-from pipeline.data.template import GUIDE_SHEET, LISTS_SHEET, MARK, sheet_name, template_bytes, write_template
 from pipeline.data.validation import Context, read_csv_strings
+from pipeline.intake.template import GUIDE_SHEET, LISTS_SHEET, MARK, sheet_name, template_bytes, write_template
 from tests.conftest import PERIOD, copy_raw
 from tests.test_workbooks import assert_same_tables
 
@@ -218,7 +218,7 @@ def test_the_command_never_overwrites_a_file(tmp_path, monkeypatch, capsys):
 
 
 def test_the_template_follows_the_periods_division_and_days(tmp_path):
-    from pipeline.data.synthetic import write_period
+    from pipeline.intake.synthetic import write_period
     from tests.conftest import copy_reference
 
     root = copy_reference(tmp_path / "data")

@@ -8,9 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from pipeline.yamlfiles import read_yaml
-
 from pipeline.paths import SCHEMAS_DIR
+from pipeline.yamlfiles import read_yaml
 
 # The raw data of a period, in the order files are read (a file's references point backwards).
 CODEBOOKS = ("survey", "incidents", "media", "assessments")

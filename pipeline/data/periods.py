@@ -114,7 +114,6 @@ class Period:
         """The files of the period folder the pipeline reads: period.yml, the codebook's raw files
         (CSV or workbooks), the published figures and the editor's text, those that exist. Nothing else there is read, hashed or named."""
         from pipeline.data.codebook import all_files
-
         from pipeline.data.sources import sources
 
         # the codebook's files as CSV (any letter case), workbooks of their own, the period's workbook

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from pipeline.data.periods import wave_of
-from pipeline.data.reconstruct.common import (
+from pipeline.intake.reconstruct.common import (
     largest_remainder,
     spelling,
     spread,

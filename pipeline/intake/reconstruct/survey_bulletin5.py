@@ -25,7 +25,7 @@ from pipeline.data.figures import (
     load_published,
     sum_for_mean,
 )
-from pipeline.data.reconstruct.common import largest_remainder
+from pipeline.intake.reconstruct.common import largest_remainder
 
 SEED = 20160430  # last day of the period
 

@@ -7,7 +7,7 @@ from pathlib import Path
 def rebuild_bulletin5(period) -> list[Path]:
     """Rewrite every reconstructed raw file of bulletin No. 5's period; same bytes on every run."""
     from pipeline.data.io import load_division, load_reference
-    from pipeline.data.reconstruct import (
+    from pipeline.intake.reconstruct import (
         assessments_bulletin5,
         incidents_bulletin5,
         media_bulletin5,

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from pipeline.data.reconstruct.common import write_csv
+from pipeline.intake.reconstruct.common import write_csv
 from pipeline.parts.dynamics import plain_region_name as _plain
 
 SEED = 20160502

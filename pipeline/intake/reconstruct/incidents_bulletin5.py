@@ -20,7 +20,7 @@ import pandas as pd
 
 from pipeline.data.figures import agrees, counts_fitting
 from pipeline.data.gazetteer import Gazetteer
-from pipeline.data.reconstruct.common import largest_remainder, spelling, write_csv
+from pipeline.intake.reconstruct.common import largest_remainder, spelling, write_csv
 
 SEED = 20160431 % 2**32
 

@@ -235,7 +235,7 @@ def build_template(period: Period):
     wrap = Alignment(wrap_text=True, vertical="top")
 
     rows_of_guide: list[list] = []
-    for key, (book_, raw) in files.items():
+    for _key, (book_, raw) in files.items():
         sheet = book.create_sheet(sheet_name(raw))
         sheet.append([c.name for c in raw.columns])
         sheet.freeze_panes = "A2"
