@@ -16,8 +16,8 @@ Each measure runs in a fresh temporary data root, as a separate command:
   time of that render alone is the measure of the editor's loop,
 - the editor's loop, two ways: `hrd-bulletin render <period> --lang ru --format html` after a run
   (a prose edit made into a publication: nothing but the edition is redone), and the live preview
-  (`hrd-bulletin preview`'s watcher and `quarto preview` on a copy of report/): from saving an
-  edited part to Quarto's page written again, the median of three edits.
+  (`hrd-bulletin preview`'s command, `quarto preview report/ --profile ru,html`, on a copy of
+  report/): from saving an edit of bulletin.qmd to Quarto's page written again, the median of three edits.
 A first run of bulletin No. 5's period warms the machine up and is not counted (--no-warm-up skips
 it): "cold" means no previous outputs, not files read from disk after a pause.
 The runs include the bulletin's four editions; --no-bulletin stops them before it. Targets: cold run
