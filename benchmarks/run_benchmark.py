@@ -149,22 +149,29 @@ def main() -> None:
             command = [str(project) if part == str(REPORT) else part for part in preview_command("ru", port, False)]
             quarto = subprocess.Popen(command, cwd=project, stdout=log, stderr=subprocess.STDOUT)
 
-        def renders() -> int:
+        page = project / "bulletin_ru.html"  # the page quarto preview writes (and serves)
+
+        def written() -> int:
             if quarto.poll() is not None:
                 sys.exit("quarto preview stopped:\n" + log_path.read_text(encoding="utf-8")[-3000:])
-            return log_path.read_text(encoding="utf-8").count("Output created")
+            return page.stat().st_mtime_ns if page.exists() else 0
+
+        def wait_for(done, what: str) -> None:
+            deadline = time.monotonic() + 300
+            while not done():
+                if time.monotonic() > deadline:
+                    sys.exit(f"quarto preview: {what} not within 300 s:\n" + log_path.read_text(encoding="utf-8")[-3000:])
+                time.sleep(0.05)
 
         try:
-            while renders() < 1:
-                time.sleep(0.1)
+            wait_for(lambda: written() > 0, "the first page")
             part, loops = project / "bulletin.qmd", []
             original = part.read_text(encoding="utf-8")
             for edit in range(3):
-                before = renders()
+                before = written()
                 part.write_text(original.replace("\n\n", f"\n\nEdit {edit}.\n\n", 1), encoding="utf-8")
                 began = time.perf_counter()
-                while renders() == before:
-                    time.sleep(0.05)
+                wait_for(lambda: written() != before, "the page written again after an edit")
                 loops.append(time.perf_counter() - began)
                 time.sleep(1)
         finally:
