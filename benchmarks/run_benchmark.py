@@ -171,7 +171,7 @@ def main() -> None:
                 before = written()
                 part.write_text(original.replace("\n\n", f"\n\nEdit {edit}.\n\n", 1), encoding="utf-8")
                 began = time.perf_counter()
-                wait_for(lambda: written() != before, "the page written again after an edit")
+                wait_for(lambda before=before: written() != before, "the page written again after an edit")
                 loops.append(time.perf_counter() - began)
                 time.sleep(1)
         finally:
