@@ -212,6 +212,11 @@ def _dispatch(args) -> int:
         except RenderFailed as exc:
             print(exc, file=sys.stderr)
             return EXIT_FAILED
+        period = load_period(args.period, args.data_root)
+        if period.data_root.resolve() == (paths.REPO_ROOT / "data").resolve():  # the repository's own data
+            from pipeline.bulletin.render import CONTENT, point_report_at
+
+            point_report_at(period.processed_dir / CONTENT)  # `quarto render report/` renders this period next
         return 0
     if args.command == "preview":
         from pipeline.bulletin.preview import run_preview
