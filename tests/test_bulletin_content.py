@@ -186,3 +186,21 @@ def test_the_publishers_words_are_escaped_text_in_the_included_back_page():
                     acknowledgement=None, contact=None).back_page()
     assert "{{<" not in page and "<script>" not in page
     assert "\\{\\{\\< include /etc/passwd \\>\\}\\} \\<script\\>alert(1)\\</script\\> \\@cite" in page
+
+
+def test_a_figures_text_alternative_names_every_tie_and_counts_the_zeros():
+    from pipeline.bulletin.content import described
+
+    bars = {"layout": {"title": {"text": "Threat types"}},
+            "data": [{"type": "bar", "orientation": "h", "y": ["A", "B<br>long", "C", "D"], "x": [5, 5, 0, 0]}]}
+    assert described(bars, "en") == "Threat types. Highest: A and B long (5); none: 2 of 4."
+    shares = {"layout": {"title": {"text": "Доли"}}, "data": [{"type": "bar", "orientation": "h", "y": ["а", "б"], "x": [54.4, 45.6]}]}
+    assert described(shares, "ru", unit="%") == "Доли. Наибольшее значение: а (54,4%); наименьшее: б (45,6%)."
+    regions = {"layout": {"title": {"text": "Risk"}},
+               "data": [{"type": "scatter", "fill": "toself", "name": code, "customdata": [[code, value]]}
+                        for code, value in (("KZ-AST", 7.9), ("KZ-KAR", 1.2), ("KZ-MAN", None))]}
+    assert described(regions, "en", {"KZ-AST": "Astana", "KZ-KAR": "Karaganda Region"}) == (
+        "Risk. Highest: Astana (7.9); lowest: Karaganda Region (1.2).")  # a hidden region is not valued
+    grid = {"layout": {"title": {"text": "Matrix"}}, "data": [{"type": "heatmap", "y": ["t1", "t2"], "x": ["Almaty", "Aktau"],
+                                                               "z": [[3, 0], [1, 3]]}]}
+    assert described(grid, "en") == "Matrix. Highest: t1, Almaty and t2, Aktau (3); none: 1 of 4."

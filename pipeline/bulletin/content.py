@@ -290,34 +290,38 @@ def column_widths(headings: list[str], rows: list[list[str]], numeric: list[bool
 
 
 # --- figures ----------------------------------------------------------------------------------------
-def described(spec: dict, lang: str) -> str:
+def described(spec: dict, lang: str, names: dict[str, str] | None = None, unit: str = "") -> str:
     """A figure's text alternative from its data: its title, then the largest and smallest values
-    (every tie named) and how many have none. Bars: label and value; maps: each unit's name and value."""
+    (every tie named) and how many have none. Bars: label and value; heat maps: row, column and
+    value; maps: each unit's name (names: code -> name) and value. unit: "%" for shares."""
     title = re.sub(r"<[^>]+>", " ", str((spec.get("layout", {}).get("title") or {}).get("text", ""))).strip()
     values: dict[str, float] = {}
     for trace in spec.get("data", []):
         if trace.get("type") == "bar":
             labels, numbers = ((trace.get("y"), trace.get("x")) if trace.get("orientation") == "h" else (trace.get("x"), trace.get("y")))
-            labels, numbers = _array(labels), _array(numbers)
             prefix = f"{trace['name']}, " if trace.get("name") and len(spec["data"]) > 1 else ""
-            values.update({prefix + re.sub(r"<br>", " ", str(k)): float(v) for k, v in zip(labels, numbers) if v is not None})
+            values.update({prefix + str(k).replace("<br>", " "): float(v) for k, v in zip(_array(labels), _array(numbers)) if v is not None})
+        elif trace.get("type") == "heatmap":
+            rows, columns, grid = _array(trace.get("y")), _array(trace.get("x")), trace.get("z") or []
+            grid = _array(grid) if isinstance(grid, dict) else grid
+            values.update({f"{str(r).replace('<br>', ' ')}, {c}": float(v) for r, row in zip(rows, grid) for c, v in zip(columns, row)})
         elif trace.get("fill") == "toself" and trace.get("customdata") and trace.get("name"):
             value = trace["customdata"][0][1] if len(trace["customdata"][0]) > 1 else None
             if value is not None and value == value:
-                values[str(trace["name"])] = float(value)
+                values[(names or {}).get(str(trace["name"]), str(trace["name"]))] = float(value)
     if not values:
         return title
     top, low = max(values.values()), min(values.values())
 
-    def names(v: float) -> str:
+    def named(v: float) -> str:
         return formatting.joined([k for k, x in values.items() if x == v], lang)
 
     def shown(v: float) -> str:
-        return formatting.number(v, lang, 0 if float(v).is_integer() else 1)
+        return formatting.number(v, lang, 0 if float(v).is_integer() and not unit else 1) + unit
 
-    parts = [f"{'Наибольшее значение' if lang == 'ru' else 'Highest'}: {names(top)} ({shown(top)})"]
+    parts = [f"{'Наибольшее значение' if lang == 'ru' else 'Highest'}: {named(top)} ({shown(top)})"]
     if low != top:
-        parts.append(f"{'наименьшее' if lang == 'ru' else 'lowest'}: {names(low)} ({shown(low)})")
+        parts.append(f"{'наименьшее' if lang == 'ru' else 'lowest'}: {named(low)} ({shown(low)})")
     zeros = sum(1 for v in values.values() if v == 0)
     if zeros and low == 0:
         parts[-1] = f"{'нулевое значение у' if lang == 'ru' else 'none'}: {zeros} {'из' if lang == 'ru' else 'of'} {len(values)}"
@@ -340,28 +344,27 @@ class Figures:
     plotly.js runs; Quarto's embed-resources puts it into the page), its PNG for the PDF (drawn
     together in one Chromium), its text alternative; returns the block the edition shows."""
 
-    def __init__(self, target: Path) -> None:
-        self.target, self.images = target, []
+    def __init__(self, target: Path, units: dict[str, dict[str, str]]) -> None:
+        self.target, self.images, self.units = target, [], units  # units: lang -> {code: name} of the division
 
-    def chart(self, name: str, fig, lang: str, wide: bool = False) -> str:
+    def chart(self, name: str, fig, lang: str, wide: bool = False, unit: str = "") -> str:
         spec = fig.to_plotly_json()
         png = self.target / "figures" / f"{name}_{lang}.png"
         self.images.append(images.Image(spec, png, spec["layout"].get("width") or 820, spec["layout"].get("height") or 450, scale=2))
-        return self._block(name, lang, spec, wide)
+        return self._block(name, lang, spec, described(spec, lang, unit=unit), wide)
 
     def map(self, name: str, folder: Path, lang: str) -> str:
         spec = json.loads((folder / "maps" / f"{name}_{lang}.json").read_text(encoding="utf-8"))
         shutil.copyfile(folder / "maps" / f"{name}_{lang}.png", self.target / "figures" / f"{name}_{lang}.png")
-        return self._block(name, lang, spec, False)
+        return self._block(name, lang, spec, described(spec, lang, self.units[lang]), False)
 
-    def _block(self, name: str, lang: str, spec: dict, wide: bool) -> str:
+    def _block(self, name: str, lang: str, spec: dict, alt: str, wide: bool) -> str:
         div = f"plot-{name}"
         layout = {k: v for k, v in spec.get("layout", {}).items() if k != "width"}
         figure = pio.to_json({"data": spec.get("data", []), "layout": {**layout, "autosize": True}}, validate=False)
         (self.target / "figures" / f"{name}_{lang}.js").write_text(
             f'(function (f) {{ Plotly.newPlot({json.dumps(div)}, f.data, f.layout, {{"displaylogo": false, "responsive": true}}); }})({figure});\n',
             encoding="utf-8")
-        alt = described(spec, lang)
         page = (f'<div class="bulletin-figure{" wide" if wide else ""}"><div id="{div}" class="plotly-graph-div" role="img" '
                 f'aria-label="{raw_html(alt)}" style="height:{layout.get("height") or 450}px; width:100%;"></div>'
                 f'<script src="period/figures/{name}_{lang}.js"></script></div>')
@@ -383,7 +386,8 @@ def write(period: Period, folder: Path, target: Path, painter=None) -> None:
     references = read_yaml(REFERENCES) if REFERENCES.is_file() else {}
     (target / "figures").mkdir(parents=True, exist_ok=True)
     (target / "text").mkdir(exist_ok=True)
-    figures = Figures(target)
+    division = load_division(period)
+    figures = Figures(target, {lang: dict(zip(division["code"], division[f"name_{lang}"])) for lang in LANGS})
     editions = {lang: Edition(period, folder, lang, tables, claims) for lang in LANGS}
     for lang, e in editions.items():
         claimed: dict = {}
@@ -563,9 +567,9 @@ def figures_of(e: Edition, figures: Figures) -> dict:
     by_type, categories = tables["incidents_by_type"], tables["incidents_by_hrd_category"]
     blocks = {
         "activity": figures.chart("activity", charts.share_bars(tables["survey_portrait_shares"], "activity_type", period,
-                                  title=e.t("Вид правозащитной деятельности", "Kind of human rights work"), lang=lang), lang),
+                                  title=e.t("Вид правозащитной деятельности", "Kind of human rights work"), lang=lang), lang, unit="%"),
         "protection": figures.chart("protection", charts.compare_groups(tables["survey_security_shares"], [(i, a, e.t(*label)) for i, a, label in PROTECTION],
-                                    period, e.t("Доступность средств безопасности", "Access to means of security"), lang=lang), lang),
+                                    period, e.t("Доступность средств безопасности", "Access to means of security"), lang=lang), lang, unit="%"),
         "types": figures.chart("types", charts.ranked_bars(by_type, f"name_{lang}", "violations", period,
                                e.t("Самые частые виды угроз", "Most frequent threat types"), lang=lang, top=TOP_TYPES), lang),
         "categories": figures.chart("categories", charts.ranked_bars(categories, f"name_{lang}", "violations", period,
