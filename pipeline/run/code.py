@@ -1,8 +1,8 @@
 """Fingerprints: what a step depends on, as SHA-256 digests, so that a re-run executes only the
 steps whose inputs changed (pipeline.run.steps says which inputs each step has).
 
-The code a step uses (code_used_by) is read from the imports: the modules its notebook, Quarto
-document or module imports, followed through their own imports, and the data files they name.
+The code a step uses (code_used_by) is read from the imports: the modules its notebook or module
+imports, followed through their own imports, and the data files they name.
 """
 from __future__ import annotations
 
@@ -64,14 +64,11 @@ def code_files() -> list[Path]:
 
 
 def _code_chunks(source: Path) -> list[str]:
-    """The Python code of a notebook (code cells), a Quarto document (python chunks) or a module."""
+    """The Python code of a notebook (its code cells) or a module."""
     text = source.read_text(encoding="utf-8")
     if source.suffix == ".ipynb":
-        cells = json.loads(text)["cells"]
         chunks = ["".join(c["source"]) if isinstance(c["source"], list) else c["source"]
-                  for c in cells if c["cell_type"] == "code"]
-    elif source.suffix == ".qmd":
-        chunks = re.findall(r"^```\{python[^}]*\}[^\n]*\n(.*?)^```", text, flags=re.M | re.S)
+                  for c in json.loads(text)["cells"] if c["cell_type"] == "code"]
     else:
         chunks = [text]
     # IPython magics and shell lines are not Python; they cannot import pipeline modules either
@@ -205,7 +202,7 @@ def _data_files(module: Path, literals: set[str], package_data: dict[str, set[st
 
 
 def code_used_by(source: Path) -> tuple[Path, ...]:
-    """The pipeline's files a notebook, Quarto document or module uses: the modules it imports,
+    """The pipeline's files a notebook or module uses: the modules it imports,
     transitively, and the data files they name; the whole package when that cannot be read."""
     source = Path(source)
     package_data = _package_data()

@@ -145,7 +145,7 @@ class Step:
         if e.reads.get("editorial"):
             said.append("the editor's text (editorial/)")
         if e.reads.get("report"):
-            said.append("report/, _quarto*.yml")
+            said.append("report/ (the Quarto project)")
         return "; ".join(said + ["period.yml"])
 
     def fingerprint(self, run: Run) -> dict[str, str]:
