@@ -204,3 +204,17 @@ def test_a_figures_text_alternative_names_every_tie_and_counts_the_zeros():
     grid = {"layout": {"title": {"text": "Matrix"}}, "data": [{"type": "heatmap", "y": ["t1", "t2"], "x": ["Almaty", "Aktau"],
                                                                "z": [[3, 0], [1, 3]]}]}
     assert described(grid, "en") == "Matrix. Highest: t1, Almaty and t2, Aktau (3); none: 1 of 4."
+
+
+def test_a_figures_text_alternative_reads_plotlys_typed_arrays():
+    """plotly writes numbers as typed arrays (base64, with a grid's shape): a heat map's grid among them."""
+    import numpy as np
+    import plotly.graph_objects as go
+
+    from pipeline.bulletin.content import described
+
+    figure = go.Figure(go.Heatmap(z=np.array([[3, 0, 1], [1, 3, 0]]), x=["Almaty", "Aktau", "Taraz"], y=["t1", "t2"]))
+    figure.update_layout(title={"text": "Matrix"})
+    spec = figure.to_plotly_json()
+    assert isinstance(spec["data"][0]["z"], dict) and "bdata" in spec["data"][0]["z"]  # what the content reads
+    assert described(spec, "en") == "Matrix. Highest: t1, Almaty and t2, Aktau (3); none: 2 of 6."

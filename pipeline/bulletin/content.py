@@ -21,12 +21,14 @@ shortcodes after unescaping them (an escaped `{{< include >}}` in a metadata val
 """
 from __future__ import annotations
 
+import base64
 import html
 import json
 import re
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import plotly.io as pio
 import yaml
@@ -302,8 +304,7 @@ def described(spec: dict, lang: str, names: dict[str, str] | None = None, unit: 
             prefix = f"{trace['name']}, " if trace.get("name") and len(spec["data"]) > 1 else ""
             values.update({prefix + str(k).replace("<br>", " "): float(v) for k, v in zip(_array(labels), _array(numbers)) if v is not None})
         elif trace.get("type") == "heatmap":
-            rows, columns, grid = _array(trace.get("y")), _array(trace.get("x")), trace.get("z") or []
-            grid = _array(grid) if isinstance(grid, dict) else grid
+            rows, columns, grid = _array(trace.get("y")), _array(trace.get("x")), _array(trace.get("z"))
             values.update({f"{str(r).replace('<br>', ' ')}, {c}": float(v) for r, row in zip(rows, grid) for c, v in zip(columns, row)})
         elif trace.get("fill") == "toself" and trace.get("customdata") and trace.get("name"):
             value = trace["customdata"][0][1] if len(trace["customdata"][0]) > 1 else None
@@ -329,13 +330,12 @@ def described(spec: dict, lang: str, names: dict[str, str] | None = None, unit: 
 
 
 def _array(value) -> list:
-    """plotly's typed array ({dtype, bdata, shape}: base64 of the numbers) or a plain list, as a list."""
+    """plotly's typed array ({dtype, bdata, shape}: base64 of the numbers; a grid's shape "rows, columns")
+    or a plain list, as a (nested) list."""
     if isinstance(value, dict) and "bdata" in value:
-        import base64
-
-        import numpy as np
-
-        return np.frombuffer(base64.b64decode(value["bdata"]), dtype=value["dtype"]).tolist()
+        numbers = np.frombuffer(base64.b64decode(value["bdata"]), dtype=value["dtype"])
+        shape = [int(n) for n in str(value.get("shape", len(numbers))).split(",")]
+        return numbers.reshape(shape).tolist()
     return list(value) if value is not None else []
 
 
