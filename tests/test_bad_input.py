@@ -229,6 +229,19 @@ def test_period_yml_problems(data_root):
     assert "period.yml" in error.value.report()
 
 
+def test_a_title_with_a_shortcode_is_refused_by_validate(data_root):
+    """The bulletin's title is Quarto metadata, which Quarto reads again for shortcodes: braces in it
+    are refused before anything runs, naming period.yml and the field."""
+    import re
+
+    path = path_of(data_root, "period.yml")
+    text = path.read_text(encoding="utf-8")
+    path.write_text(re.sub(r"(\n\s*en: )([^\n]*)", r"\1Bulletin {{< include ../../x.csv >}}", text, count=1), encoding="utf-8")
+    with pytest.raises(InputError) as error:
+        load_period(PERIOD, data_root)
+    assert any(p.column == "title.en" and "braces" in p.expected for p in error.value.problems), error.value.report()
+
+
 KAZAKH_TO_RUSSIAN = str.maketrans("қөүұңғәіһҚӨҮҰҢҒӘІҺ", "коуунгаихКОУУНГАИХ")  # cp1251 has no Kazakh letters
 
 

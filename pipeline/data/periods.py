@@ -212,8 +212,12 @@ def load_period(period_id: str, data_root: str | os.PathLike | None = None) -> P
         if meta["id"] != period_id:
             problems.append(Problem(str(path), None, "id", meta["id"], f"the folder's name, {period_id}"))
         for lang in ("ru", "en"):
-            if not meta["title"].get(lang):
+            title = meta["title"].get(lang)
+            if not title:
                 problems.append(Problem(str(path), None, f"title.{lang}", None, "a title in this language"))
+            elif "{" in str(title) or "}" in str(title):  # the bulletin's title is Quarto metadata (pipeline/bulletin/content.py)
+                problems.append(Problem(str(path), None, f"title.{lang}", title,
+                                        "a title without braces { } (Quarto would read them as a shortcode)"))
         if meta["first_day"] > meta["last_day"]:
             problems.append(Problem(str(path), None, "last_day", meta["last_day"], f"a day after first_day {meta['first_day']}"))
         if meta["data_origin"] not in DATA_ORIGINS:
