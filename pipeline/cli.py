@@ -75,7 +75,7 @@ def build_parser() -> argparse.ArgumentParser:
     rendering.add_argument("--format", nargs="+", choices=("html", "pdf"), default=["html", "pdf"], dest="formats",
                            help="formats (default: both)")
 
-    live = _command(sub, "preview", "show one edition of a period's bulletin in a browser, refreshed on every edit under report/",
+    live = _command(sub, "preview", "quarto preview of one edition of a period's bulletin: rendered again on every edit of report/bulletin.qmd",
                     ["preview", "preview 2015-08_2016-04 --lang en --port 4900"])
     live.add_argument("period", nargs="?", default=DEFAULT_PERIOD, type=period_id_arg,
                       help=f"period id (default {DEFAULT_PERIOD}); it must have been run")
