@@ -3,21 +3,22 @@ project) reads with Quarto's own means: no Python runs when the bulletin is rend
 
     write(period, run_folder, run_folder / "bulletin-data")
 
-The folder holds, for both languages and both formats at once (Quarto keeps the edition's part:
-`.content-visible when-profile=` for the language, `when-format=` for HTML against PDF):
-- `ru.yml`, `en.yml`: the edition's metadata (title, subtitle) and short values the prose quotes
-  (`{{< meta hrd.respondents >}}`): numbers, dates, the period id; never text from the data;
-- `claims/<name>.md`: each claim's sentence, a paragraph (report/references.yml adds a
-  cross-reference before its last full stop);
-- `tables/<name>.md`, `text/<name>.md`: tables and other computed blocks;
-- `figures/<name>.md`: a figure, interactive in HTML (its data in `figures/<name>_<lang>.js`,
-  plotly.js in `plotly.min.js`; Quarto's embed-resources puts both into the page) and a PNG in the PDF,
-  each with its text alternative.
+The folder holds:
+- `ru.yml`, `en.yml`: each edition's metadata, which its profile (report/_quarto-<lang>.yml)
+  reads: the title block, short values (`{{< meta hrd.respondents >}}`), every claim's sentence
+  (`{{< meta claim.incidents.volume >}}`; report/references.yml adds a cross-reference before its
+  last full stop), tables, computed text and figures (`{{< meta figure.map-risk >}}`: an interactive
+  block for HTML, a PNG for the PDF, `when-format=` keeping the edition's, each with its text
+  alternative);
+- `figures/<name>_<lang>.js` and `.png`: each figure's data for the HTML page (plotly.js in
+  `plotly.min.js`; Quarto's embed-resources puts both into the page) and its image for the PDF;
+- `text/*.md`: the editor's and publisher's own words, both languages (`when-profile=`), included.
 
-Text from the data and period.yml is always written as text, never markup: through includes
-(formatting.markdown_text escapes every character pandoc or Quarto could read as markup; tested on
-shortcodes, raw HTML and citations), never through metadata, whose strings Quarto reads again for
-shortcodes after unescaping them (an escaped `{{< include >}}` in a metadata value is run).
+Text from the data and period.yml stays text: every markup character escaped
+(formatting.markdown_text). Quarto reads metadata strings a second time for shortcodes after
+unescaping them (an escaped `{{< include >}}` in a metadata value is run), so no brace from the data
+may reach the metadata (check_metadata refuses it, naming the value), and free text, which may hold
+anything, goes through includes, which Quarto reads once.
 """
 from __future__ import annotations
 
@@ -26,6 +27,7 @@ import html
 import json
 import re
 import shutil
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -53,8 +55,6 @@ REFERENCES = paths.REPO_ROOT / "report" / "references.yml"
 SUBTITLE = {"ru": "Практический бюллетень №{n}. {first} – {last}", "en": "Bulletin No. {n}. {first} – {last}"}
 MONTHS = {"ru": ["январь", "февраль", "март", "апрель", "май", "июнь", "июль", "август", "сентябрь", "октябрь", "ноябрь", "декабрь"],
           "en": ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"]}
-# metadata values are read again by Quarto for shortcodes: only these characters ever go there
-SAFE_METADATA = re.compile(r"[\w .,:;%()№–—'’«»/+-]*")
 
 
 class ContentFailed(Exception):
@@ -81,14 +81,6 @@ def raw_html(text: str) -> str:
 def typst_string(text: str) -> str:
     escaped = str(text).replace("\\", "\\\\").replace('"', '\\"').replace("{", "\\u{7b}").replace("}", "\\u{7d}")
     return f'"{escaped}"'
-
-
-def metadata_value(value, where: str) -> str:
-    text = str(value)
-    if not SAFE_METADATA.fullmatch(text):
-        raise ContentFailed(f"{where}: {text!r} holds characters a bulletin title or value may not have "
-                            "(braces, angle brackets, backslashes, backquotes, $ or @); change it in period.yml")
-    return text
 
 
 class Edition:
@@ -260,10 +252,13 @@ class Edition:
                           f"source not recorded (no entry {self.period.division} in reference/boundaries/sources.yml)")
         return markdown_text(str(source[self.lang]))
 
+    @cached_property
     def record(self) -> dict:
+        """The run record so far (run.json): the appendix quotes its date, inputs and versions."""
         path = self.folder / "run.json"
         return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
 
+    @cached_property
     def reconciliation(self) -> pd.DataFrame | None:
         path = self.folder / "reconciliation.csv"
         return pd.read_csv(path, keep_default_na=False) if path.exists() else None
@@ -441,7 +436,7 @@ def title_block(e: Edition) -> dict:
 
 def values(e: Edition) -> dict:
     """The short values the prose quotes with {{< meta hrd.* >}}."""
-    record = e.record()
+    record = e.record
     return {"period": e.period.id, "respondents": e.counted(e.headline("respondents"), "respondent"),
             "organizations": e.counted(e.headline("organizations"), "ngo"), "individuals": e.counted(e.headline("individuals"), "individual"),
             "organizations-n": e.num(e.headline("organizations")), "individuals-n": e.num(e.headline("individuals")),
@@ -462,7 +457,7 @@ def texts_of(e: Edition) -> dict:
                       "показатели, которые не совпадают, перечислены с причиной (@tbl-reconciliation).",
                       "Every published figure of the bulletin was recomputed from the processed tables (@tbl-reconciliation-summary); "
                       "the figures that differ are listed with the reason (@tbl-reconciliation).")
-                  if e.reconciliation() is not None else
+                  if e.reconciliation is not None else
                   e.t("У периода нет опубликованных показателей: сверять не с чем.", "The period has no published figures: there is nothing to reconcile."))
     return {"origin-note": e.period.origin_note[e.lang], "key-figures": e.key_figures(), "macro-regions": e.macro_regions(),
             "boundaries-source": e.boundaries_source(), "reconciled": reconciled,
@@ -501,9 +496,9 @@ def tables_of(e: Edition) -> dict:
         "reconciliation-summary": reconciliation_summary(e),
         "reconciliation": reconciliation_differing(e),
         "not-reproduced": unreproduced(e),
-        "inputs": e.table(pd.DataFrame([{"file": k, "sha256": v[:16] + "…"} for k, v in e.record().get("inputs", {}).items()], columns=["file", "sha256"]),
+        "inputs": e.table(pd.DataFrame([{"file": k, "sha256": v[:16] + "…"} for k, v in e.record.get("inputs", {}).items()], columns=["file", "sha256"]),
                           {"file": ("Файл", "File"), "sha256": ("SHA-256 (начало)", "SHA-256 (start)")}),
-        "versions": e.table(pd.DataFrame([{"package": k, "version": v or "—"} for k, v in e.record().get("packages", {}).items()], columns=["package", "version"]),
+        "versions": e.table(pd.DataFrame([{"package": k, "version": v or "—"} for k, v in e.record.get("packages", {}).items()], columns=["package", "version"]),
                             {"package": ("Пакет", "Package"), "version": ("Версия", "Version")}),
     }
 
@@ -526,7 +521,7 @@ def vs_previous(e: Edition) -> str:
 
 
 def reconciliation_summary(e: Edition) -> str:
-    frame = e.reconciliation()
+    frame = e.reconciliation
     if frame is None:
         return e.t("Для периода нет опубликованных показателей.", "The period has no published figures.")
     words = {"agrees": e.t("совпадает", "agrees"), "disagrees": e.t("не совпадает", "disagrees"),
@@ -536,7 +531,7 @@ def reconciliation_summary(e: Edition) -> str:
 
 
 def reconciliation_differing(e: Edition) -> str:
-    frame = e.reconciliation()
+    frame = e.reconciliation
     if frame is None:
         return e.t("Сверять не с чем.", "Nothing to reconcile.")
     return e.table(frame[frame["status"] != "agrees"], {f"title_{e.lang}": ("Показатель", "Figure"), "published": ("Опубликовано", "Published"),
