@@ -135,19 +135,16 @@ def main() -> None:
         """Seconds from saving an edit of report/bulletin.qmd to `quarto preview`'s page written again
         (median of 3): `hrd-bulletin preview`'s command, on a copy of report/ pointed at the run's content."""
         from pipeline.bulletin.preview import preview_command
-        from pipeline.bulletin.render import NOT_SOURCE, REPORT, point_report_at
+        from pipeline.bulletin.render import project_copy
 
         print("  preview: three edits of report/bulletin.qmd", file=sys.stderr, flush=True)
-        project = root.parent / "report"
-        shutil.copytree(REPORT, project, ignore=shutil.ignore_patterns(*NOT_SOURCE))
-        point_report_at(root / "processed" / PERIOD / "bulletin-data", project)
+        project = project_copy(root / "processed" / PERIOD / "bulletin-data", root.parent / "report")
         log_path = root.parent / "preview.log"
         with open(log_path, "w", encoding="utf-8") as log:
             with socket.socket() as probe:  # a free port
                 probe.bind(("127.0.0.1", 0))
                 port = probe.getsockname()[1]
-            command = [str(project) if part == str(REPORT) else part for part in preview_command("ru", port, False)]
-            quarto = subprocess.Popen(command, cwd=project, stdout=log, stderr=subprocess.STDOUT)
+            quarto = subprocess.Popen(preview_command("ru", port, False, project), cwd=project, stdout=log, stderr=subprocess.STDOUT)
 
         page = project / "bulletin_ru.html"  # the page quarto preview writes (and serves)
 

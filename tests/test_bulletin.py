@@ -14,6 +14,8 @@ import pandas as pd
 import pytest
 import yaml
 
+from pipeline.bulletin.render import project_copy
+
 REPORT = Path(__file__).resolve().parents[1] / "report"
 PUBLISHED = REPORT.parent / "data" / "raw" / "2015-08_2016-04" / "published_figures.yml"
 HEADLINES = {"respondents": "131", "cases": "391", "violations": "407", "media_materials": "175"}
@@ -168,18 +170,9 @@ def quarto_render(project: Path, *args: str) -> subprocess.CompletedProcess:
     return subprocess.run([str(find_quarto()), "render", str(project), *args], capture_output=True, text=True, timeout=300)
 
 
-def report_copy(tmp_path: Path, content: Path) -> Path:
-    from pipeline.bulletin.render import NOT_SOURCE, point_report_at
-
-    project = tmp_path / "report"
-    shutil.copytree(REPORT, project, ignore=shutil.ignore_patterns(*NOT_SOURCE))
-    point_report_at(content, project)
-    return project
-
-
 def test_quarto_render_of_report_with_the_editions_profiles(period_run, tmp_path):
     """What README documents: `quarto render report/ --profile en,pdf` (and `en`: HTML, the default format), nothing else."""
-    project = report_copy(tmp_path, period_run.output_dir / "bulletin-data")
+    project = project_copy(period_run.output_dir / "bulletin-data", tmp_path / "report")
     for profile in ("en,pdf", "en"):
         done = quarto_render(project, "--profile", profile)
         assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
@@ -204,7 +197,7 @@ def test_hostile_text_of_period_yml_prints_as_text_and_runs_nothing(period_run, 
     from pipeline.bulletin.content import both
 
     (content / "text" / "back-page.md").write_text(both(editions["ru"].back_page(), editions["en"].back_page()), encoding="utf-8")
-    project = report_copy(tmp_path, content)
+    project = project_copy(content, tmp_path / "report")
     done = quarto_render(project, "--profile", "en,html", "-M", "embed-resources:false")
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
     page = (project / "bulletin_en.html").read_text(encoding="utf-8")

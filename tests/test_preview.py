@@ -4,7 +4,6 @@ hand (Quarto's preview client reloads it). Parts are sections of report/bulletin
 preview renders a document again when it changes, not when a file it includes does."""
 from __future__ import annotations
 
-import shutil
 import socket
 import subprocess
 import time
@@ -14,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from pipeline.bulletin import preview
-from pipeline.bulletin.render import NOT_SOURCE, REPORT, point_report_at
+from pipeline.bulletin.render import project_copy
 
 pytestmark = pytest.mark.e2e
 
@@ -36,12 +35,10 @@ def wait_for(check, seconds: float, what: str, log: Path):
 
 
 def test_an_edited_part_shows_in_the_open_page(period_run, browser, tmp_path):
-    project = tmp_path / "report"  # a copy: the test edits a part
-    shutil.copytree(REPORT, project, ignore=shutil.ignore_patterns(*NOT_SOURCE))
-    point_report_at(period_run.output_dir / "bulletin-data", project)
+    project = project_copy(period_run.output_dir / "bulletin-data", tmp_path / "report")  # a copy: the test edits it
     port = free_port()
     address = f"http://localhost:{port}/bulletin_ru.html"  # the edition's page (report/_quarto-ru.yml)
-    command = [str(project) if part == str(REPORT) else part for part in preview.preview_command("ru", port, browser=False)]
+    command = preview.preview_command("ru", port, browser=False, project=project)
     log = open(tmp_path / "preview.log", "w", encoding="utf-8")
     quarto = subprocess.Popen(command, cwd=project, stdout=log, stderr=subprocess.STDOUT)
     try:

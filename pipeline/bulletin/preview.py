@@ -3,23 +3,21 @@ Quarto project: report/period is pointed at the period's published content, and 
 renders the edition again and reloads the browser after every edit of report/bulletin.qmd."""
 from __future__ import annotations
 
-import os
 import subprocess
+from pathlib import Path
 
-from pipeline.bulletin.render import CONTENT, REPORT, RenderFailed, find_quarto, point_report_at
+from pipeline.bulletin.render import REPORT, content_of, find_quarto, point_report_at
 from pipeline.data.periods import Period
 
 
-def preview_command(lang: str, port: int, browser: bool) -> list[str]:
+def preview_command(lang: str, port: int, browser: bool, project: Path = REPORT) -> list[str]:
     # embed-resources off while previewing: Quarto's server serves plotly.js and the figures beside the page
-    return [str(find_quarto()), "preview", str(REPORT), "--profile", f"{lang},html", "--port", str(port),
+    return [str(find_quarto()), "preview", str(project), "--profile", f"{lang},html", "--port", str(port),
             "-M", "embed-resources:false", *([] if browser else ["--no-browser"])]
 
 
 def run_preview(period: Period, lang: str, port: int, browser: bool) -> int:
-    content = period.processed_dir / CONTENT
-    if not (content / f"{lang}.yml").is_file():
-        raise RenderFailed(f"{content}: no bulletin content; run `hrd-bulletin run {period.id}` first")
+    content = content_of(period.processed_dir, period)
     point_report_at(content)
     print(f"report/period -> {content}\nThe edition: http://localhost:{port}/bulletin_{lang}.html (Ctrl-C to stop)")
-    return subprocess.call(preview_command(lang, port, browser), cwd=REPORT, env={**os.environ, "QUARTO_PROFILE": f"{lang},html"})
+    return subprocess.call(preview_command(lang, port, browser), cwd=REPORT)

@@ -52,21 +52,32 @@ def point_report_at(content: Path, project: Path = REPORT) -> None:
     os.replace(fresh, link)
 
 
+def content_of(folder: Path, period: Period) -> Path:
+    """The period's content in a run folder; refused, with what to do, when the run wrote none."""
+    content = folder / CONTENT
+    if not all((content / f"{lang}.yml").is_file() for lang in ("ru", "en")):
+        raise RenderFailed(f"{content}: no bulletin content; run `hrd-bulletin run {period.id}` first")
+    return content
+
+
+def project_copy(content: Path, into: Path) -> Path:
+    """A copy of report/ (its own files: some 100 KB) whose period/ is the given content."""
+    shutil.copytree(REPORT, into, ignore=shutil.ignore_patterns(*NOT_SOURCE))
+    point_report_at(content, into)
+    return into
+
+
 def render(period: Period, folder: Path, editions=EDITIONS, log=print, scratch: Path | None = None,
            target: Path | None = None) -> list[Path]:
     """The editions of the period's bulletin from the run folder's content, into `target` (default:
     the folder's bulletin/): each file written whole, by a rename; returns the files written."""
-    content, target = folder / CONTENT, target or folder / "bulletin"
-    if not (content / "ru.yml").is_file():
-        raise RenderFailed(f"{content}: no bulletin content; run `hrd-bulletin run {period.id}` first")
+    content, target = content_of(folder, period), target or folder / "bulletin"
     quarto = find_quarto()
     langs = sorted({lang for lang, _ in editions}, key=[e[0] for e in EDITIONS].index)
     with tempfile.TemporaryDirectory(prefix="render-", dir=scratch) as work:
         started = {}
         for lang in langs:
-            project = Path(work) / lang
-            shutil.copytree(REPORT, project, ignore=shutil.ignore_patterns(*NOT_SOURCE))
-            point_report_at(content, project)
+            project = project_copy(content, Path(work) / lang)
             # one language's editions one after the other (one project: Quarto shares its files)
             commands = [f"{shlex.quote(str(quarto))} render . --profile {lang},{fmt}" for la, fmt in editions if la == lang]
             log("  " + "; ".join(f"quarto render report/ --profile {lang},{fmt}" for la, fmt in editions if la == lang))

@@ -202,8 +202,8 @@ def _execute_steps(run: Run, chosen: list[Step], progress, bulletin, force, wait
                     failure = failure or (step, future.exception())
                 else:
                     finished_names.add(step.name)
-            if not any(isinstance(s, (step_kinds.NotebookStep, step_kinds.BulletinStep)) for s in [*pending, *running.values()]):
-                run.close_painter()  # nothing left to draw (the bulletin closes it after its PDFs' images)
+            if not any(isinstance(s, (step_kinds.NotebookStep, step_kinds.ContentStep)) for s in [*pending, *running.values()]):
+                run.close_painter()  # nothing left to draw (maps, the content's charts): its memory back before Quarto
     result.steps = [records[s.name] for s in todo]
     if failure:
         step, exc = failure

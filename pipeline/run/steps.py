@@ -323,7 +323,6 @@ class BulletinStep(Step):
     def execute(self, run: Run, into: Path) -> None:
         from pipeline.bulletin import render
 
-        run.close_painter()  # the run's Chromium is done (maps, the content's charts): its memory back before Quarto
         render.render(run.period, run.folder, log=run.log, scratch=run.scratch, target=into / "bulletin")
 
     def after_execute(self, run: Run, record: Record) -> None:
