@@ -218,3 +218,17 @@ def test_a_figures_text_alternative_reads_plotlys_typed_arrays():
     spec = figure.to_plotly_json()
     assert isinstance(spec["data"][0]["z"], dict) and "bdata" in spec["data"][0]["z"]  # what the content reads
     assert described(spec, "en") == "Matrix. Highest: t1, Almaty and t2, Aktau (3); none: 2 of 6."
+
+
+def test_a_broken_or_mistyped_references_file_is_named(tmp_path):
+    from pipeline.bulletin.content import claim_references
+
+    path = tmp_path / "references.yml"
+    path.write_text('incidents.volume: "@fig-types"\n', encoding="utf-8")
+    assert claim_references({"incidents.volume"}, path) == {"incidents.volume": "@fig-types"}
+    path.write_text('incidents.volum: "@fig-types"\n', encoding="utf-8")
+    with pytest.raises(ContentFailed, match="references.yml: no claim named incidents.volum"):
+        claim_references({"incidents.volume"}, path)
+    path.write_text("incidents.volume: [\n", encoding="utf-8")
+    with pytest.raises(ContentFailed, match="references.yml: expected YAML"):
+        claim_references({"incidents.volume"}, path)

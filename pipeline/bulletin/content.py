@@ -37,7 +37,7 @@ import yaml
 from plotly.offline import get_plotlyjs
 
 from pipeline import evidence, formatting, paths
-from pipeline.claims import Claim, noun_forms, sentence
+from pipeline.claims import CLAIMS, Claim, noun_forms, sentence
 from pipeline.data.codebook import load_codebook
 from pipeline.data.editorial import editorial_markdown, editorial_text
 from pipeline.data.io import load_division, load_reference
@@ -378,7 +378,7 @@ def write(period: Period, folder: Path, target: Path, painter=None) -> None:
     if not tables:
         raise ContentFailed(f"{folder}: no processed tables; run `hrd-bulletin run {period.id}` first")
     claims = checked_claims(folder, tables)
-    references = read_yaml(REFERENCES) if REFERENCES.is_file() else {}
+    references = claim_references(set(CLAIMS))  # every claim the parts declare
     (target / "figures").mkdir(parents=True, exist_ok=True)
     (target / "text").mkdir(exist_ok=True)
     division = load_division(period)
@@ -400,6 +400,20 @@ def write(period: Period, folder: Path, target: Path, painter=None) -> None:
         (target / "text" / f"{name}.md").write_text(both(*(make(editions[lang]) for lang in LANGS)), encoding="utf-8")
     (target / "plotly.min.js").write_text(get_plotlyjs(), encoding="utf-8")
     figures.draw(painter)
+
+
+def claim_references(claims: set[str], path: Path = REFERENCES) -> dict[str, str]:
+    """report/references.yml: {claim: reference}, checked, so that a typo is a message, not a lost reference."""
+    try:
+        references = read_yaml(path) if path.is_file() else {}
+    except yaml.YAMLError as error:
+        raise ContentFailed(f"{path}: expected YAML, one line per claim, 'name: \"@fig-...\"' ({error})".replace("\n", " ")) from None
+    if not isinstance(references, dict) or not all(isinstance(v, str) for v in references.values()):
+        raise ContentFailed(f"{path}: expected one line per claim, 'name: \"@fig-...\"'")
+    unknown = sorted(set(references) - claims)
+    if unknown:
+        raise ContentFailed(f"{path}: no claim named {', '.join(unknown)} (the parts declare them: pipeline/parts/*.py, @claim)")
+    return references
 
 
 # metadata strings are read again by Quarto for shortcodes after unescaping: a brace from the data
