@@ -56,11 +56,11 @@ def build_parser() -> argparse.ArgumentParser:
     run = _command(sub, "run", "run periods' steps and publish their tables, maps and bulletins",
                    ["run", "run 2016-05_2017-01 --no-bulletin", "run --all --jobs 2", "run 2015-08_2016-04 --force --jobs 1"])
     run.add_argument("periods", nargs="*", metavar="period", type=period_id_arg,
-                     help=f"period ids, YYYY-MM_YYYY-MM (default {DEFAULT_PERIOD}); several run side by side")
+                     help=f"period ids, YYYY-MM_YYYY-MM (default {DEFAULT_PERIOD}); several run each after its previous period")
     run.add_argument("--all", action="store_true", help="every period in data/raw/")
     run.add_argument("--jobs", type=int, default=None, metavar="N",
-                     help="how many steps (one period: default the cores + 1) or periods (several: default the cores) run at once; "
-                          "--jobs 1 runs one step at a time with per-cell progress bars")
+                     help="how many steps run at once (default: the cores + 1); --jobs 1 runs one step at a time, "
+                          "with per-cell progress bars")
     run.add_argument("--quiet", action="store_true", help="no per-cell progress bars")
     run.add_argument("--no-bulletin", action="store_true",
                      help="stop after the tables and maps (no Quarto render); a published bulletin is kept, "

@@ -1,4 +1,4 @@
-"""Several periods in one command: in parallel processes, period N's dynamics against period N-1's
+"""Several periods in one command: one after the other, period N's dynamics against period N-1's
 processed tables, a failed period stopping only those after it. Synthetic periods (no personal data)."""
 from __future__ import annotations
 
@@ -58,7 +58,7 @@ DYNAMICS = ("dynamics",)
 
 
 @pytest.mark.e2e
-def test_periods_run_in_parallel_and_dynamics_use_the_previous_period(chained):
+def test_periods_run_in_order_and_dynamics_use_the_previous_period(chained):
     outcomes = run_periods([FIRST, SECOND], chained, jobs=2, bulletin=False, step_names=DYNAMICS)
     assert [(o.period, o.ok) for o in outcomes] == [(FIRST, True), (SECOND, True)], summary(outcomes)
     first = pd.read_parquet(chained / "processed" / FIRST / "tables" / "dynamics_national.parquet")
@@ -80,7 +80,7 @@ def test_a_failed_period_stops_the_ones_after_it_only(chained, capfd):
     outcomes = run_periods([FIRST, SECOND, THIRD], chained, jobs=2, bulletin=False, step_names=DYNAMICS)
     print_summary(outcomes)
     assert not all(o.ok for o in outcomes)
-    report = capfd.readouterr().err  # capfd: the periods log from their own processes
+    report = capfd.readouterr().err
     assert "regional_assessments.csv, row 2, column 'oblast'" in report  # the bad file is named in the log
     table = {line.split()[0]: line.split()[1] for line in report.splitlines()[-3:]}
     assert table == {FIRST: "ok", SECOND: "FAILED", THIRD: "FAILED"}

@@ -57,13 +57,12 @@ def load_raw(period: str | Period, data_root: str | os.PathLike | None = None,
     return {key: table.reset_index(drop=True) for key, table in tables.items()}
 
 
-def validate_period(period: Period, previous_in_batch: bool = False, previous_run_required: bool = True
-                    ) -> dict[str, pd.DataFrame]:
+def validate_period(period: Period, previous_run_required: bool = True) -> dict[str, pd.DataFrame]:
     """Everything a run checks before it starts: every raw file, the division's boundaries, the
-    published figures' sums, and the previous period (previous_in_batch: it runs in the same command, so it need not have run)."""
+    published figures' sums, and the previous period."""
     from pipeline.data.figures import check_published, load_published
 
-    problems = previous_period_problems(period, required_run=previous_run_required and not previous_in_batch)
+    problems = previous_period_problems(period, required_run=previous_run_required)
     try:
         tables = load_raw(period)
     except InputError as exc:

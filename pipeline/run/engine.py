@@ -26,7 +26,6 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -88,12 +87,10 @@ def _log(message: str) -> None:
 
 
 def run_period(period_id: str, data_root: str | os.PathLike | None = None, steps: list[Step] | None = None,
-               progress: bool = True, bulletin: bool = True, force: bool = False,
-               wait_for_previous: Callable[[], None] | None = None, jobs: int | None = None) -> RunResult:
+               progress: bool = True, bulletin: bool = True, force: bool = False, jobs: int | None = None) -> RunResult:
     """Run a period's steps (default: all of the registry). force=True executes every step;
-    bulletin=False leaves out the optional steps (the bulletin). wait_for_previous is called before
-    a step that reads the previous period's tables (a run of several periods passes one that waits
-    for that period's run, pipeline.run.batch). Steps run `jobs` at a time (default: the cores + 1, default_jobs)."""
+    bulletin=False leaves out the optional steps (the bulletin). Steps run `jobs` at a time
+    (default: the cores + 1, default_jobs)."""
     started = dt.datetime.now(dt.timezone.utc)
     forget_hashes()  # the files a step hashes are hashed again in each run
     period = load_period(period_id, data_root)
@@ -103,7 +100,7 @@ def run_period(period_id: str, data_root: str | os.PathLike | None = None, steps
     # raises InputError with every problem before any step runs
     from pipeline.data.io import validate_period  # pandas: here, not at import (hrd-bulletin render's start)
 
-    validate_period(period, previous_in_batch=wait_for_previous is not None)
+    validate_period(period)
     ignored = period.ignored_files()
     if ignored:
         _log(f"{ignored} other file(s) in {period.raw_dir} are not the codebook's: not read, and not named in any output")
@@ -120,8 +117,7 @@ def run_period(period_id: str, data_root: str | os.PathLike | None = None, steps
                   parameters={"period": period.id, "data_root": str(period.data_root), "output_dir": str(staging)},
                   started=started, log=_log)
         try:
-            result = _execute_steps(run, all_steps() if steps is None else steps, progress, bulletin, force,
-                                    wait_for_previous, jobs, ignored)
+            result = _execute_steps(run, all_steps() if steps is None else steps, progress, bulletin, force, jobs, ignored)
         finally:
             run.close_painter()
         publish(staging, period.processed_dir)
@@ -132,8 +128,7 @@ def run_period(period_id: str, data_root: str | os.PathLike | None = None, steps
     return result
 
 
-def _execute_steps(run: Run, chosen: list[Step], progress, bulletin, force, wait_for_previous, jobs,
-                   ignored) -> RunResult:
+def _execute_steps(run: Run, chosen: list[Step], progress, bulletin, force, jobs, ignored) -> RunResult:
     """The loop over the steps: each starts once the steps it runs after (among those chosen) are done."""
     period, staging = run.period, run.folder
     result = RunResult(period=period.id, output_dir=period.processed_dir)
@@ -151,9 +146,6 @@ def _execute_steps(run: Run, chosen: list[Step], progress, bulletin, force, wait
     def do(number: int, step: Step) -> None:
         record = records[step.name]
         label = f"[{number}/{len(todo)}] {step.label}"
-        if wait_for_previous and step.entry.previous_period:
-            _log(f"{label}: waiting for the run of {period.previous}")
-            wait_for_previous()
         began = time.perf_counter()
         if "record" in step.entry.run_outputs:  # the bulletin's appendix reads the run record so far
             with guard:
@@ -208,11 +200,6 @@ def _execute_steps(run: Run, chosen: list[Step], progress, bulletin, force, wait
     if failure:
         step, exc = failure
         failed_dir = _keep_failed(staging, period.data_root / "processed", period.id)
-        if isinstance(exc, RunFailed):  # the previous period's run failed (pipeline.run.batch)
-            _log(f"FAILED before {step.label}: {exc}\nThe outputs of the last good run are untouched in "
-                 f"{period.processed_dir}; this run's outputs so far are in {failed_dir}.")
-            exc.logged = True
-            raise exc
         message = step.failure(exc)
         _log(f"FAILED: {message}\nThe outputs of the last good run are untouched in {period.processed_dir}; "
              f"this run's outputs so far, the executed notebook that failed among them, are in {failed_dir}.")
