@@ -18,6 +18,7 @@ from pathlib import Path
 
 import nbformat
 
+from pipeline.bulletin.render import EDITIONS
 from pipeline.data.io import validate_period
 from pipeline.data.periods import load_period
 from pipeline.run.engine import all_steps, run_record
@@ -44,11 +45,11 @@ def main(argv: list[str]) -> None:
     scratch = fresh_scratch(period.data_root, f"floor-{period.id}")
     run = Run(period=period, folder=out, scratch=scratch, started=started,
               parameters={"period": period.id, "data_root": str(period.data_root), "output_dir": str(out)},
-              log=lambda message: None)
+              log=lambda message: None, editions=tuple(EDITIONS) if "--bulletin" in argv else ())
     try:
         only = argv[argv.index("--steps") + 1].split(",") if "--steps" in argv else None
         for step in all_steps():
-            if (step.optional and "--bulletin" not in argv) or not step.applies(run) or (only and step.name not in only):
+            if (step.name == "bulletin" and "--bulletin" not in argv) or not step.applies(run) or (only and step.name not in only):
                 continue
             began = time.perf_counter()
             if isinstance(step, NotebookStep):

@@ -67,10 +67,11 @@ def build_parser() -> argparse.ArgumentParser:
                           "or marked outdated")
     run.add_argument("--force", action="store_true", help="execute every step, even those whose inputs are unchanged")
 
-    rendering = _command(sub, "render", "render a period's bulletin again from its processed outputs (HTML and PDF)",
+    rendering = _command(sub, "render", "render a period's bulletin again (HTML and PDF): a run of the period whose "
+                         "other steps are redone only if their inputs changed",
                          ["render", "render 2015-08_2016-04 --lang en --format pdf"])
     rendering.add_argument("period", nargs="?", default=DEFAULT_PERIOD, type=period_id_arg,
-                           help=f"period id (default {DEFAULT_PERIOD}); it must have been run")
+                           help=f"period id (default {DEFAULT_PERIOD})")
     rendering.add_argument("--lang", nargs="+", choices=("ru", "en"), default=["ru", "en"], help="editions (default: both)")
     rendering.add_argument("--format", nargs="+", choices=("html", "pdf"), default=["html", "pdf"], dest="formats",
                            help="formats (default: both)")
@@ -207,18 +208,13 @@ def _dispatch(args) -> int:
                    jobs=args.jobs)
         return 0
     if args.command == "render":
-        from pipeline.bulletin.render import RenderFailed
-        from pipeline.run.engine import render_published
+        from pipeline.bulletin.render import CONTENT, point_report_at
+        from pipeline.run.engine import run_period
 
-        try:
-            render_published(args.period, args.data_root, editions=[(lang, fmt) for lang in args.lang for fmt in args.formats])
-        except RenderFailed as exc:
-            print(exc, file=sys.stderr)
-            return EXIT_FAILED
         period = load_period(args.period, args.data_root)
+        run_period(period.id, args.data_root, progress=False, force={"bulletin"},
+                   editions=[(lang, fmt) for lang in args.lang for fmt in args.formats])
         if period.data_root.resolve() == (paths.REPO_ROOT / "data").resolve():  # the repository's own data
-            from pipeline.bulletin.render import CONTENT, point_report_at
-
             point_report_at(period.processed_dir / CONTENT)  # `quarto render report/` renders this period next
         return 0
     if args.command == "preview":

@@ -23,7 +23,6 @@ class Entry:
     kind: str
     reads: dict = field(default_factory=dict)
     after: tuple[str, ...] = ()
-    optional: bool = False
     notebook: str | None = None  # kind notebook: the file in notebooks/
 
     @property
@@ -45,7 +44,7 @@ class Entry:
         return tuple(self.reads.get("run", ()))
 
 
-FIELDS = ("kind", "notebook", "reads", "after", "optional")
+FIELDS = ("kind", "notebook", "reads", "after")
 WRITERS = ("tables", "maps")  # what notebook steps write; a step reading them runs after every one
 
 
@@ -88,7 +87,7 @@ def parse(spec: dict, source: str = str(REGISTRY)) -> dict[str, Entry]:
         if meta["kind"] == "notebook" and not meta.get("notebook"):
             refuse("a notebook step names its notebook")
         entries[name] = Entry(name=name, kind=meta["kind"], reads=dict(reads), after=tuple(meta.get("after", ())),
-                              optional=bool(meta.get("optional", False)), notebook=meta.get("notebook"))
+                              notebook=meta.get("notebook"))
     notebooks = tuple(n for n, e in entries.items() if e.kind == "notebook")
     for name, entry in entries.items():
         unknown = [a for a in entry.after if a not in entries]

@@ -42,7 +42,6 @@ def test_the_registry_declares_every_step_once():
     for step in STEPS.values():  # whatever reads this run's tables runs after every part that writes them
         if {"tables", "maps"} & set(step.entry.run_outputs):
             assert set(notebooks) <= set(step.after), step.name
-    assert STEPS["bulletin"].optional and not any(s.optional for n, s in STEPS.items() if n != "bulletin")
 
 
 @pytest.mark.parametrize("spec,words", [
@@ -141,7 +140,7 @@ def test_steps_command_lists_reads_after_and_code(capsys):
     assert "  after: overview, portrait, security, incidents, media, dynamics" in out
     assert ("content (content)\n  reads: reference divisions, macro_regions; published figures published_figures.yml; "
             "this run's tables, maps, reconciliation, claims, record; the editor's text (editorial/)") in out
-    assert "bulletin (bulletin, optional)\n  reads: this run's content; report/" in out
+    assert "bulletin (bulletin)\n  reads: this run's content; report/" in out
 
 
 @pytest.mark.e2e

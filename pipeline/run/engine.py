@@ -26,6 +26,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Collection
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,13 +40,10 @@ from pipeline.run.code import changed, code_files, file_hash, forget_hashes, pac
 from pipeline.run.publish import RunFailed, lock_period, publish, recover
 from pipeline.run.scratch import fresh_scratch, remove_scratch
 from pipeline.run.steps import (
-    OUTDATED_BULLETIN,
     Record,
     Run,
     Step,
-    editions_text,
     prior_record,
-    step_name,
     write_json_atomically,
 )
 
@@ -87,10 +85,11 @@ def _log(message: str) -> None:
 
 
 def run_period(period_id: str, data_root: str | os.PathLike | None = None, steps: list[Step] | None = None,
-               progress: bool = True, bulletin: bool = True, force: bool = False, jobs: int | None = None) -> RunResult:
-    """Run a period's steps (default: all of the registry). force=True executes every step;
-    bulletin=False leaves out the optional steps (the bulletin). Steps run `jobs` at a time
-    (default: the cores + 1, default_jobs)."""
+               progress: bool = True, bulletin: bool = True, force: bool | Collection[str] = False,
+               jobs: int | None = None, editions=None) -> RunResult:
+    """Run a period's steps (default: all of the registry). force: True executes every step, or
+    the steps named; the bulletin renders `editions` (default: all four; none with bulletin=False).
+    Steps run `jobs` at a time (default: the cores + 1, default_jobs)."""
     started = dt.datetime.now(dt.timezone.utc)
     forget_hashes()  # the files a step hashes are hashed again in each run
     period = load_period(period_id, data_root)
@@ -115,9 +114,9 @@ def run_period(period_id: str, data_root: str | os.PathLike | None = None, steps
         staging.mkdir(parents=True)
         run = Run(period=period, folder=staging, scratch=scratch, last=_last_record(period.processed_dir),
                   parameters={"period": period.id, "data_root": str(period.data_root), "output_dir": str(staging)},
-                  started=started, log=_log)
+                  started=started, log=_log, editions=tuple(render.EDITIONS if editions is None and bulletin else editions or ()))
         try:
-            result = _execute_steps(run, all_steps() if steps is None else steps, progress, bulletin, force, jobs, ignored)
+            result = _execute_steps(run, all_steps() if steps is None else steps, progress, force, jobs, ignored)
         finally:
             run.close_painter()
         publish(staging, period.processed_dir)
@@ -128,13 +127,11 @@ def run_period(period_id: str, data_root: str | os.PathLike | None = None, steps
     return result
 
 
-def _execute_steps(run: Run, chosen: list[Step], progress, bulletin, force, jobs, ignored) -> RunResult:
+def _execute_steps(run: Run, chosen: list[Step], progress, force, jobs, ignored) -> RunResult:
     """The loop over the steps: each starts once the steps it runs after (among those chosen) are done."""
     period, staging = run.period, run.folder
     result = RunResult(period=period.id, output_dir=period.processed_dir)
-    active = [s for s in chosen if s.applies(run)]
-    left_out = [s for s in active if s.optional and not bulletin]
-    todo = [s for s in active if s not in left_out]
+    todo = [s for s in chosen if s.applies(run)]
     names = {s.name for s in todo}
     records = {s.name: Record(s.name) for s in todo}
     jobs = max(1, min(jobs or default_jobs(), len(todo) or 1))
@@ -152,13 +149,13 @@ def _execute_steps(run: Run, chosen: list[Step], progress, bulletin, force, jobs
                 _write_record(result, run, [records[s.name] for s in todo if records[s.name].status != "pending"], ignored)
         record.fingerprint = step.fingerprint(run)
         with guard:  # steps may share a file (plotly.js): one copy at a time
-            reused = reuse(record, run, force)
+            reused = reuse(record, run, force is True or step.name in (force or ()))
         if not reused:
             _log(f"{label}: running ({record.reason})")
             own = staging / ".steps" / step.name
             own.mkdir(parents=True)
             try:
-                step.execute(run, own)
+                updates = step.execute(run, own) or {}
             except Exception:
                 record.status, record.seconds = "failed", round(time.perf_counter() - began, 3)
                 with guard:  # what it wrote, the failed notebook among it, goes to .failed/ with the run
@@ -166,11 +163,13 @@ def _execute_steps(run: Run, chosen: list[Step], progress, bulletin, force, jobs
                 raise
             with guard:
                 record.outputs = sorted(_merge(own, staging))
-            record.status = "ran"
-            step.after_execute(run, record)
+            record.status, note = "ran", updates.pop("note", None)
+            for key, value in updates.items():
+                setattr(record, key, value)
+            record.reason += f"; {note}" if note else ""
         record.seconds = round(time.perf_counter() - began, 3)
         summary = step.summary(run, record)
-        said = f"done in {record.seconds:.1f} s" if record.status == "ran" else f"skipped ({record.reason})"
+        said = f"done in {record.seconds:.1f} s" if record.status == "ran" else f"{record.status} ({record.reason})"
         _log(f"{label}: {said}" + (f"; {summary}" if summary else ""))
 
     failure = None
@@ -205,11 +204,6 @@ def _execute_steps(run: Run, chosen: list[Step], progress, bulletin, force, jobs
              f"this run's outputs so far, the executed notebook that failed among them, are in {failed_dir}.")
         raise RunFailed(message, logged=True) from exc
     shutil.rmtree(staging / ".steps", ignore_errors=True)
-    for step in left_out:
-        record = Record(step.name, fingerprint=step.fingerprint(run))
-        if step.left_out(run, record, lambda r: reuse(r, run, force=False)):
-            result.steps.append(record)
-            _log(f"{step.label}: {record.reason}")
     _write_record(result, run, result.steps, ignored)
     return result
 
@@ -345,64 +339,3 @@ def _git_commit() -> str | None:
     except (OSError, subprocess.CalledProcessError):
         return None
     return out.stdout.strip() + ("+uncommitted-changes" if dirty else "")
-
-
-def render_published(period_id: str, data_root: str | os.PathLike | None = None, editions=render.EDITIONS) -> list[Path]:
-    """`hrd-bulletin render`: render editions of a period's bulletin again from its published
-    outputs (after a prose edit, or a run with --no-bulletin) and record them in its run.json, so
-    the next run does not render them once more. Rendered in the scratch folder and copied in by
-    renames: a failed or killed render leaves the published bulletin as it was. Editions not
-    rendered that no longer match the outputs go to bulletin-outdated/, never left as if current."""
-    forget_hashes()  # the files the bulletin reads are hashed again
-    period = load_period(period_id, data_root)
-    processed_root, final = period.data_root / "processed", period.processed_dir
-    lock = lock_period(processed_root, period.id, doing="render")
-    scratch = fresh_scratch(period.data_root, period.id)
-    try:
-        recover(processed_root, period.id)
-        record = _last_record(final)
-        if record is None:
-            raise RunFailed(f"{final}: no run yet; run `hrd-bulletin run {period.id}` first")
-        bulletin = next(s for s in all_steps() if s.entry.kind == "bulletin")
-        began = time.perf_counter()
-        run = Run(period=period, folder=final, scratch=scratch, parameters=record.get("parameters", {}) | {
-            "data_root": str(period.data_root)}, last=record)
-        with ThreadPoolExecutor(1) as aside:  # what the bulletin read, hashed while Quarto renders
-            fingerprinted = aside.submit(bulletin.fingerprint, run)
-            written = render.render(period, final, editions, log=_log, scratch=scratch, target=scratch / "bulletin")
-            fingerprint = fingerprinted.result()
-        prior = prior_record(record, bulletin.name)
-        was_current = bool(prior and prior.get("status") in ("ran", "skipped") and prior.get("fingerprint") == fingerprint)
-        complete = {tuple(e) for e in editions} >= set(render.EDITIONS) or was_current
-        if not complete:  # bulletin/ will hold the editions rendered now, all current
-            fingerprint["editions"] = editions_text(editions)
-        bulletin_dir, outdated = final / "bulletin", final / OUTDATED_BULLETIN
-        bulletin_dir.mkdir(exist_ok=True)
-        for path in written:
-            partial = bulletin_dir / f".{path.name}.partial"
-            shutil.copyfile(path, partial)
-            os.replace(partial, bulletin_dir / path.name)
-            (outdated / path.name).unlink(missing_ok=True)
-        if not complete:  # the editions not rendered now were made from other outputs or text
-            for stale in [p for p in bulletin_dir.iterdir() if p.is_file() and p.name not in {w.name for w in written}]:
-                outdated.mkdir(exist_ok=True)
-                os.replace(stale, outdated / stale.name)
-        if outdated.exists() and not any(p.name.startswith("bulletin_") for p in outdated.iterdir()):
-            shutil.rmtree(outdated)
-        names = editions_text(editions)
-        files = sorted(p for folder in (bulletin_dir, outdated) if folder.exists() for p in folder.iterdir() if p.is_file())
-        done = Record(bulletin.name, status="ran", seconds=round(time.perf_counter() - began, 3),
-                      reason=f"rendered by `hrd-bulletin render` ({names})" + (
-                          "" if complete else f"; other editions, older, are in {OUTDATED_BULLETIN}/ until rendered"),
-                      fingerprint=fingerprint,
-                      outputs=[p.relative_to(final).as_posix() for p in files],
-                      rendered=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"))
-        record["steps"] = [s for s in record.get("steps", []) if step_name(s) != bulletin.name] + [done.as_json()]
-        files = sorted(p for p in final.rglob("*") if p.is_file() and p.name != "run.json")
-        record["outputs"] = {p.relative_to(final).as_posix(): sha256(p) for p in files}
-        record.pop("output_stamps", None)  # kept by runs before 2026-12-03
-        write_json_atomically(final / "run.json", record)
-        return [bulletin_dir / w.name for w in written]
-    finally:
-        lock.close()
-        remove_scratch(scratch)

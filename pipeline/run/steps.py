@@ -5,7 +5,6 @@
     step.execute(run, into) do it, writing its outputs into the folder `into` (merged afterwards)
     step.code()             the pipeline code it uses
     step.applies(run)       whether it has anything to do for this period
-    step.left_out(run, record, done)   what --no-bulletin does with its last outputs (optional steps)
 
 The fingerprint is the same for every kind, read off what the registry says the step reads: the
 raw files, the reference data, the previous period's tables, the published figures, this run's
@@ -46,6 +45,7 @@ class Run:
     last: dict | None = None  # the last good run's record (run.json), if any
     started: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.timezone.utc))
     progress: bool = False  # per-cell progress bars (notebooks run one at a time)
+    editions: tuple = ()  # the bulletin's editions to render, (lang, format) pairs; none: --no-bulletin
     log: Callable[[str], None] = print
     # the Chromium that draws the maps' static images of every notebook (started by the first)
     _painter: Any = field(default=None, repr=False)
@@ -100,7 +100,7 @@ class Step:
 
     def __init__(self, entry: registry.Entry):
         self.entry = entry
-        self.name, self.after, self.optional = entry.name, entry.after, entry.optional
+        self.name, self.after = entry.name, entry.after
 
     @property
     def label(self) -> str:
@@ -112,23 +112,18 @@ class Step:
     def applies(self, run: Run) -> bool:
         return True
 
-    def execute(self, run: Run, into: Path) -> None:
+    def execute(self, run: Run, into: Path) -> dict | None:
+        """Do the step, writing its outputs into `into`; what it returns updates its record (a
+        "note" is added to the reason it ran)."""
         raise NotImplementedError
 
     def summary(self, run: Run, record: Record) -> str | None:
         """What the console says after the step (ran or reused); the step may add details to its record."""
         return None
 
-    def after_execute(self, run: Run, record: Record) -> None:
-        """What the step adds to its record once executed."""
-
     def failure(self, exc: Exception) -> str:
         """The one line that says why the step failed."""
         return f"step {self.label} failed: {type(exc).__name__}: {exc}"
-
-    def left_out(self, run: Run, record: Record, reuse: Callable[[Record], bool]) -> bool:
-        """An optional step the run leaves out: what happens to its last outputs (False: nothing left)."""
-        return False
 
     def reads_text(self) -> str:
         e, said = self.entry, []
@@ -295,6 +290,63 @@ class DataPackageStep(Step):
 OUTDATED_BULLETIN = "bulletin-outdated"
 
 
+class BulletinStep(Step):
+    """The bulletin rendered by Quarto, the run's editions (pipeline.bulletin.render). The editions
+    not rendered (`run --no-bulletin`, `render --lang en`) are never dropped or left as if current:
+    kept in bulletin/ while they match the outputs and text, else moved to bulletin-outdated/ with a
+    note saying so and how to render them again."""
+
+    def code(self) -> tuple[Path, ...]:
+        return code_used_by(BULLETIN_DIR / "render.py")
+
+    def fingerprint(self, run: Run) -> dict[str, str]:
+        return {**super().fingerprint(run), "editions": editions_text(run.editions)}
+
+    def execute(self, run: Run, into: Path) -> dict:
+        from pipeline.bulletin import render
+
+        written = render.render(run.period, run.folder, run.editions, log=run.log, scratch=run.scratch,
+                                target=into / "bulletin") if run.editions else []
+        fingerprint = super().fingerprint(run)
+        prior = prior_record(run.last, self.name) or {}
+        current = prior.get("status") in ("ran", "skipped") and all(
+            (prior.get("fingerprint") or {}).get(k) == v for k, v in fingerprint.items())
+        kept, outdated = [], []
+        for relative in prior.get("outputs", []):
+            name = Path(relative).name
+            if name in {w.name for w in written} or name == "README.txt" or not (run.final / relative).is_file():
+                continue
+            keep = current and relative.startswith("bulletin/")
+            (kept if keep else outdated).append(name)
+            target = into / ("bulletin" if keep else OUTDATED_BULLETIN) / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(run.final / relative, target)
+        editions = [e for e in render.EDITIONS if f"bulletin_{e[0]}.{e[1]}" in {w.name for w in written} | set(kept)]
+        rendered = run.started.isoformat(timespec="seconds") if written else prior.get("rendered", "?")
+        again = f"render it again with `hrd-bulletin render {run.period.id}`"
+        if outdated:
+            (into / OUTDATED_BULLETIN / "README.txt").write_text(
+                f"OUTDATED: these editions of the bulletin were rendered from outputs or text that have changed since.\n"
+                f"They do not match the tables beside them. To bring them up to date, {again}.\n\n"
+                f"УСТАРЕЛ: эти издания бюллетеня подготовлены по данным или тексту, которые с тех пор изменились.\n"
+                f"Они не соответствуют таблицам рядом с ними. Чтобы обновить их: hrd-bulletin render {run.period.id}\n",
+                encoding="utf-8")
+        older = f"; editions made from other outputs or text ({', '.join(sorted(outdated))}) moved to {OUTDATED_BULLETIN}/: {again}" if outdated else ""
+        done = {"fingerprint": {**fingerprint, "editions": editions_text(editions)}, "rendered": rendered}
+        if written:
+            return done | {"note": f"rendered {editions_text(run.editions)}{older}"}
+        if kept:
+            return done | {"status": "skipped", "reason": f"not rendered; the bulletin of {rendered} still matches: kept{older}"}
+        return done | {"status": "outdated" if outdated else "skipped", "reason": f"not rendered{older}"}
+
+    def failure(self, exc: Exception) -> str:
+        return str(exc).splitlines()[0]
+
+
+def editions_text(editions) -> str:
+    return ", ".join(f"{lang} {fmt}" for lang, fmt in editions)
+
+
 class ContentStep(Step):
     """Everything the bulletin says about the period, as data for report/ (pipeline.bulletin.content)."""
 
@@ -305,85 +357,6 @@ class ContentStep(Step):
         from pipeline.bulletin import content
 
         content.write(run.period, run.folder, into / "bulletin-data", painter=run.painter())
-
-
-class BulletinStep(Step):
-    """The bulletin rendered by Quarto, both languages, HTML and PDF (pipeline.bulletin.render)."""
-
-    def code(self) -> tuple[Path, ...]:
-        return code_used_by(BULLETIN_DIR / "render.py")
-
-    def fingerprint(self, run: Run) -> dict[str, str]:
-        from pipeline.bulletin.render import EDITIONS
-
-        # which editions bulletin/ holds: `hrd-bulletin render --lang en` renders fewer, and a run
-        # then renders the others again
-        return {**super().fingerprint(run), "editions": editions_text(EDITIONS)}
-
-    def execute(self, run: Run, into: Path) -> None:
-        from pipeline.bulletin import render
-
-        render.render(run.period, run.folder, log=run.log, scratch=run.scratch, target=into / "bulletin")
-
-    def after_execute(self, run: Run, record: Record) -> None:
-        record.rendered = run.started.isoformat(timespec="seconds")
-
-    def failure(self, exc: Exception) -> str:
-        return str(exc).splitlines()[0]
-
-    def left_out(self, run: Run, record: Record, reuse: Callable[[Record], bool]) -> bool:
-        """A run without the bulletin (--no-bulletin) never drops the published one silently: kept as
-        it is (bulletin/, and bulletin-outdated/ if a partial render left one) when the editions in
-        bulletin/ still match the outputs and text; else they join bulletin-outdated/, with a note
-        saying so and how to render them again. False when there is no published bulletin."""
-        last, period = run.last or {}, run.period
-        prior = prior_record(last, self.name)
-        if prior is None or not prior.get("outputs"):
-            return False
-        render_again = f"render it again with `hrd-bulletin render {period.id}`"
-        prior_fingerprint = prior.get("fingerprint") or {}
-        inputs_unchanged = prior.get("status") in ("ran", "skipped") and prior_fingerprint and all(
-            prior_fingerprint.get(k) == v for k, v in record.fingerprint.items() if k != "editions")
-        if inputs_unchanged:
-            current = record.fingerprint
-            record.fingerprint = prior_fingerprint  # the editions it holds, as recorded
-            if reuse(record):
-                older = [o for o in record.outputs if o.startswith(OUTDATED_BULLETIN + "/bulletin_")]
-                record.reason = (f"not rendered (--no-bulletin); the bulletin of {record.rendered or '?'} still matches: kept"
-                                 + (f"; older editions stay in {OUTDATED_BULLETIN}/" if older else ""))
-                return True
-            record.fingerprint = current
-        moved = []
-        for relative in prior["outputs"]:
-            source = run.final / relative
-            if source.is_file() and source.name != "README.txt":
-                target = run.folder / OUTDATED_BULLETIN / source.name
-                target.parent.mkdir(parents=True, exist_ok=True)
-                shutil.copy2(source, target)
-                moved.append(target.relative_to(run.folder).as_posix())
-        if not moved:
-            return False
-        rendered = prior.get("rendered") or last.get("started", "?")
-        from pipeline.run.code import changed
-
-        changes = [c for c in changed(prior_fingerprint, record.fingerprint) if c != "editions"] if prior_fingerprint else []
-        why = f" ({', '.join(changes)} changed since)" if changes else ""
-        note = run.folder / OUTDATED_BULLETIN / "README.txt"
-        note.write_text(
-            f"OUTDATED: this bulletin was rendered on {rendered} from outputs that have changed since{why}.\n"
-            f"It does not match the tables beside it. To bring it up to date, {render_again}.\n\n"
-            f"УСТАРЕЛ: этот бюллетень подготовлен {rendered} по данным, которые с тех пор изменились.\n"
-            f"Он не соответствует таблицам рядом с ним. Чтобы обновить его: hrd-bulletin render {period.id}\n",
-            encoding="utf-8")
-        record.status, record.outputs = "outdated", sorted(set(moved) | {f"{OUTDATED_BULLETIN}/README.txt"})
-        record.fingerprint, record.rendered = prior_fingerprint, rendered
-        record.reason = (f"not rendered (--no-bulletin); the bulletin rendered on {rendered} no longer matches the outputs"
-                         f"{why}: moved to {OUTDATED_BULLETIN}/; {render_again}")
-        return True
-
-
-def editions_text(editions) -> str:
-    return ", ".join(f"{lang} {fmt}" for lang, fmt in editions)
 
 
 class ClaimsStep(Step):
@@ -448,8 +421,8 @@ def describe(steps: list[Step]) -> str:
         shown = "the whole package" if code >= whole else ", ".join(
             p.relative_to(package).as_posix() for p in sorted(code) if p.is_relative_to(package))
         after = f"  after: {', '.join(step.after)}" if step.after else None
-        lines += [f"{step.name} ({step.entry.kind}{': ' + step.label if step.label != step.name else ''}"
-                  f"{', optional' if step.optional else ''})", f"  reads: {step.reads_text()}", f"  code: {shown}"]
+        lines += [f"{step.name} ({step.entry.kind}{': ' + step.label if step.label != step.name else ''})",
+                  f"  reads: {step.reads_text()}", f"  code: {shown}"]
         lines += [after] if after else []
     return "\n".join(lines)
 
