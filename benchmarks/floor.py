@@ -23,7 +23,7 @@ from pipeline.data.io import validate_period
 from pipeline.data.periods import load_period
 from pipeline.run.engine import all_steps, run_record
 from pipeline.run.scratch import fresh_scratch, remove_scratch
-from pipeline.run.steps import NotebookStep, Run, write_json_atomically
+from pipeline.run.steps import NotebookStep, Record, Run, write_json_atomically
 
 
 def execute_cells(step: NotebookStep, period, out: Path) -> None:
@@ -49,7 +49,7 @@ def main(argv: list[str]) -> None:
     try:
         only = argv[argv.index("--steps") + 1].split(",") if "--steps" in argv else None
         for step in all_steps():
-            if (step.name == "bulletin" and "--bulletin" not in argv) or not step.applies(run) or (only and step.name not in only):
+            if (step.name == "bulletin" and "--bulletin" not in argv) or (only and step.name not in only):
                 continue
             began = time.perf_counter()
             if isinstance(step, NotebookStep):
@@ -57,7 +57,7 @@ def main(argv: list[str]) -> None:
             else:
                 if "record" in step.entry.run_outputs:  # the bulletin's appendix reads the run record
                     write_json_atomically(out / "run.json", run_record(period, run.parameters, [], out, started))
-                step.execute(run, out)
+                step.execute(run, out, Record(step.name))
             print(f"{step.label}: {time.perf_counter() - began:.1f} s", file=sys.stderr)
     finally:
         remove_scratch(scratch)

@@ -10,7 +10,7 @@ from pathlib import Path
 from pipeline.yamlfiles import read_yaml
 
 REGISTRY = Path(__file__).with_name("steps.yml")
-KINDS = ("notebook", "reconciliation", "claims", "datapackage", "content", "bulletin")
+KINDS = ("notebook", "python")
 READS = ("raw", "reference", "previous_period", "published", "editorial", "run", "report")
 RUN_OUTPUTS = ("tables", "maps", "reconciliation", "claims", "record", "content")
 
@@ -24,6 +24,8 @@ class Entry:
     reads: dict = field(default_factory=dict)
     after: tuple[str, ...] = ()
     notebook: str | None = None  # kind notebook: the file in notebooks/
+    module: str | None = None  # kind python: the module whose run_step does it
+    uses: tuple[str, ...] = ()  # files its code reads under names the imports do not show (globs)
 
     @property
     def raw(self) -> tuple[str, ...] | None:
@@ -44,7 +46,7 @@ class Entry:
         return tuple(self.reads.get("run", ()))
 
 
-FIELDS = ("kind", "notebook", "reads", "after")
+FIELDS = ("kind", "notebook", "module", "uses", "reads", "after")
 WRITERS = ("tables", "maps")  # what notebook steps write; a step reading them runs after every one
 
 
@@ -86,8 +88,13 @@ def parse(spec: dict, source: str = str(REGISTRY)) -> dict[str, Entry]:
             refuse(f"after {meta['after']!r}: expected a list of steps")
         if meta["kind"] == "notebook" and not meta.get("notebook"):
             refuse("a notebook step names its notebook")
+        module = meta.get("module") or ""
+        if meta["kind"] == "python" and not Path(REGISTRY.parent.parent, *module.split(".")).with_suffix(".py").is_file():
+            refuse(f"module {module!r}: a python step names a module of the package, as pipeline.outputs.claims")
+        if not isinstance(meta.get("uses", []), list):
+            refuse(f"uses {meta['uses']!r}: expected a list of files (globs, from the repository's top)")
         entries[name] = Entry(name=name, kind=meta["kind"], reads=dict(reads), after=tuple(meta.get("after", ())),
-                              notebook=meta.get("notebook"))
+                              notebook=meta.get("notebook"), module=meta.get("module"), uses=tuple(meta.get("uses", ())))
     notebooks = tuple(n for n, e in entries.items() if e.kind == "notebook")
     for name, entry in entries.items():
         unknown = [a for a in entry.after if a not in entries]

@@ -16,7 +16,7 @@ from pipeline.data.codebook import all_files
 from pipeline.outputs.processed import write_table
 from pipeline.registry import Entry
 from pipeline.run.code import code_used_by
-from pipeline.run.steps import Run, Step
+from pipeline.run.steps import Record, Run, Step
 
 
 class CountStep(Step):
@@ -27,7 +27,7 @@ class CountStep(Step):
     def code(self) -> tuple[Path, ...]:
         return code_used_by(Path(__file__))
 
-    def execute(self, run: Run, into: Path) -> None:
+    def execute(self, run: Run, into: Path, record: Record) -> None:
         time.sleep(float(os.environ.get("HRD_FAKE_SLEEP", "0")))
         if self.fail:
             raise ValueError(f"step {self.name} broke")

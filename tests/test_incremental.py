@@ -73,8 +73,8 @@ def test_a_failed_step_stops_the_run_and_the_steps_after_it(data_root, capsys):
 class SharingStep(CountStep):
     """Writes, besides its table, a file another step writes too (as plotly.js beside the maps)."""
 
-    def execute(self, run, into):
-        super().execute(run, into)
+    def execute(self, run, into, record):
+        super().execute(run, into, record)
         (into / "maps").mkdir(exist_ok=True)
         (into / "maps" / "shared.js").write_text("the same bytes", encoding="utf-8")
 

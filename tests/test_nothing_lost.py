@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from pipeline.bulletin.render import OUTDATED as OUTDATED_BULLETIN
 from pipeline.checksums import sha256
 from pipeline.cli import EXIT_BAD_INPUT, EXIT_BUSY, main
 from pipeline.data.errors import InputError, Problem
@@ -24,7 +25,6 @@ from pipeline.data.periods import load_period
 from pipeline.run.engine import run_period
 from pipeline.run.publish import lock_period
 from pipeline.run.scratch import scratch_dir
-from pipeline.run.steps import OUTDATED_BULLETIN
 from tests.conftest import PERIOD, copy_reference
 from tests.fake_steps import fake_steps
 

@@ -47,14 +47,17 @@ def test_the_registry_declares_every_step_once():
 @pytest.mark.parametrize("spec,words", [
     ({"a": {"kind": "magic"}}, "kind 'magic'"),
     ({"a": {"kind": "notebook"}}, "names its notebook"),
-    ({"a": {"kind": "datapackage", "after": ["b"]}}, "expected steps of the registry"),
-    ({"a": {"kind": "datapackage", "reads": {"rav": "all"}}}, "reads ['rav']"),
-    ({"a": {"kind": "datapackage", "afer": ["b"]}}, "unknown field(s) afer"),
+    ({"a": {"kind": "python", "module": "pipeline.outputs.claims", "after": ["b"]}}, "expected steps of the registry"),
+    ({"a": {"kind": "python", "module": "pipeline.outputs.claim"}}, "module 'pipeline.outputs.claim'"),
+    ({"a": {"kind": "python", "module": "pipeline.outputs.claims", "uses": "x.yml"}}, "uses 'x.yml'"),
+    ({"a": {"kind": "python", "module": "pipeline.outputs.claims", "reads": {"rav": "all"}}}, "reads ['rav']"),
+    ({"a": {"kind": "python", "afer": ["b"]}}, "unknown field(s) afer"),
     ({"a": {"kind": "notebook", "notebook": "x.ipynb", "reads": {"raw": "outlets"}}}, "expected all or a list"),
     ({"a": {"kind": "notebook", "notebook": "x.ipynb", "reads": {"raw": ["outlet"]}}}, "expected all or a list"),
-    ({"a": {"kind": "datapackage", "reads": {"run": "tables"}}}, "expected a list of names"),
-    ({"a": {"kind": "datapackage", "reads": ["run"]}}, "expected a mapping"),
-    ({"a": {"kind": "datapackage", "after": ["b"]}, "b": {"kind": "claims", "after": ["a"]}}, "in a circle: a -> b -> a"),
+    ({"a": {"kind": "python", "module": "pipeline.outputs.claims", "reads": {"run": "tables"}}}, "expected a list of names"),
+    ({"a": {"kind": "python", "module": "pipeline.outputs.claims", "reads": ["run"]}}, "expected a mapping"),
+    ({"a": {"kind": "python", "module": "pipeline.outputs.claims", "after": ["b"]},
+      "b": {"kind": "python", "module": "pipeline.outputs.claims", "after": ["a"]}}, "in a circle: a -> b -> a"),
 ])
 def test_a_wrong_registry_entry_is_refused_with_its_name(spec, words):
     with pytest.raises(ValueError) as error:
@@ -136,11 +139,11 @@ def test_steps_command_lists_reads_after_and_code(capsys):
     assert "media (notebook: 04_media.ipynb)\n  reads: raw outlets, materials, material_cases, cases; reference cities" in out
     media_code = out.split("media (notebook")[1].split("dynamics (notebook")[0]
     assert "parts/media.py" in media_code and "parts/incidents.py" not in media_code
-    assert "reconciliation (reconciliation)\n  reads: published figures published_figures.yml" in out
+    assert "reconciliation (python: pipeline.outputs.reconcile)\n  reads: published figures published_figures.yml" in out
     assert "  after: overview, portrait, security, incidents, media, dynamics" in out
-    assert ("content (content)\n  reads: reference divisions, macro_regions; published figures published_figures.yml; "
+    assert ("content (python: pipeline.bulletin.content)\n  reads: reference divisions, macro_regions; published figures published_figures.yml; "
             "this run's tables, maps, reconciliation, claims, record; the editor's text (editorial/)") in out
-    assert "bulletin (bulletin)\n  reads: this run's content; report/" in out
+    assert "bulletin (python: pipeline.bulletin.render)\n  reads: this run's content; report/" in out
 
 
 @pytest.mark.e2e

@@ -31,7 +31,7 @@ def test_a_synthetic_period_says_it_is_synthetic_in_its_tables_package_and_maps(
     from pipeline.parts import incidents
     from pipeline.parts.inputs import load_inputs
     from pipeline.run.engine import all_steps
-    from pipeline.run.steps import Run
+    from pipeline.run.steps import Record, Run
 
     root = copy_reference(tmp_path / "data")
     assert main(["--data-root", str(root), "synthesize", "2030-01_2030-09", "--scale", "2", "--seed", "3"]) == 0
@@ -46,4 +46,6 @@ def test_a_synthetic_period_says_it_is_synthetic_in_its_tables_package_and_maps(
     assert any("Синтетические данные" in a.text for a in figure.layout.annotations)
     run = Run(period=part.period, folder=out, scratch=tmp_path, parameters={})
     reconciliation = next(s for s in all_steps() if s.name == "reconciliation")
-    assert not reconciliation.applies(run), "no published figures for a synthetic period"
+    reconciliation.execute(run, tmp_path / "reconciled", Record("reconciliation"))
+    assert not (tmp_path / "reconciled").exists(), "no published figures for a synthetic period: nothing to reconcile"
+    assert reconciliation.summary(run, Record("reconciliation")).startswith("no published figures")

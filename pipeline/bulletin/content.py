@@ -372,6 +372,11 @@ class Figures:
 
 
 # --- the whole of it -----------------------------------------------------------------------------------
+def run_step(run, into: Path, record) -> None:
+    """The run's step `content` (pipeline/steps.yml): its charts drawn in the run's Chromium."""
+    write(run.period, run.folder, into / "bulletin-data", painter=run.painter())
+
+
 def write(period: Period, folder: Path, target: Path, painter=None) -> None:
     """Everything the bulletin says about the period, from the run's outputs in `folder`, into `target`."""
     tables = load_tables(folder)

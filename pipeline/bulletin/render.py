@@ -1,6 +1,6 @@
 """The bulletin rendered by Quarto: `quarto render report/ --profile <lang>,<format>` of the period's content.
 
-    render(period, run_folder, target=run_folder / "bulletin")   # what `hrd-bulletin render` and a run do
+    render(period, run_folder, target=run_folder / "bulletin")   # the run's step `bulletin` (run_step)
 
 report/ is a plain Quarto project; what it says about the period is the run's content of the period
 (<run folder>/bulletin-data/, pipeline.bulletin.content), which report/period points at. Each
@@ -104,6 +104,49 @@ def render(period: Period, folder: Path, editions=EDITIONS, log=print, scratch: 
             os.replace(partial, target / name)
             written.append(target / name)
     return written
+
+
+OUTDATED = "bulletin-outdated"
+
+
+def run_step(run, into: Path, record) -> None:
+    """The run's step `bulletin` (pipeline/steps.yml): the run's editions rendered. The editions not
+    rendered (`run --no-bulletin`, `render --lang en`) are never dropped or left as if current: kept
+    in bulletin/ while they match the outputs and text, else moved to bulletin-outdated/ with a note
+    saying so and how to render them again. run.json records the editions bulletin/ holds."""
+    run.close_painter()  # the content's charts are drawn: Chromium's memory back before Quarto
+    written = {p.name for p in render(run.period, run.folder, run.editions, log=run.log, scratch=run.scratch,
+                                      target=into / "bulletin")} if run.editions else set()
+    prior = next((s for s in (run.last or {}).get("steps", []) if s.get("step") == "bulletin"), {})
+    inputs = {k: v for k, v in record.fingerprint.items() if k != "editions"}
+    current = prior.get("status") in ("ran", "skipped") and all(
+        (prior.get("fingerprint") or {}).get(k) == v for k, v in inputs.items())
+    kept, outdated = set(), set()
+    for relative in prior.get("outputs", []):
+        name = Path(relative).name
+        if name not in written and name != "README.txt" and (run.final / relative).is_file():
+            keep = current and relative.startswith("bulletin/")
+            (kept if keep else outdated).add(name)
+            (into / ("bulletin" if keep else OUTDATED)).mkdir(parents=True, exist_ok=True)
+            shutil.copy2(run.final / relative, into / ("bulletin" if keep else OUTDATED) / name)
+    again = f"render it again with `hrd-bulletin render {run.period.id}`"
+    if outdated:
+        (into / OUTDATED / "README.txt").write_text(
+            "OUTDATED: these editions of the bulletin were rendered from outputs or text that have changed since.\n"
+            f"They do not match the tables beside them. To bring them up to date, {again}.\n\n"
+            "УСТАРЕЛ: эти издания бюллетеня подготовлены по данным или тексту, которые с тех пор изменились.\n"
+            f"Они не соответствуют таблицам рядом с ними. Чтобы обновить их: hrd-bulletin render {run.period.id}\n",
+            encoding="utf-8")
+    older = f"editions made from other outputs or text ({', '.join(sorted(outdated))}) moved to {OUTDATED}/: {again}"
+    holds = [e for e in EDITIONS if f"bulletin_{e[0]}.{e[1]}" in written | kept]
+    record.fingerprint["editions"] = ", ".join(f"{lang} {fmt}" for lang, fmt in holds)
+    record.rendered = run.started.isoformat(timespec="seconds") if written else prior.get("rendered", "?")
+    if written:
+        record.reason += f"; rendered {', '.join(f'{lang} {fmt}' for lang, fmt in run.editions)}" + (f"; {older}" if outdated else "")
+    else:
+        record.status = "skipped" if kept or not outdated else "outdated"
+        record.reason = "not rendered" + (f"; the bulletin of {record.rendered} still matches: kept" if kept else "") + (
+            f"; {older}" if outdated else "")
 
 
 def _tail(log: str, lines: int = 25) -> str:

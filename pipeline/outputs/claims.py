@@ -37,6 +37,25 @@ def write_for_run(folder: Path, into: Path) -> dict[str, Claim]:
     return claims
 
 
+def run_step(run, into: Path, record) -> None:
+    """The run's step `claims` (pipeline/steps.yml)."""
+    write_for_run(run.folder, into)
+
+
+def step_summary(run, record) -> str:
+    """Every claim with its case, and which changed since the previous period: what an editor reads
+    before the text (also in run.json, the step's `claims`)."""
+    current = load(run.folder) or {}
+    period = run.period
+    previous = load(period.data_root / "processed" / period.previous) if period.previous else None
+    record.details = {"claims": compared(current, previous)}
+    changed = [n for n, c in record.details["claims"].items() if c["changed"]]
+    lines = [f"{len(current)} claims" + (f", {len(changed)} changed since {period.previous}" if previous else "")]
+    for name, row in record.details["claims"].items():
+        lines.append(f"      {name}: {row['case']}" + (f"  (was {row['previous_case']})" if row["changed"] else ""))
+    return "\n".join(lines)
+
+
 def _plain(value):
     return value.item() if hasattr(value, "item") else str(value)
 

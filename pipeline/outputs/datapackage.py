@@ -153,6 +153,11 @@ def write(folder: Path, period: Period, into: Path | None = None) -> Path:
     return path
 
 
+def run_step(run, into: Path, record) -> None:
+    """The run's step `datapackage` (pipeline/steps.yml)."""
+    write(run.folder, run.period, into=into)
+
+
 def describe_tables(period=None) -> str:
     """`hrd-bulletin tables`: every processed table with its part, title, description and columns;
     with a period that has been run, the rows of each of its tables."""

@@ -76,6 +76,18 @@ def write_for_run(folder: Path, period, into: Path | None = None) -> pd.DataFram
     return frame
 
 
+def run_step(run, into: Path, record) -> None:
+    """The run's step `reconciliation` (pipeline/steps.yml)."""
+    write_for_run(run.folder, run.period, into=into)
+
+
+def step_summary(run, record) -> str:
+    path = run.folder / "reconciliation.csv"
+    if not path.exists():
+        return "no published figures for this period: nothing to reconcile"
+    return f"reconciliation with the published figures: {summary(pd.read_csv(path, keep_default_na=False))}"
+
+
 def summary(frame: pd.DataFrame) -> str:
     counts = frame["status"].value_counts()
     return ", ".join(f"{status}: {counts.get(status, 0)}" for status in ("agrees", "disagrees", "missing", "not_recomputed"))

@@ -43,7 +43,6 @@ from pipeline.run.steps import (
     Record,
     Run,
     Step,
-    prior_record,
     write_json_atomically,
 )
 
@@ -131,7 +130,7 @@ def _execute_steps(run: Run, chosen: list[Step], progress, force, jobs, ignored)
     """The loop over the steps: each starts once the steps it runs after (among those chosen) are done."""
     period, staging = run.period, run.folder
     result = RunResult(period=period.id, output_dir=period.processed_dir)
-    todo = [s for s in chosen if s.applies(run)]
+    todo = list(chosen)
     names = {s.name for s in todo}
     records = {s.name: Record(s.name) for s in todo}
     jobs = max(1, min(jobs or default_jobs(), len(todo) or 1))
@@ -155,7 +154,7 @@ def _execute_steps(run: Run, chosen: list[Step], progress, force, jobs, ignored)
             own = staging / ".steps" / step.name
             own.mkdir(parents=True)
             try:
-                updates = step.execute(run, own) or {}
+                step.execute(run, own, record)
             except Exception:
                 record.status, record.seconds = "failed", round(time.perf_counter() - began, 3)
                 with guard:  # what it wrote, the failed notebook among it, goes to .failed/ with the run
@@ -163,10 +162,7 @@ def _execute_steps(run: Run, chosen: list[Step], progress, force, jobs, ignored)
                 raise
             with guard:
                 record.outputs = sorted(_merge(own, staging))
-            record.status, note = "ran", updates.pop("note", None)
-            for key, value in updates.items():
-                setattr(record, key, value)
-            record.reason += f"; {note}" if note else ""
+            record.status = "ran" if record.status == "pending" else record.status
         record.seconds = round(time.perf_counter() - began, 3)
         summary = step.summary(run, record)
         said = f"done in {record.seconds:.1f} s" if record.status == "ran" else f"{record.status} ({record.reason})"
@@ -193,8 +189,6 @@ def _execute_steps(run: Run, chosen: list[Step], progress, force, jobs, ignored)
                     failure = failure or (step, future.exception())
                 else:
                     finished_names.add(step.name)
-            if not any(isinstance(s, (step_kinds.NotebookStep, step_kinds.ContentStep)) for s in [*pending, *running.values()]):
-                run.close_painter()  # nothing left to draw (maps, the content's charts): its memory back before Quarto
     result.steps = [records[s.name] for s in todo]
     if failure:
         step, exc = failure
@@ -250,7 +244,7 @@ def reuse(record: Record, run: Run, force: bool) -> bool:
         record.reason = "forced (--force)"
         return False
     last = run.last or {}
-    prior = prior_record(last, record.step, ("ran", "skipped"))
+    prior = next((s for s in last.get("steps", []) if s.get("step") == record.step and s.get("status") in ("ran", "skipped")), None)
     changes = changed(prior.get("fingerprint") if prior else None, record.fingerprint)
     if changes:
         if not prior:

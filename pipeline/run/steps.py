@@ -1,19 +1,20 @@
-"""The steps of a run: one interface for every kind of step, built from the registry
-(pipeline/steps.yml).
+"""The steps of a run: one interface for both kinds of step (a notebook, a module's run_step),
+built from the registry (pipeline/steps.yml).
 
     step.fingerprint(run)   what it depends on (digests), compared with the last good run's
-    step.execute(run, into) do it, writing its outputs into the folder `into` (merged afterwards)
+    step.execute(run, into, record)   do it, writing its outputs into `into` (merged afterwards)
     step.code()             the pipeline code it uses
-    step.applies(run)       whether it has anything to do for this period
 
 The fingerprint is the same for every kind, read off what the registry says the step reads: the
 raw files, the reference data, the previous period's tables, the published figures, this run's
 outputs, the report's text; plus period.yml, the parameters, the code it uses and the package
-versions. The kinds differ only in what they execute.
+versions. The kinds differ only in what they execute: the steps' own code is in their notebooks
+and modules, each beside what it computes.
 """
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 import json
 import os
 import shutil
@@ -28,10 +29,6 @@ from pipeline.data.codebook import all_files
 from pipeline.data.periods import Period
 from pipeline.data.sources import sources
 from pipeline.run.code import code_used_by, digest, text_digest, versions_digest
-
-NOTEBOOKS_DIR = paths.NOTEBOOKS_DIR
-OUTPUTS_DIR = paths.REPO_ROOT / "pipeline" / "outputs"
-BULLETIN_DIR = paths.REPO_ROOT / "pipeline" / "bulletin"
 
 
 @dataclass
@@ -109,12 +106,8 @@ class Step:
     def code(self) -> tuple[Path, ...]:
         raise NotImplementedError
 
-    def applies(self, run: Run) -> bool:
-        return True
-
-    def execute(self, run: Run, into: Path) -> dict | None:
-        """Do the step, writing its outputs into `into`; what it returns updates its record (a
-        "note" is added to the reason it ran)."""
+    def execute(self, run: Run, into: Path, record: Record) -> None:
+        """Do the step, writing its outputs into `into`; it may say more in its record (status, reason)."""
         raise NotImplementedError
 
     def summary(self, run: Run, record: Record) -> str | None:
@@ -170,8 +163,9 @@ class Step:
         outputs = [o for o in e.run_outputs if o != "record"]
         if outputs:
             parts[" and ".join(outputs)] = digest(run_outputs(run.folder, outputs), run.folder)
-        if e.reads.get("report"):
+        if e.reads.get("report"):  # the Quarto project, and which of its editions the run renders
             parts["report"] = digest(report_sources(), paths.REPO_ROOT)
+            parts["editions"] = ", ".join(f"{lang} {fmt}" for lang, fmt in run.editions)
         parts["period.yml"] = digest([period.raw_dir / "period.yml"], root)
         # the registry as a file would tie every step to every entry: a step depends on its own entry
         parts["step"] = text_digest(asdict(self.entry))
@@ -208,7 +202,7 @@ class NotebookStep(Step):
 
     @property
     def notebook(self) -> Path:
-        return NOTEBOOKS_DIR / self.entry.notebook
+        return paths.NOTEBOOKS_DIR / self.entry.notebook
 
     @property
     def label(self) -> str:
@@ -220,7 +214,7 @@ class NotebookStep(Step):
     def fingerprint(self, run: Run) -> dict[str, str]:
         return {"notebook": digest([self.notebook], self.notebook.parent), **super().fingerprint(run)}
 
-    def execute(self, run: Run, into: Path) -> None:
+    def execute(self, run: Run, into: Path, record: Record) -> None:
         from pipeline.run.kernels import execute_notebook
 
         kernel = run.scratch / self.name
@@ -250,163 +244,32 @@ class NotebookStep(Step):
         return f"notebook {self.label} failed: {type(exc).__name__}: {exc}"
 
 
-class ReconciliationStep(Step):
-    """Every published figure beside the one recomputed from this run's tables."""
+class PythonStep(Step):
+    """A step done by a module of the package: its run_step(run, into, record), and what the
+    console says after it, its step_summary(run, record) if it has one."""
+
+    @property
+    def module(self):
+        return importlib.import_module(self.entry.module)
 
     def code(self) -> tuple[Path, ...]:
-        return code_used_by(OUTPUTS_DIR / "reconcile.py")
+        source = paths.REPO_ROOT.joinpath(*self.entry.module.split(".")).with_suffix(".py")
+        return tuple(sorted(set(code_used_by(source)) | {p for pattern in self.entry.uses for p in paths.REPO_ROOT.glob(pattern)}))
 
-    def applies(self, run: Run) -> bool:
-        return run.period.published_figures_path.exists()
-
-    def execute(self, run: Run, into: Path) -> None:
-        from pipeline.outputs import reconcile
-
-        reconcile.write_for_run(run.folder, run.period, into=into)
+    def execute(self, run: Run, into: Path, record: Record) -> None:
+        self.module.run_step(run, into, record)
 
     def summary(self, run: Run, record: Record) -> str | None:
-        import pandas as pd
-
-        from pipeline.outputs import reconcile
-
-        frame = pd.read_csv(run.folder / "reconciliation.csv", keep_default_na=False)
-        return f"reconciliation with the published figures: {reconcile.summary(frame)}"
+        return self.module.step_summary(run, record) if hasattr(self.module, "step_summary") else None
 
 
-class DataPackageStep(Step):
-    """datapackage.json: the run's tables and maps described (Frictionless Data Package)."""
-
-    def code(self) -> tuple[Path, ...]:
-        from pipeline.outputs.datapackage import metadata_files
-
-        return tuple(sorted(set(code_used_by(OUTPUTS_DIR / "datapackage.py")) | set(metadata_files())))
-
-    def execute(self, run: Run, into: Path) -> None:
-        from pipeline.outputs import datapackage
-
-        datapackage.write(run.folder, run.period, into=into)
-
-
-OUTDATED_BULLETIN = "bulletin-outdated"
-
-
-class BulletinStep(Step):
-    """The bulletin rendered by Quarto, the run's editions (pipeline.bulletin.render). The editions
-    not rendered (`run --no-bulletin`, `render --lang en`) are never dropped or left as if current:
-    kept in bulletin/ while they match the outputs and text, else moved to bulletin-outdated/ with a
-    note saying so and how to render them again."""
-
-    def code(self) -> tuple[Path, ...]:
-        return code_used_by(BULLETIN_DIR / "render.py")
-
-    def fingerprint(self, run: Run) -> dict[str, str]:
-        return {**super().fingerprint(run), "editions": editions_text(run.editions)}
-
-    def execute(self, run: Run, into: Path) -> dict:
-        from pipeline.bulletin import render
-
-        written = render.render(run.period, run.folder, run.editions, log=run.log, scratch=run.scratch,
-                                target=into / "bulletin") if run.editions else []
-        fingerprint = super().fingerprint(run)
-        prior = prior_record(run.last, self.name) or {}
-        current = prior.get("status") in ("ran", "skipped") and all(
-            (prior.get("fingerprint") or {}).get(k) == v for k, v in fingerprint.items())
-        kept, outdated = [], []
-        for relative in prior.get("outputs", []):
-            name = Path(relative).name
-            if name in {w.name for w in written} or name == "README.txt" or not (run.final / relative).is_file():
-                continue
-            keep = current and relative.startswith("bulletin/")
-            (kept if keep else outdated).append(name)
-            target = into / ("bulletin" if keep else OUTDATED_BULLETIN) / name
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(run.final / relative, target)
-        editions = [e for e in render.EDITIONS if f"bulletin_{e[0]}.{e[1]}" in {w.name for w in written} | set(kept)]
-        rendered = run.started.isoformat(timespec="seconds") if written else prior.get("rendered", "?")
-        again = f"render it again with `hrd-bulletin render {run.period.id}`"
-        if outdated:
-            (into / OUTDATED_BULLETIN / "README.txt").write_text(
-                f"OUTDATED: these editions of the bulletin were rendered from outputs or text that have changed since.\n"
-                f"They do not match the tables beside them. To bring them up to date, {again}.\n\n"
-                f"УСТАРЕЛ: эти издания бюллетеня подготовлены по данным или тексту, которые с тех пор изменились.\n"
-                f"Они не соответствуют таблицам рядом с ними. Чтобы обновить их: hrd-bulletin render {run.period.id}\n",
-                encoding="utf-8")
-        older = f"; editions made from other outputs or text ({', '.join(sorted(outdated))}) moved to {OUTDATED_BULLETIN}/: {again}" if outdated else ""
-        done = {"fingerprint": {**fingerprint, "editions": editions_text(editions)}, "rendered": rendered}
-        if written:
-            return done | {"note": f"rendered {editions_text(run.editions)}{older}"}
-        if kept:
-            return done | {"status": "skipped", "reason": f"not rendered; the bulletin of {rendered} still matches: kept{older}"}
-        return done | {"status": "outdated" if outdated else "skipped", "reason": f"not rendered{older}"}
-
-    def failure(self, exc: Exception) -> str:
-        return str(exc).splitlines()[0]
-
-
-def editions_text(editions) -> str:
-    return ", ".join(f"{lang} {fmt}" for lang, fmt in editions)
-
-
-class ContentStep(Step):
-    """Everything the bulletin says about the period, as data for report/ (pipeline.bulletin.content)."""
-
-    def code(self) -> tuple[Path, ...]:
-        return tuple(sorted(set(code_used_by(BULLETIN_DIR / "content.py")) | {paths.REPO_ROOT / "report" / "references.yml"}))
-
-    def execute(self, run: Run, into: Path) -> None:
-        from pipeline.bulletin import content
-
-        content.write(run.period, run.folder, into / "bulletin-data", painter=run.painter())
-
-
-class ClaimsStep(Step):
-    """claims.json: what the prose says about the period's data, computed from its tables (pipeline.outputs.claims)."""
-
-    def code(self) -> tuple[Path, ...]:
-        return code_used_by(OUTPUTS_DIR / "claims.py")  # the parts' claims, pipeline/claims.py and claims.yml
-
-    def execute(self, run: Run, into: Path) -> None:
-        from pipeline.outputs import claims
-
-        claims.write_for_run(run.folder, into)
-
-    def summary(self, run: Run, record: Record) -> str | None:
-        """Every claim with its case, and which changed since the previous period: what an editor
-        reads before the text."""
-        from pipeline.outputs import claims
-
-        current = claims.load(run.folder) or {}
-        previous = claims.load(run.period.data_root / "processed" / run.period.previous) if run.period.previous else None
-        compared = claims.compared(current, previous)
-        record.details = {"claims": compared}
-        changed = [n for n, c in compared.items() if c["changed"]]
-        lines = [f"{len(current)} claims" + (f", {len(changed)} changed since {run.period.previous}" if previous else "")]
-        for name, row in compared.items():
-            mark = f"  (was {row['previous_case']})" if row["changed"] else ""
-            lines.append(f"      {name}: {row['case']}{mark}")
-        return "\n".join(lines)
-
-
-KINDS: dict[str, type[Step]] = {"notebook": NotebookStep, "reconciliation": ReconciliationStep,
-                                "claims": ClaimsStep, "datapackage": DataPackageStep, "content": ContentStep,
-                                "bulletin": BulletinStep}
+KINDS: dict[str, type[Step]] = {"notebook": NotebookStep, "python": PythonStep}
 
 
 def from_registry(entries: dict[str, registry.Entry] | None = None) -> list[Step]:
     """The steps of a run, in registry order."""
     entries = registry.entries() if entries is None else entries
     return [KINDS[e.kind](e) for e in entries.values()]
-
-
-def step_name(row: dict) -> str:
-    """A step's name in a run record (records before the registry named notebooks by file)."""
-    return row.get("step") or row.get("notebook", "")
-
-
-def prior_record(record: dict | None, name: str, statuses: tuple[str, ...] | None = None) -> dict | None:
-    """A step's row in a run record (with one of `statuses`, if given), or None."""
-    return next((s for s in (record or {}).get("steps", []) if step_name(s) == name
-                 and (statuses is None or s.get("status") in statuses)), None)
 
 
 def describe(steps: list[Step]) -> str:
@@ -421,7 +284,7 @@ def describe(steps: list[Step]) -> str:
         shown = "the whole package" if code >= whole else ", ".join(
             p.relative_to(package).as_posix() for p in sorted(code) if p.is_relative_to(package))
         after = f"  after: {', '.join(step.after)}" if step.after else None
-        lines += [f"{step.name} ({step.entry.kind}{': ' + step.label if step.label != step.name else ''})",
+        lines += [f"{step.name} ({step.entry.kind}: {step.entry.notebook or step.entry.module})",
                   f"  reads: {step.reads_text()}", f"  code: {shown}"]
         lines += [after] if after else []
     return "\n".join(lines)
@@ -434,5 +297,4 @@ def write_json_atomically(path: Path, data: dict) -> None:
     os.replace(partial, path)
 
 
-__all__ = ["Run", "Record", "Step", "NotebookStep", "ReconciliationStep", "DataPackageStep", "BulletinStep", "KINDS",
-           "from_registry", "describe", "write_json_atomically"]
+__all__ = ["Run", "Record", "Step", "NotebookStep", "PythonStep", "KINDS", "from_registry", "describe", "write_json_atomically"]
