@@ -2,6 +2,7 @@
 row, column, value and what was expected; all problems of the input at once; exit status 2."""
 from __future__ import annotations
 
+import json
 import warnings
 
 import pytest
@@ -162,6 +163,8 @@ CASES = {
         lambda r: edit_lines(r, "media_outlets.csv", {3: ("OUT-002,", 'OUT-002,"'), 6: ("OUT-005,", 'OUT-005",')}),
         "media_outlets.csv", 3, None, "another quote closes 3 line(s) below"),
     # period.yml
+    "first_day in another month than the period id says": (lambda r: replace(r, "period.yml", "first_day: 2015-08-01", "first_day: 2015-07-01"),
+                                                           "period.yml", None, "first_day", "a day in 2015-08, as the period id 2015-08_2016-04 says"),
     "last_day not in the calendar": (lambda r: replace(r, "period.yml", "last_day: 2016-04-30", "last_day: 2016-04-31"),
                                      "period.yml", None, "last_day", "April 2016 has 30 days"),
     "a wave's day not in the calendar": (lambda r: replace(r, "period.yml", "last_day: 2016-01-31}", "last_day: 2016-01-32}"),
@@ -279,8 +282,35 @@ def test_nothing_is_produced_from_bad_input(data_root):
     assert not any((data_root / "processed" / ".staging").glob("*")) if (data_root / "processed" / ".staging").exists() else True
 
 
+def first_geometry(text: str, change) -> str:
+    """The boundaries with the first feature's geometry changed: change(geometry) -> geometry."""
+    collection = json.loads(text)
+    collection["features"][0]["geometry"] = change(collection["features"][0]["geometry"])
+    return json.dumps(collection)
+
+
+def each_point(geometry, move):
+    rings = geometry["coordinates"] if geometry["type"] == "Polygon" else [r for p in geometry["coordinates"] for r in p]
+    for ring in rings:
+        ring[:] = [move(*position[:2]) for position in ring]
+    return geometry
+
+
+BOWTIE = {"type": "Polygon", "coordinates": [[[60, 45], [70, 50], [70, 45], [60, 50], [60, 45]]]}
+
+
 @pytest.mark.parametrize("damage,words", [
     (lambda text: text.replace('"KZ-AST"', '"KZ-XXX"', 1), "missing: KZ-AST; unknown: KZ-XXX"),
+    (lambda text: first_geometry(text, lambda g: each_point(g, lambda lon, lat: [lat, lon])),
+     "outside Kazakhstan (longitude 45 to 89, latitude 39 to 57): coordinates in metres, or latitude and longitude swapped?"),
+    (lambda text: first_geometry(text, lambda g: each_point(g, lambda lon, lat: [lon * 111_000, lat * 111_000])),
+     "outside Kazakhstan"),
+    (lambda text: first_geometry(text, lambda g: BOWTIE), "is not a valid polygon (Self-intersection"),
+    (lambda text: first_geometry(text, lambda g: {"type": "Polygon", "coordinates": [[[60, 45], [70, 50]]]}),
+     "a ring that is not a list of at least 4 positions"),
+    (lambda text: text.replace('"coordinates":', '"coordinates":' + "[" * 100_000 + "]" * 100_000 + ',"was":', 1),
+     "arrays nested too deep for coordinates"),
+    (lambda text: text + " " * 11_000_000, "boundaries of at most 10 MB"),
     (lambda text: text[: len(text) // 2], "line 1 column"),
     (lambda text: text.replace('"code":"KZ-AST"', '"code":5', 1), "feature 5 has code 5, not an ISO 3166-2 code as text"),
     (lambda text: text.replace('"code":"KZ-AST"', '"code":"KZ-ALA"', 1), "missing: KZ-AST; unknown: none; more than once: KZ-ALA"),

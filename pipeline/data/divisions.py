@@ -26,6 +26,13 @@ from pipeline.data.errors import InputError, Problem
 RELATIONS = ("nests", "same")
 WGS84_NAMES = ("OGC:CRS84", "urn:ogc:def:crs:OGC:1.3:CRS84", "EPSG:4326", "urn:ogc:def:crs:EPSG::4326")
 BOUNDARIES_EXPECTED = "a GeoJSON FeatureCollection (RFC 7946: longitude, latitude) with a property `code` on every feature"
+# Limits checked before a boundaries file is read: the shipped ones are 0.1-0.2 MB with some
+# 20,000 points; a file far beyond that would cost the run minutes and gigabytes in every map.
+BOUNDARIES_MAX_MB = 10
+BOUNDARIES_MAX_POINTS = 500_000
+# Kazakhstan's extent with a margin (longitude 46.5-87.4, latitude 40.5-55.5): a point outside it
+# is projected metres, swapped latitude and longitude, or another country
+KAZAKHSTAN = {"longitude": (45.0, 89.0), "latitude": (39.0, 57.0)}
 
 
 def boundaries_path(reference_dir: Path, division: str) -> Path:
@@ -40,8 +47,15 @@ def boundary_features(reference_dir: Path, division: str, codes: set[str]) -> li
     path = boundaries_path(reference_dir, division)
     if not path.is_file():
         raise InputError([Problem(str(path), None, None, None, f"boundaries of division {division} ({BOUNDARIES_EXPECTED})")])
+    if path.stat().st_size > BOUNDARIES_MAX_MB * 1e6:
+        raise InputError([Problem(str(path), None, None, f"{path.stat().st_size / 1e6:.0f} MB",
+                                  f"boundaries of at most {BOUNDARIES_MAX_MB} MB (simplified, as the shipped ones of 0.2 MB: "
+                                  "mapshaper -simplify 5% keep-shapes)")])
     try:
-        collection = json.loads(path.read_text(encoding="utf-8-sig"))  # with or without a byte-order mark
+        try:
+            collection = json.loads(path.read_text(encoding="utf-8-sig"))  # with or without a byte-order mark
+        except RecursionError:
+            raise ValueError("arrays nested too deep for coordinates") from None
         if not isinstance(collection, dict) or collection.get("type") != "FeatureCollection":
             found = collection.get("type") if isinstance(collection, dict) else type(collection).__name__
             raise ValueError(f"the file holds {json.dumps(found, ensure_ascii=False)}, not a FeatureCollection")
@@ -64,6 +78,7 @@ def boundary_features(reference_dir: Path, division: str, codes: set[str]) -> li
                 kind = geometry.get("type") if isinstance(geometry, dict) else geometry
                 raise ValueError(f"feature {number} ({code}) has geometry {json.dumps(kind, ensure_ascii=False)}, "
                                  "not a Polygon or MultiPolygon with coordinates")
+            check_geometry(geometry, f"feature {number} ({code})")
             found.append(code)
     except (ValueError, AttributeError) as error:  # json's errors are ValueErrors
         raise InputError([Problem(str(path), None, None, None, f"{BOUNDARIES_EXPECTED} ({error})")]) from None
@@ -75,6 +90,36 @@ def boundary_features(reference_dir: Path, division: str, codes: set[str]) -> li
                                   f"(missing: {', '.join(missing) or 'none'}; unknown: {', '.join(extra) or 'none'}; "
                                   f"more than once: {', '.join(twice) or 'none'})")])
     return features
+
+
+def check_geometry(geometry: dict, where: str) -> None:
+    """A Polygon or MultiPolygon's coordinates: rings of [longitude, latitude] inside Kazakhstan, a
+    bounded number of points, and valid polygons (no ring crossing itself or another: plotly would
+    fill the wrong side). Raises ValueError naming the feature."""
+    from shapely.geometry import shape
+    from shapely.validation import explain_validity
+
+    polygons = geometry["coordinates"] if geometry["type"] == "MultiPolygon" else [geometry["coordinates"]]
+    points = 0
+    for polygon in polygons:
+        for ring in polygon if isinstance(polygon, list) else [None]:
+            if not (isinstance(ring, list) and len(ring) >= 4):
+                raise ValueError(f"{where} has a ring that is not a list of at least 4 positions")
+            for position in ring:
+                if not (isinstance(position, list) and len(position) in (2, 3)
+                        and all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in position)):
+                    raise ValueError(f"{where} has a position {json.dumps(position)[:60]}, not [longitude, latitude]")
+                (west, east), (south, north) = KAZAKHSTAN["longitude"], KAZAKHSTAN["latitude"]
+                if not (west <= position[0] <= east and south <= position[1] <= north):
+                    raise ValueError(f"{where} has a point ({position[0]}, {position[1]}) outside Kazakhstan (longitude "
+                                     f"{west:g} to {east:g}, latitude {south:g} to {north:g}): coordinates in metres, or "
+                                     "latitude and longitude swapped?")
+            points += len(ring)
+            if points > BOUNDARIES_MAX_POINTS:
+                raise ValueError(f"{where} has more than {BOUNDARIES_MAX_POINTS:,} points: simplify the boundaries")
+    problem = explain_validity(shape(geometry))
+    if problem != "Valid Geometry":
+        raise ValueError(f"{where} is not a valid polygon ({problem}); repair it (e.g. mapshaper -clean, or QGIS Fix geometries)")
 
 
 def load_units(reference_dir: Path, division: str) -> pd.DataFrame:

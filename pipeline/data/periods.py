@@ -220,6 +220,9 @@ def load_period(period_id: str, data_root: str | os.PathLike | None = None) -> P
                                         "a title without braces { } (Quarto would read them as a shortcode)"))
         if meta["first_day"] > meta["last_day"]:
             problems.append(Problem(str(path), None, "last_day", meta["last_day"], f"a day after first_day {meta['first_day']}"))
+        for field, month in (("first_day", period_id[:7]), ("last_day", period_id[8:])):
+            if f"{meta[field]:%Y-%m}" != month:  # the id names the period's first and last month
+                problems.append(Problem(str(path), None, field, meta[field], f"a day in {month}, as the period id {period_id} says"))
         if meta["data_origin"] not in DATA_ORIGINS:
             problems.append(Problem(str(path), None, "data_origin", meta["data_origin"], " | ".join(DATA_ORIGINS)))
         problems += _check_waves(path, meta)
