@@ -14,9 +14,9 @@ SCHEMAS_DIR = Path(__file__).resolve().parent / "data" / "schemas"
 
 
 def data_root(override: str | os.PathLike | None = None) -> Path:
-    if override is not None:
-        return Path(override)
-    return Path(os.environ.get("HRD_DATA_ROOT", REPO_ROOT / "data"))
+    """Absolute: the notebooks' kernels start in notebooks/, where a relative folder means another one."""
+    root = Path(override) if override is not None else Path(os.environ.get("HRD_DATA_ROOT", REPO_ROOT / "data"))
+    return root.absolute()
 
 
 def reference_dir(root: str | os.PathLike | None = None) -> Path:

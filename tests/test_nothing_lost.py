@@ -23,7 +23,7 @@ from pipeline.cli import EXIT_BAD_INPUT, EXIT_BUSY, main
 from pipeline.data.errors import InputError, Problem
 from pipeline.data.periods import load_period
 from pipeline.run.engine import run_period
-from pipeline.run.publish import lock_period
+from pipeline.run.publish import CannotWrite, lock_period
 from pipeline.run.scratch import scratch_dir
 from tests.conftest import PERIOD, copy_reference
 from tests.fake_steps import fake_steps
@@ -169,6 +169,27 @@ def test_a_run_without_the_bulletin_keeps_it_or_says_it_is_outdated(period_run, 
     assert sha256(out / "bulletin" / "bulletin_en.html") == rendered
     assert sorted(p.name for p in (out / OUTDATED_BULLETIN).iterdir()) == [
         "README.txt", "bulletin_en.pdf", "bulletin_ru.html", "bulletin_ru.pdf"]
+
+
+# --- where the outputs go -----------------------------------------------------------------------------
+def test_outputs_folder_as_a_symbolic_link_is_refused_before_anything_runs(data_root, tmp_path):
+    elsewhere = tmp_path / "other-disk" / PERIOD
+    elsewhere.mkdir(parents=True)
+    (elsewhere / "kept.txt").write_text("an earlier run's file", encoding="utf-8")
+    (data_root / "processed" / PERIOD).symlink_to(elsewhere, target_is_directory=True)
+    with pytest.raises(CannotWrite, match="is a symbolic link; expected the period's outputs folder itself"):
+        run_period(PERIOD, data_root, steps=fake_steps(), progress=False)
+    assert (data_root / "processed" / PERIOD).is_symlink() and (elsewhere / "kept.txt").exists()
+    assert not (data_root / "processed" / ".staging" / PERIOD).exists()
+
+
+def test_a_relative_data_root_works_from_any_folder(data_root, monkeypatch):
+    """The notebooks' kernels start in notebooks/: the data root is made absolute first."""
+    monkeypatch.chdir(data_root.parent)
+    period = load_period(PERIOD, data_root.name)
+    assert period.data_root.is_absolute() and period.data_root == data_root.absolute()
+    monkeypatch.setenv("HRD_DATA_ROOT", data_root.name)
+    assert load_period(PERIOD).raw_dir == data_root.absolute() / "raw" / PERIOD
 
 
 # --- the lock says who holds it ---------------------------------------------------------------------

@@ -38,6 +38,10 @@ def _log(message: str) -> None:
 def lock_period(processed_root: Path, period_id: str, doing: str = "run"):
     """Hold an exclusive lock on the period for the run's life (released by the OS if killed). The
     lock file says who holds it (PID, start time, what), for the message another run gets."""
+    if (processed_root / period_id).is_symlink():  # publish() swaps folders by renames: it would replace the link
+        raise CannotWrite(f"{processed_root / period_id} is a symbolic link; expected the period's outputs folder itself "
+                          "(a run replaces it by renames). To keep outputs on another disk, link data/processed/ as a "
+                          "whole, or give --data-root a folder there")
     locks = processed_root / ".locks"
     path = locks / f"{period_id}.lock"
     try:
