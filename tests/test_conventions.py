@@ -98,6 +98,42 @@ def test_verify_says_equal_or_different_for_every_output(period_run, tmp_path, c
     assert "DIFFER" in out and "different                                output tables/incidents_matrix.csv" in out
 
 
+def test_verify_checks_every_file_the_run_read_and_says_the_verdict_first(data_root, capsys):
+    from pipeline.run.engine import run_period
+    from tests.fake_steps import fake_steps
+
+    record = run_period(PERIOD, data_root, steps=fake_steps(), progress=False).output_dir / "run.json"
+    inputs = json.loads(record.read_text(encoding="utf-8"))["inputs"]
+    for read in ("raw/reference/threat_types.csv", "raw/reference/gazetteer.csv", "raw/reference/boundaries/kz_2015.geojson"):
+        assert read in inputs, read
+    reference = data_root / "raw" / "reference" / "threat_types.csv"
+    reference.write_text(reference.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    assert main(["--data-root", str(data_root), "verify", PERIOD]) == 1
+    out = capsys.readouterr().out.splitlines()
+    assert out[1].startswith("DIFFER: ") and "1 different" in out[1]
+    assert out[3] == "differences:" and out[4].startswith("different") and out[4].endswith("input  raw/reference/threat_types.csv")
+
+
+@pytest.mark.parametrize("change,words", [
+    (lambda r: r | {"period": "2016-05_2017-01"}, "a run record of period 2015-08_2016-04"),
+    (lambda r: r | {"inputs": {"../../../../../etc/shadow": "0" * 64}}, "a relative path inside the data root"),
+    (lambda r: r | {"outputs": {"/etc/passwd": "0" * 64}}, "a relative path inside the data root"),
+    (lambda r: r | {"outputs": "x"}, "file names mapped to SHA-256 digests"),
+    (lambda r: r | {"inputs": None}, "file names mapped to SHA-256 digests"),
+])
+def test_verify_refuses_a_record_it_should_not_trust(data_root, tmp_path, capsys, change, words):
+    from pipeline.run.engine import run_period
+    from tests.fake_steps import fake_steps
+
+    record = json.loads((run_period(PERIOD, data_root, steps=fake_steps(), progress=False).output_dir / "run.json")
+                        .read_text(encoding="utf-8"))
+    theirs = tmp_path / "their_run.json"
+    theirs.write_text(json.dumps(change(record)), encoding="utf-8")
+    assert main(["--data-root", str(data_root), "verify", PERIOD, "--against", str(theirs)]) == 2
+    err = capsys.readouterr().err
+    assert "their_run.json" in err and words in err and "Traceback" not in err
+
+
 def test_verify_can_run_the_period_again(data_root, monkeypatch):
     """--rerun runs the period from its raw data in a folder of its own and compares that run (here
     with the engine's cheap stand-in steps, as in the engine's tests)."""

@@ -288,8 +288,9 @@ def run_record(period: Period, parameters: dict, done: list[Record], folder: Pat
                ignored: int = 0) -> dict:
     """The run record (run.json)."""
     root = period.data_root
-    # only the files the pipeline reads are hashed and named: others' names may be personal data
-    inputs = period.known_files() + [period.division_path]
+    # only the files the pipeline reads are hashed and named: others' names may be personal data;
+    # the reference folder (public: divisions, boundaries, gazetteer, taxonomies) is read as a whole
+    inputs = sorted(set(period.known_files()) | {p for p in period.reference_dir.rglob("*") if p.is_file()})
     code = code_files() + period_notebooks()
     outputs = sorted(p for p in folder.rglob("*") if p.is_file() and p.name != "run.json" and ".steps" not in p.parts)
     finished = dt.datetime.now(dt.timezone.utc)

@@ -40,6 +40,17 @@ def verify(period_id: str, data_root: str | os.PathLike | None = None, against: 
         raise InputError([Problem(str(record_path), None, None, None, f"a run record in JSON ({exc})")]) from None
     if not isinstance(record, dict) or not record.get("outputs"):
         raise InputError([Problem(str(record_path), None, "outputs", None, "a run record listing the run's outputs")])
+    problems = [Problem(str(record_path), None, "period", record.get("period"), f"a run record of period {period.id}")
+                ] if record.get("period") != period.id else []
+    for key in ("inputs", "outputs"):
+        listed = record.get(key, {})
+        if not isinstance(listed, dict) or not all(isinstance(v, str) for v in listed.values()):
+            problems.append(Problem(str(record_path), None, key, str(listed)[:60], "file names mapped to SHA-256 digests"))
+        else:  # never a file outside the data root (inputs) or the period's outputs: a record is someone else's text
+            problems += [Problem(str(record_path), None, key, name[:80], "a relative path inside the data root, without '..'")
+                         for name in listed if Path(name).is_absolute() or ".." in Path(name).parts]
+    if problems:
+        raise InputError(problems)
     scratch = None
     try:
         if rerun:
@@ -57,11 +68,12 @@ def verify(period_id: str, data_root: str | os.PathLike | None = None, against: 
         if scratch is not None:
             shutil.rmtree(scratch, ignore_errors=True)
     lines = [f"{period.id}: {source} against {record_path} (run of {record.get('started', '?')})", ""]
-    agree = True
+    agree, not_made = True, 0
     for kind, recorded, current in (("input", record.get("inputs", {}), inputs), ("output", record.get("outputs", {}), outputs)):
         for name in sorted(set(recorded) | set(current)):
             if rerun and kind == "output" and name.startswith(VOLATILE) and name not in current:
-                continue  # not made by a run without the bulletin
+                not_made += 1  # not made by a run without the bulletin: said below
+                continue
             state = ("equal" if recorded.get(name) == current.get(name) else
                      "missing" if name not in current else "not in the record" if name not in recorded else "different")
             volatile = kind == "output" and name.startswith(VOLATILE) and state == "different"
@@ -69,8 +81,13 @@ def verify(period_id: str, data_root: str | os.PathLike | None = None, against: 
                 agree = False
             lines.append(f"{state + (' (carries times: expected)' if volatile else ''):<40} {kind:<6} {name}")
     counted = [line.split("  ")[0].strip() for line in lines[2:]]
-    summary = ", ".join(f"{counted.count(s)} {s}" for s in dict.fromkeys(counted))
-    lines += ["", f"{'AGREE' if agree else 'DIFFER'}: {summary}"]
+    summary = f"{'AGREE' if agree else 'DIFFER'}: " + ", ".join(f"{counted.count(s)} {s}" for s in dict.fromkeys(counted))
+    differences = [line for line in lines[2:] if not line.startswith(("equal", "different (carries"))]
+    # the verdict and what differs first: a reviewer should not look for one line among two hundred
+    lines = [lines[0], summary, *(["", "differences:", *differences] if differences else []), "", "every file:", *lines[2:],
+             "", summary]
+    if not_made:
+        lines += [f"not compared: {not_made} file(s) of the bulletin in the record (a run again makes no bulletin)"]
     code = _code_differences(record)
     if code:  # different code may explain different outputs; it does not decide the verdict
         lines += [f"the code differs from the record's in {len(code)} file(s): {', '.join(code[:8])}"
