@@ -70,6 +70,12 @@ def test_tables_command_describes_every_table(capsys):
     assert "# portrait\nsurvey_respondents_by_oblast: Respondents by region" in out
 
 
+def test_tables_command_for_a_period_never_run_says_so_and_fails(data_root, capsys):
+    assert main(["--data-root", str(data_root), "tables", PERIOD]) == 2
+    err = capsys.readouterr().err
+    assert f"processed/{PERIOD}/tables" in err and f"run `hrd-bulletin run {PERIOD}` first" in err
+
+
 def test_tables_command_with_a_run_gives_rows(period_run, capsys):
     assert main(["--data-root", str(period_run.output_dir.parent.parent), "tables", PERIOD]) == 0
     assert "survey_respondents_by_oblast: Respondents by region / Респонденты по регионам  [16 rows]" in capsys.readouterr().out

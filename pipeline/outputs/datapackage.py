@@ -169,7 +169,10 @@ def describe_tables(period=None) -> str:
         present = {p.stem: p for p in (folder / "tables").glob("*.parquet")}
         present.update({p.stem: p for p in folder.glob("reconciliation.csv")})
         if not present:
-            return f"{period.id}: no tables yet; run `hrd-bulletin run {period.id}` first"
+            from pipeline.data.errors import InputError, Problem
+
+            raise InputError([Problem(str(folder / "tables"), None, None, None,
+                                      f"the tables of a run of {period.id}: run `hrd-bulletin run {period.id}` first")])
     lines = []
     for part, tables in tables_by_part().items():
         lines.append(f"# {part}")
