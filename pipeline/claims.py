@@ -357,6 +357,9 @@ def sentence(claim: Claim, lang: str, markdown: bool = False) -> str:
     markdown: for a Markdown document, the filled-in text (names from the data) escaped, so that
     it reads as text whatever it holds; the sentence's own wording (claims.yml) is the editors'."""
     def filled(m: re.Match) -> str:
+        if m.group(1) not in claim.values:  # a typo in the sentence: said where it is, not as a KeyError
+            raise ValueError(f"{SENTENCES}: claim {claim.name}, case {claim.case}, {lang}: the sentence names "
+                             f"{{{m.group(1)}}}, which the claim does not give; it gives {', '.join(sorted(claim.values))}")
         text = fill(claim.values, m.group(1), m.group(2), lang, m.group(3))
         return formatting.markdown_text(text) if markdown else text
 

@@ -496,3 +496,13 @@ def test_years_after_not_less_than_are_in_the_genitive(years, words):
     found = claims.Claim("portrait.experience", "stated", {"median": years, "mean": 9.5, "min": 1, "max": years}, "")
     assert f"не меньше {words} правозащитной" in claims.sentence(found, "ru")
     assert claims.sentence(found, "ru").endswith(f"(от 1 до {words}).")
+
+
+def test_a_placeholder_the_claim_does_not_give_is_named_in_claims_yml(monkeypatch):
+    """A typo in a sentence ({shar_pct}) is said where it is: claims.yml, the claim, its case."""
+    sentences = {**claims._sentences(), "claims": {"demo.typo": {"some": {"ru": "Доля {shar_pct}.", "en": "A share of {shar_pct}."}}}}
+    monkeypatch.setattr(claims, "_sentences", lambda: sentences)
+    with pytest.raises(ValueError) as error:
+        claims.sentence(claims.Claim("demo.typo", "some", {"share_pct": 54.4}, basis=""), "en")
+    assert str(error.value) == (f"{claims.SENTENCES}: claim demo.typo, case some, en: the sentence names {{shar_pct}}, "
+                                "which the claim does not give; it gives share_pct")
