@@ -348,3 +348,19 @@ def test_personal_columns_added_to_a_form_are_left_out(tmp_path, forms):
     with pytest.warns(kobo.InputWarning, match="full_name are personal data"):
         tables, _ = kobo.convert_exports([write_kobo_csv(tmp_path / "ind.csv", rows)])
     assert "full_name" not in tables["individuals"].columns
+
+
+@pytest.mark.parametrize("where,words", [
+    (lambda tmp: tmp / "a-file", "expected a folder (this is a file)"),
+    (lambda tmp: tmp / "a-file" / "forms", "expected a folder this user can write"),
+    (lambda tmp: (tmp / "links").mkdir() or (tmp / "links" / "hrd_survey_organizations.xlsx").symlink_to(tmp / "gone")
+     or tmp / "links", "expected no file of this name"),
+])
+def test_forms_into_a_place_they_cannot_go_say_so_and_write_nothing(tmp_path, capsys, where, words):
+    (tmp_path / "a-file").write_text("not a folder", encoding="utf-8")
+    folder = where(tmp_path)
+    before = sorted(p.name for p in tmp_path.rglob("*"))
+    assert main(["forms", str(folder)]) == 2
+    err = capsys.readouterr().err
+    assert words in err and "Traceback" not in err
+    assert sorted(p.name for p in tmp_path.rglob("*")) == before, "no form written before the refusal"

@@ -234,3 +234,15 @@ def test_the_template_follows_the_periods_division_and_days(tmp_path):
     assert all(context.gazetteer.places(p)[0][0].oblast in codes for p in places)
     date = validations(book["incidents_violations"])["C"]
     assert dt.date(1899, 12, 30) + dt.timedelta(days=int(date.formula1)) == period.first_day
+
+
+def test_a_template_where_it_cannot_be_written_is_said_and_leaves_nothing(tmp_path, capsys):
+    (tmp_path / "a-file").write_text("not a folder", encoding="utf-8")
+    (tmp_path / "x.template.xlsx").symlink_to(tmp_path / "gone")
+    for output, words in ((tmp_path / "a-file" / "x.template.xlsx", "a folder that exists"),
+                          (tmp_path / "x.template.xlsx", "a new file: this is a link to a missing file")):
+        before = sorted(p.name for p in tmp_path.rglob("*"))
+        assert main(["template", PERIOD, "--output", str(output)]) == 2
+        err = capsys.readouterr().err
+        assert words in err and "Traceback" not in err
+        assert sorted(p.name for p in tmp_path.rglob("*")) == before and not (tmp_path / "gone").exists()

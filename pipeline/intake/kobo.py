@@ -290,11 +290,18 @@ def write_forms(folder: Path, division: str | None = None) -> list[Path]:
         raise InputError([Problem("forms --division", None, None, division, DIVISION_EXPECTED)])
     folder = Path(folder)
     targets = [folder / spec.file_name for spec in FORMS]
-    existing = [t for t in targets if t.exists()]
+    existing = [t for t in targets if os.path.lexists(t)]  # a dangling link too: writing would follow it
     if existing:
         raise InputError([Problem(str(t), None, None, None, "no file of this name: forms never overwrite a file "
                                   "(move it away or choose another folder)") for t in existing])
-    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        probe = folder / f".forms-{os.getpid()}.probe"  # writable? asked before the first form is written
+        probe.touch()
+        probe.unlink()
+    except OSError as error:
+        what = "a folder (this is a file)" if folder.exists() and not folder.is_dir() else "a folder this user can write"
+        raise InputError([Problem(str(folder), None, None, None, f"{what} ({error.strerror})")]) from None
     for spec, target in zip(FORMS, targets):
         book = openpyxl.Workbook()
         book.remove(book.active)

@@ -401,6 +401,8 @@ def write_template(period: Period, output: Path | None = None, replace: bool = F
                                   f"a name the reader does not take for data ({path.name} is read as a period's data "
                                   f"in its folder): write the template as {period.id}.template.xlsx and save it "
                                   f"as {period.id}.xlsx once it is filled")])
+    if os.path.lexists(path) and not path.exists():  # a dangling link: writing would follow it
+        raise InputError([Problem(str(path), None, None, None, "a new file: this is a link to a missing file")])
     if path.exists():
         blank = is_blank_template(path)
         if not (replace and blank):
@@ -412,7 +414,11 @@ def write_template(period: Period, output: Path | None = None, replace: bool = F
     if not path.parent.is_dir():
         raise InputError([Problem(str(path), None, None, None, f"a folder that exists: {path.parent}")])
     partial = path.with_name(f".{path.name}.partial")
-    partial.write_bytes(data)
+    try:
+        partial.write_bytes(data)
+    except OSError as error:  # a read-only folder, a full disk: said, and nothing left half-written
+        partial.unlink(missing_ok=True)
+        raise InputError([Problem(str(path), None, None, None, f"a folder this user can write ({error.strerror})")]) from None
     if replace:
         os.replace(partial, path)
     else:
