@@ -63,3 +63,31 @@ def test_an_edited_part_shows_in_the_open_page(period_run, browser, tmp_path):
         except subprocess.TimeoutExpired:
             quarto.kill()
         log.close()
+
+
+def test_the_preview_stopped_by_its_pid_stops_its_quarto_too(period_run, tmp_path):
+    """`kill <pid of hrd-bulletin preview>` (SIGTERM) ends Quarto's server with it: the port is free again."""
+    import os
+    import signal
+    import sys
+
+    project = project_copy(period_run.output_dir / "bulletin-data", tmp_path / "report")
+    port = free_port()
+    code = ("import sys\nfrom pathlib import Path\nfrom pipeline.bulletin.preview import run_preview\n"
+            "from pipeline.data.periods import load_period\n"
+            f"sys.exit(run_preview(load_period({period_run.period!r}, {str(period_run.output_dir.parent.parent)!r}), "
+            f"'ru', {port}, False, project=Path({str(project)!r})))")
+    log = open(tmp_path / "preview.log", "w", encoding="utf-8")
+    previewing = subprocess.Popen([sys.executable, "-c", code], stdout=log, stderr=subprocess.STDOUT)
+
+    def answers() -> bool:
+        with socket.socket() as s:
+            return s.connect_ex(("127.0.0.1", port)) == 0
+
+    try:
+        wait_for(answers, 120, "the preview serving", tmp_path / "preview.log")
+        os.kill(previewing.pid, signal.SIGTERM)
+        previewing.wait(timeout=30)
+        wait_for(lambda: not answers(), 15, "the port free again after SIGTERM", tmp_path / "preview.log")
+    finally:
+        previewing.kill()
