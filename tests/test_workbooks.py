@@ -288,3 +288,23 @@ def test_a_file_name_in_another_letter_case_is_found(data_root):
     (raw_dir / "media_outlets.csv").rename(raw_dir / "Media_Outlets.CSV")
     pd.testing.assert_frame_equal(load_raw(PERIOD, data_root)["outlets"], before)
     assert raw_dir / "Media_Outlets.CSV" in load_period(PERIOD, data_root).known_files()
+
+
+def test_a_workbook_that_unpacks_to_too_much_is_refused_before_it_is_opened(data_root, monkeypatch):
+    """A zip bomb: a few hundred KB that unpack to 300 MB of sheet. Refused from the archive's
+    directory, without openpyxl reading a cell."""
+    import zipfile
+
+    monkeypatch.setattr(openpyxl, "load_workbook", lambda *a, **k: pytest.fail("the workbook was opened"))
+    path = data_root / "raw" / PERIOD / "incidents_violations.xlsx"
+    (data_root / "raw" / PERIOD / "incidents_violations.csv").unlink()
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        with archive.open("xl/worksheets/sheet1.xml", "w") as sheet:
+            for _ in range(300):
+                sheet.write(b"<c/>" * 250_000)
+    assert path.stat().st_size < 2e6
+    with pytest.raises(InputError) as error:
+        load_raw(PERIOD, data_root)
+    assert "incidents_violations.xlsx" in error.value.report() and "300 MB once unpacked" in error.value.report()
+    assert "a workbook of at most 200 MB unpacked" in error.value.report()

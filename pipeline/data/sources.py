@@ -128,6 +128,30 @@ def sources(raw_dir: Path, files: list[str]) -> list[Path]:
 
 # --- workbooks -------------------------------------------------------------------------------
 
+# A workbook is a zip archive, checked before it is opened: openpyxl holds every cell in memory, at
+# some 50 times the sheets' unpacked size. Bulletin No. 5's period is 1 MB unpacked; a period of a
+# hundred times its volume, about 100 MB. A "zip bomb" (a few MB that unpack to gigabytes) would
+# take minutes and all the memory there is.
+WORKBOOK_MAX_UNPACKED_MB = 200
+WORKBOOK_MAX_RATIO = 100  # unpacked / packed: sheets of real data pack 5 to 20 times
+
+
+def check_unpacked_size(path: str) -> None:
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as archive:
+            unpacked = sum(info.file_size for info in archive.infolist())
+    except zipfile.BadZipFile as exc:
+        raise InputError([Problem(path, None, None, None, f"an Excel workbook (.xlsx) that opens ({exc})")]) from None
+    packed = max(Path(path).stat().st_size, 1)
+    if unpacked > WORKBOOK_MAX_UNPACKED_MB * 1e6 or (unpacked > 10e6 and unpacked / packed > WORKBOOK_MAX_RATIO):
+        raise InputError([Problem(path, None, None, f"{unpacked / 1e6:,.0f} MB once unpacked, from {packed / 1e6:,.1f} MB",
+                                  f"a workbook of at most {WORKBOOK_MAX_UNPACKED_MB} MB unpacked, and not more than "
+                                  f"{WORKBOOK_MAX_RATIO} times its size: save its sheets as CSV files named as the "
+                                  "codebook says (read without this limit), or remove what is not the period's data")])
+
+
 @lru_cache(maxsize=4)
 def _workbook(path: str, _mtime_ns: int, _size: int):
     import openpyxl  # only periods delivered as workbooks need it
@@ -140,6 +164,7 @@ def _workbook(path: str, _mtime_ns: int, _size: int):
     if not start.startswith(b"PK"):
         raise InputError([Problem(path, None, None, "not a workbook (a text file?)",
                                   f"an Excel workbook (.xlsx): a CSV file is named {Path(path).stem}.csv")])
+    check_unpacked_size(path)
     try:
         return openpyxl.load_workbook(path, data_only=True, read_only=False)
     except Exception as exc:  # zipfile, KeyError and openpyxl's own kinds for files it cannot make sense of
