@@ -22,6 +22,12 @@ MONTH_NAMES = ("January", "February", "March", "April", "May", "June", "July", "
                "November", "December")
 
 
+# What a file that is not text is, by its first bytes: said as such, not as text in an odd encoding
+NOT_TEXT = {b"\x89PNG": "a PNG image", b"%PDF": "a PDF document", b"\x1f\x8b": "a gzip archive", b"\x7fELF": "a program (ELF)",
+            b"\xff\xd8\xff": "a JPEG image", b"GIF8": "a GIF image", b"7z\xbc\xaf": "a 7-Zip archive",
+            b"Rar!": "a RAR archive", **EXCEL_SIGNATURES}
+
+
 def decode(path: Path, data: bytes, saved_as: str) -> str:
     """Text of a file: UTF-8 (a byte-order mark is dropped) or, failing that, Windows-1251, the
     encoding of Excel's and Notepad's Russian "ANSI" files (accepted with a warning).
@@ -35,7 +41,10 @@ def decode(path: Path, data: bytes, saved_as: str) -> str:
         except UnicodeDecodeError as exc:
             raise InputError([Problem(str(path), None, None, "UTF-16 text that does not decode",
                                       f"UTF-8 text (save the file as {saved_as})")]) from exc
-    if b"\x00" in data[:4096]:  # UTF-16 without its byte-order mark: every other byte of Latin text is 0
+    kind = next((what for magic, what in NOT_TEXT.items() if data.startswith(magic)), None)
+    if kind:
+        raise InputError([Problem(str(path), None, None, kind, f"UTF-8 text (save the file as {saved_as})")])
+    if data[:4096].count(0) > len(data[:4096]) // 4:  # UTF-16 without its byte-order mark: every other byte of Latin text is 0
         raise InputError([Problem(str(path), None, None, "NUL bytes (UTF-16 text without a byte-order mark?)",
                                   f"UTF-8 text (save the file as {saved_as})")])
     try:
