@@ -8,7 +8,7 @@ import warnings
 import pytest
 
 from pipeline.cli import main
-from pipeline.data.errors import InputError
+from pipeline.data.errors import InputError, Problem
 from pipeline.data.io import load_raw, validate_period
 from pipeline.data.periods import load_period
 from pipeline.data.validation import InputWarning
@@ -339,3 +339,17 @@ def test_boundaries_that_cannot_be_mapped_stop_the_run_before_any_step(data_root
     err = capsys.readouterr().err
     assert "2 problem(s) in the input" in err and "kz_2015.geojson" in err and words in err
     assert "Traceback" not in err and "[1/" not in err and not (data_root / "processed" / PERIOD).exists()
+
+
+def test_a_cell_holding_a_whole_document_is_shown_by_its_start_and_length(data_root):
+    set_cell(data_root, "survey_individuals.csv", 4, "oblast", "Павлодар " * 4000)
+    with pytest.raises(InputError) as error:
+        validate_period(load_period(PERIOD, data_root))
+    line = next(line for line in error.value.report().splitlines() if "row 4, column 'oblast'" in line)
+    assert "...' (35999 characters)" in line and len(line) < 2000  # its trailing space trimmed
+
+
+def test_one_problem_found_by_several_readers_is_said_once():
+    same = [Problem("period.xlsx", None, None, None, "an Excel workbook (.xlsx) that opens") for _ in range(8)]
+    error = InputError([*same, Problem("period.yml", None, "title", None, "a title")])
+    assert error.report().count("period.xlsx") == 1 and "2 problem(s)" in error.report()

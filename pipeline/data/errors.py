@@ -37,11 +37,14 @@ def shown(value: Any) -> str:
             return "[" + ", ".join(plain(x) for x in v) + "]"
         return str(v)
 
-    if isinstance(value, (str, bytes)):
-        return repr(value)
-    if isinstance(value, (int, float)):
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
         return str(value)
-    return repr(plain(value))
+    text = repr(value) if isinstance(value, (str, bytes)) else repr(plain(value))
+    # a whole pasted document in one cell is not printed whole: its start, and how long it is
+    return text if len(text) <= SHOWN_AT_MOST else f"{text[:SHOWN_AT_MOST - 20]}...' ({len(value) if isinstance(value, (str, bytes)) else len(text)} characters)"
+
+
+SHOWN_AT_MOST = 120
 
 
 class InputWarning(UserWarning):
@@ -52,7 +55,9 @@ class InputError(Exception):
     """Raised with every problem found in the input at once, not just the first."""
 
     def __init__(self, problems: list[Problem]):
-        self.problems = list(problems)
+        # one problem of a whole file (a workbook that does not open) is found by every reader of
+        # it: said once
+        self.problems = list({str(p): p for p in problems}.values())
         super().__init__(self.report())
 
     def report(self, limit: int = 50) -> str:
