@@ -308,3 +308,14 @@ def test_a_workbook_that_unpacks_to_too_much_is_refused_before_it_is_opened(data
         load_raw(PERIOD, data_root)
     assert "incidents_violations.xlsx" in error.value.report() and "300 MB once unpacked" in error.value.report()
     assert "a workbook of at most 200 MB unpacked" in error.value.report()
+
+
+@pytest.mark.parametrize("name,fix", [(f"{PERIOD} (1).xlsx", "rename it so"),
+                                      (f"{PERIOD}.ods", "save it as 'Excel Workbook (.xlsx)' under that name")])
+def test_the_periods_workbook_under_another_name_is_pointed_at(data_root, name, fix):
+    raw_dir = data_root / "raw" / PERIOD
+    write_workbook(raw_dir, raw_dir / name)
+    with pytest.raises(InputError) as error:
+        load_raw(PERIOD, data_root)
+    missing = [str(p) for p in error.value.problems if "this file to exist" in p.expected]
+    assert missing and all(f"found {name}: the period's workbook is read only as {PERIOD}.xlsx: {fix}" in m for m in missing)

@@ -103,6 +103,14 @@ def _hint(raw_dir: Path, stem: str, book: Path | None) -> str:
     hints = []
     if others:
         hints.append(f"found {', '.join(others)}: {SAVE_AS}, under the name {stem}.xlsx or {stem}.csv")
+    # the period's workbook under another name: a copy's "(1)", LibreOffice's .ods (named after the period: not personal)
+    period_id = raw_dir.name.lower()
+    near = [p.name for p in _files(raw_dir) if p.name.lower().startswith(period_id) and p != book
+            and p.suffix.lower() in (*WORKBOOK_SUFFIXES, *OTHER_SPREADSHEETS)]
+    if near:
+        fix = ("save it as 'Excel Workbook (.xlsx)' under that name" if any(Path(n).suffix.lower() in OTHER_SPREADSHEETS for n in near)
+               else "rename it so")
+        hints.append(f"found {', '.join(near)}: the period's workbook is read only as {raw_dir.name}.xlsx: {fix}")
     if book is not None:
         names = sheet_names(book)
         close = difflib.get_close_matches(stem, [n.strip().lower() for n in names], n=1, cutoff=0.6)
