@@ -335,11 +335,19 @@ def test_a_problem_is_named_at_the_export_row_and_nothing_is_written(tmp_path, f
 
 def test_an_export_of_another_form_or_with_labels_is_refused(tmp_path, forms):
     rows = survey_export_rows(forms["individuals"], "individuals")[:2]
-    labelled = [{("Пол" if h == "portrait/gender" else h): v for h, v in r.items()} for r in rows]
+    labels = {h: f"Вопрос {i}" for i, h in enumerate(rows[0]) if not h.startswith("_")}  # every question by its label
+    labelled = [{labels.get(h, h): v for h, v in r.items()} for r in rows]
     with pytest.raises(InputError) as error:
         kobo.convert_exports([write_kobo_csv(tmp_path / "labels.csv", labelled)])
     assert "expected the columns of one of the forms hrd-bulletin forms writes" in error.value.report()
     assert "'XML values and headers'" in error.value.report()
+
+
+def test_a_column_the_form_does_not_have_is_named(tmp_path, forms):
+    rows = [{**r, "portrait/favourite_colour": "green"} for r in survey_export_rows(forms["individuals"], "individuals")[:2]]
+    with pytest.raises(InputError) as error:
+        kobo.convert_exports([write_kobo_csv(tmp_path / "ind.csv", rows)])
+    assert "column 'portrait/favourite_colour': expected only columns of the form hrd_survey_individuals" in error.value.report()
 
 
 def test_personal_columns_added_to_a_form_are_left_out(tmp_path, forms):

@@ -429,6 +429,24 @@ def _which_form(table: ExportTable, personal: dict[str, frozenset[str]]) -> tupl
     return best[0][1], best[0][2]
 
 
+def _nearest_form(table: ExportTable, personal: dict[str, frozenset[str]]) -> tuple[FormSpec, list[str]] | None:
+    """The one form whose questions are most of the table's columns, and the columns it lacks (a
+    few at most: else the table is not an export of that form)."""
+    scored = []
+    for spec in FORMS:
+        if table.is_repeat and not spec.repeat:
+            continue
+        questions = [q for q in form_questions(spec) if q.in_repeat == table.is_repeat]
+        resolved = _resolve(table.frame.columns, questions, personal[spec.book])
+        known = len(resolved.fields) + len(resolved.details)
+        if known and len(resolved.unknown) <= max(3, known // 5):
+            scored.append((known, spec, list(resolved.unknown)))
+    scored.sort(key=lambda s: -s[0])
+    if not scored or (len(scored) > 1 and scored[0][0] == scored[1][0]):
+        return None
+    return scored[0][1], scored[0][2]
+
+
 @dataclass
 class _Rows:
     """Rows for one codebook file, and where each came from (for messages)."""
@@ -492,6 +510,14 @@ def convert_exports(files: list[Path]) -> tuple[dict[str, pd.DataFrame], dict[st
                 continue
             found = _which_form(table, personal)
             if found is None:
+                nearest = _nearest_form(table, personal)
+                if nearest is not None:  # the form it almost is: name the columns it does not have
+                    spec, unknown = nearest
+                    problems.append(Problem(table.name, 1, ", ".join(unknown), None,
+                                            f"only columns of the form {spec.form_id} (every other column of this sheet is one "
+                                            "of its questions): remove these, or add them to the form and the codebook; "
+                                            "export with 'XML values and headers'"))
+                    continue
                 headers = [h for h in table.frame.columns if not is_meta(h)]
                 problems.append(Problem(table.name, 1, None, ", ".join(headers[:6]) + (", ..." if len(headers) > 6 else ""),
                                         "the columns of one of the forms hrd-bulletin forms writes (individuals, "
