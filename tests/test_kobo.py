@@ -372,3 +372,10 @@ def test_forms_into_a_place_they_cannot_go_say_so_and_write_nothing(tmp_path, ca
     err = capsys.readouterr().err
     assert words in err and "Traceback" not in err
     assert sorted(p.name for p in tmp_path.rglob("*")) == before, "no form written before the refusal"
+
+
+def test_an_export_without_submission_ids_is_read_row_by_row_with_a_warning(tmp_path, forms):
+    rows = [{h: v for h, v in r.items() if h not in ("_uuid", "_index")} for r in survey_export_rows(forms["individuals"], "individuals")]
+    with pytest.warns(kobo.InputWarning, match="no _uuid or _index column"):
+        tables, _ = kobo.convert_exports([write_kobo_csv(tmp_path / "ind.csv", rows)])
+    assert len(tables["individuals"]) == len(rows) == len(pd.read_csv(RAW / "survey_individuals.csv"))

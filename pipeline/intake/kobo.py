@@ -544,12 +544,16 @@ def convert_exports(files: list[Path]) -> tuple[dict[str, pd.DataFrame], dict[st
                                     "was it removed from the form, or left out of the export's questions?)"))
         answers = _answers(table, questions, resolved, problems)
         rows = collected.setdefault(spec.main, _Rows())
+        if not {"_uuid", "_index"} & set(table.frame.columns):
+            warnings.warn(f"{table.name}: no _uuid or _index column (Kobo's submission ids): a submission given twice "
+                          "cannot be recognised; export with them, as KoboToolbox does by default", InputWarning, stacklevel=2)
         for i in _order(table):
             rows.rows.append(answers[table.frame.index.get_loc(i)])
             rows.origin.append((table.name, i + 2))
             uuid = table.frame.at[i, "_uuid"] if "_uuid" in table.frame.columns else ""
             index = table.frame.at[i, "_index"] if "_index" in table.frame.columns else ""
-            rows.keys.append(uuid or f"{table.name}#{index}")
+            # without Kobo's _uuid and _index each row is a submission of its own (said once, below)
+            rows.keys.append(uuid or (f"{table.name}#{index}" if index else f"{table.name}, row {i + 2}"))
             for key in filter(None, (uuid and f"uuid:{uuid}", index and f"index:{table.path}:{index}")):
                 parents[spec.form_id, key] = (spec.main, len(rows.rows) - 1)
     problems += _duplicates(collected)
