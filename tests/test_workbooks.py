@@ -319,3 +319,24 @@ def test_the_periods_workbook_under_another_name_is_pointed_at(data_root, name, 
         load_raw(PERIOD, data_root)
     missing = [str(p) for p in error.value.problems if "this file to exist" in p.expected]
     assert missing and all(f"found {name}: the period's workbook is read only as {PERIOD}.xlsx: {fix}" in m for m in missing)
+
+
+def test_merged_cells_and_a_hidden_sheet_are_refused_with_the_fix(data_root):
+    raw_dir = data_root / "raw" / PERIOD
+    write_workbook(raw_dir, raw_dir / "incidents_violations.xlsx", files=["incidents_violations.csv"])
+    path = raw_dir / "incidents_violations.xlsx"
+    book = openpyxl.load_workbook(path)
+    book.active.merge_cells("B5:B7")  # one case's three violations, its id written once
+    book.save(path)
+    with pytest.raises(InputError) as error:
+        load_raw(PERIOD, data_root)
+    assert "sheet 'incidents_violations', row 5: found 'merged cells B5:B7', expected one value in each cell" in error.value.report()
+
+    book = openpyxl.load_workbook(path)  # the sheet kept, hidden, beside the copy the observer filled in
+    book.active.unmerge_cells("B5:B7")
+    book.active.sheet_state = "hidden"
+    book.create_sheet("incidents_violations (2)")
+    book.save(path)
+    with pytest.raises(InputError) as error:
+        load_raw(PERIOD, data_root)
+    assert "sheet 'incidents_violations': found 'a hidden sheet', expected a visible sheet" in error.value.report()

@@ -189,9 +189,24 @@ def sheet_names(path: Path) -> list[str]:
 
 
 def sheet_rows(source: Source) -> list[list[str]]:
-    """The cells of a sheet as text, row 1 first (empty rows kept, so rows are the sheet's rows)."""
+    """The cells of a sheet as text, row 1 first (empty rows kept, so rows are the sheet's rows).
+    Refused: a hidden sheet (a stale copy read in place of the visible one), merged cells (only
+    the first cell of a merge holds its value: the others would read as no answer)."""
     sheet = workbook(source.path)[source.sheet]
-    return [[cell_text(v) for v in row] for row in sheet.iter_rows(min_row=1, values_only=True)]
+    if sheet.sheet_state != "visible":
+        raise InputError([Problem(source.name, None, None, f"a {sheet.sheet_state} sheet",
+                                  "a visible sheet: a hidden sheet is often an old copy; unhide it if it holds the "
+                                  "period's data, else delete it (and name the right sheet so)")])
+    rows = [[cell_text(v) for v in row] for row in sheet.iter_rows(min_row=1, values_only=True)]
+    # a title merged across the top is fine; from the header down, a merge hides answers
+    header = next((n for n, row in enumerate(rows, start=1) if sum(bool(c) for c in row) >= 2), 1)
+    merged = sorted((r for r in sheet.merged_cells.ranges if r.max_row >= header), key=lambda r: (r.min_row, r.min_col))
+    if merged:
+        shown = ", ".join(str(r) for r in merged[:5]) + (" ..." if len(merged) > 5 else "")
+        raise InputError([Problem(source.name, merged[0].min_row, None, f"merged cells {shown}",
+                                  "one value in each cell: unmerge them (Excel: Merge & Center, Unmerge Cells) and "
+                                  "write the value in every cell it stands for")])
+    return rows
 
 
 def cell_text(value) -> str:
