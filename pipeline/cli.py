@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 from pathlib import Path
 
@@ -9,8 +10,8 @@ from pipeline.data.errors import InputError
 
 DEFAULT_PERIOD = "2015-08_2016-04"
 # Exit statuses: 0 done; 1 a step failed (or outputs cannot be written); 2 bad input (every problem
-# listed); 3 the period is busy (another run or render of it is in progress).
-EXIT_FAILED, EXIT_BAD_INPUT, EXIT_BUSY = 1, 2, 3
+# listed); 3 the period is busy (another run or render of it is in progress); 130 stopped (Ctrl-C, SIGTERM).
+EXIT_FAILED, EXIT_BAD_INPUT, EXIT_BUSY, EXIT_STOPPED = 1, 2, 3, 130
 
 
 def period_id_arg(text: str) -> str:
@@ -47,7 +48,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="examples:\n  hrd-bulletin run                      # bulletin No. 5's period, end to end\n"
                "  hrd-bulletin validate 2016-05_2017-01  # check a new period's files, run nothing\n"
                "  hrd-bulletin tables 2015-08_2016-04    # what a run's tables hold\n"
-               "exit statuses: 0 done, 1 a step failed or outputs not writable, 2 bad input, 3 period busy")
+               "exit statuses: 0 done, 1 a step failed or outputs not writable, 2 bad input, 3 period busy, 130 stopped")
     parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     parser.add_argument("--data-root", metavar="FOLDER",
                         help="folder holding raw/ and processed/ (default: the repository's data/, or HRD_DATA_ROOT)")
@@ -170,8 +171,15 @@ def main(argv: list[str] | None = None) -> int:
     warnings.formatwarning = lambda message, category, *rest: f"WARNING: {message}\n"
     from pipeline.run.publish import PeriodBusy, RunFailed
 
+    def stopped(signum, frame):  # SIGTERM (kill, a scheduler's timeout) as Ctrl-C: cleaned up, then said
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stopped)
     try:
         return _dispatch(args)
+    except KeyboardInterrupt:
+        print(f"stopped: nothing of this {args.command} was kept; published outputs are as they were", file=sys.stderr)
+        return EXIT_STOPPED
     except InputError as exc:
         print(exc.report(), file=sys.stderr)
         return EXIT_BAD_INPUT

@@ -320,3 +320,52 @@ def test_a_killed_runs_temporary_files_are_in_one_folder_that_the_next_run_remov
             assert word not in again.stderr, again.stderr
     finally:
         shutil.rmtree(temp, ignore_errors=True)
+
+
+@pytest.mark.e2e
+def test_a_run_stopped_by_sigterm_says_so_ends_its_kernels_and_leaves_nothing(tmp_path):
+    """`kill <pid>` (a scheduler's timeout, a closed session) mid-run: a message and exit status 130,
+    the kernels ended with it, its temporary files and staging folder removed, the lock released,
+    the published outputs as they were."""
+    root = tmp_path / "data"
+    shutil.copytree(Path(__file__).resolve().parents[1] / "data" / "raw", root / "raw")
+    (root / "processed").mkdir()
+    temp = Path(tempfile.mkdtemp(prefix="hrd-tmp-", dir="/tmp"))
+    env = {**os.environ, "TMPDIR": str(temp)}
+    try:
+        run = subprocess.Popen([sys.executable, "-m", "pipeline", "--data-root", str(root), "run", PERIOD, "--quiet"],
+                               env=env, stderr=subprocess.PIPE, text=True)
+        said = []
+        for line in run.stderr:
+            said.append(line)
+            if "running" in line:
+                break
+        deadline = time.monotonic() + 60
+        while not any(temp.rglob("kernel.json")) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        kernels = kernel_pids(temp)
+        assert kernels, "a kernel was running when the run was stopped"
+        run.send_signal(signal.SIGTERM)
+        said += run.stderr.readlines()
+        assert run.wait(timeout=120) == 130
+        err = "".join(said)
+        assert "stopped: nothing of this run was kept; published outputs are as they were" in err and "Traceback" not in err
+        assert not [pid for pid in kernels if Path(f"/proc/{pid}").exists()], "the kernels ended with the run"
+        assert sorted(temp.iterdir()) == [], "its temporary files removed"
+        assert not (root / "processed" / ".staging" / PERIOD).exists() and not (root / "processed" / PERIOD).exists()
+        lock_period(root / "processed", PERIOD).close()  # released
+    finally:
+        shutil.rmtree(temp, ignore_errors=True)
+
+
+def kernel_pids(temp: Path) -> list[int]:
+    """Processes whose command line names a connection file under temp (the run's kernels)."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        if proc.name.isdigit():
+            try:
+                if str(temp) in (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace"):
+                    found.append(int(proc.name))
+            except OSError:
+                continue
+    return found

@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 import shlex
 import shutil
+import signal
 import subprocess
 import tempfile
 from pathlib import Path
@@ -31,6 +32,18 @@ NOT_SOURCE = ("period", ".quarto", "bulletin_*.html", "bulletin_*.pdf", "*_files
 
 class RenderFailed(Exception):
     pass
+
+
+RUNNING: set = set()  # Quarto's processes of renders under way, each in a session of its own
+
+
+def stop_children() -> None:
+    """End the renders under way (a run stopped by SIGTERM or Ctrl-C): Quarto and what it started."""
+    for process in list(RUNNING):
+        try:
+            os.killpg(process.pid, signal.SIGTERM)
+        except (ProcessLookupError, PermissionError):
+            pass
 
 
 def find_quarto() -> Path:
@@ -82,10 +95,14 @@ def render(period: Period, folder: Path, editions=EDITIONS, log=print, scratch: 
             commands = [f"{shlex.quote(str(quarto))} render . --profile {lang},{fmt}" for la, fmt in editions if la == lang]
             log("  " + "; ".join(f"quarto render report/ --profile {lang},{fmt}" for la, fmt in editions if la == lang))
             with open(Path(work) / f"quarto-{lang}.log", "w", encoding="utf-8") as quarto_log:
-                started[lang] = (project, subprocess.Popen(["sh", "-c", " && ".join(commands)], cwd=project,
+                started[lang] = (project, subprocess.Popen(["sh", "-c", " && ".join(commands)], cwd=project, start_new_session=True,
                                                            stdout=quarto_log, stderr=subprocess.STDOUT))
-        for _, process in started.values():
-            process.wait()
+                RUNNING.add(started[lang][1])
+        try:
+            for _, process in started.values():
+                process.wait()
+        finally:
+            RUNNING.difference_update(process for _, process in started.values())
         outputs = {lang: (Path(work) / f"quarto-{lang}.log").read_text(encoding="utf-8", errors="replace") for lang in started}
         # Quarto only warns of a value the content lacks, and prints "?meta:<key>" in its place
         failed = [lang for lang, (_, process) in started.items() if process.returncode != 0 or "Unknown meta key" in outputs[lang]]

@@ -115,7 +115,11 @@ def run_period(period_id: str, data_root: str | os.PathLike | None = None, steps
                   parameters={"period": period.id, "data_root": str(period.data_root), "output_dir": str(staging)},
                   started=started, log=_log, editions=tuple(render.EDITIONS if editions is None and bulletin else editions or ()))
         try:
-            result = _execute_steps(run, all_steps() if steps is None else steps, progress, force, jobs, ignored)
+            try:
+                result = _execute_steps(run, all_steps() if steps is None else steps, progress, force, jobs, ignored)
+            except KeyboardInterrupt:  # stopped: nothing of this run is kept (a failure keeps it in .failed/)
+                shutil.rmtree(staging, ignore_errors=True)
+                raise
         finally:
             run.close_painter()
         publish(staging, period.processed_dir)
@@ -182,7 +186,12 @@ def _execute_steps(run: Run, chosen: list[Step], progress, force, jobs, ignored)
                     running[pool.submit(do, todo.index(step) + 1, step)] = step
             if not running:
                 break
-            finished, _ = wait(running, return_when=FIRST_COMPLETED)
+            try:
+                finished, _ = wait(running, return_when=FIRST_COMPLETED)
+            except KeyboardInterrupt:  # Ctrl-C or SIGTERM (pipeline.cli): end what the steps started, then go
+                _stop_children()
+                pool.shutdown(wait=True, cancel_futures=True)
+                raise
             for future in finished:
                 step = running.pop(future)
                 if future.exception() is not None:
@@ -200,6 +209,13 @@ def _execute_steps(run: Run, chosen: list[Step], progress, force, jobs, ignored)
     shutil.rmtree(staging / ".steps", ignore_errors=True)
     _write_record(result, run, result.steps, ignored)
     return result
+
+
+def _stop_children() -> None:
+    """End the kernels and Quarto the running steps started: their threads then return at once."""
+    for module in ("pipeline.run.kernels", "pipeline.bulletin.render"):  # loaded only if a step used them
+        if module in sys.modules:
+            sys.modules[module].stop_children()
 
 
 def default_jobs() -> int:
