@@ -369,3 +369,36 @@ def kernel_pids(temp: Path) -> list[int]:
             except OSError:
                 continue
     return found
+
+
+def test_a_render_that_fails_midway_leaves_the_published_bulletin_as_it_was(data_root, monkeypatch):
+    """A full disk while Quarto writes (simulated): the run fails naming it, the published bulletin
+    keeps its files, and no half-written file is left among them."""
+    import errno
+
+    from pipeline.bulletin import render
+    from pipeline.run.engine import all_steps
+    from pipeline.run.publish import RunFailed
+
+    steps = [*fake_steps(), next(s for s in all_steps() if s.name == "bulletin")]
+
+    def rendered(period, folder, editions, log, scratch, target):
+        target.mkdir(parents=True, exist_ok=True)
+        for lang, fmt in editions:
+            (target / f"bulletin_{lang}.{fmt}").write_text(f"the {lang} {fmt} edition", encoding="utf-8")
+        return [target / f"bulletin_{lang}.{fmt}" for lang, fmt in editions]
+
+    def full_disk(period, folder, editions, log, scratch, target):
+        target.mkdir(parents=True, exist_ok=True)
+        (target / ".bulletin_ru.html.partial").write_text("half an edit", encoding="utf-8")
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(render, "render", rendered)
+    out = run_period(PERIOD, data_root, steps=steps, progress=False).output_dir
+    published = {p.name: sha256(p) for p in (out / "bulletin").iterdir()}
+    assert len(published) == 4
+    monkeypatch.setattr(render, "render", full_disk)
+    with pytest.raises(RunFailed, match="No space left on device"):
+        run_period(PERIOD, data_root, steps=steps, progress=False, force={"bulletin"})
+    assert {p.name: sha256(p) for p in (out / "bulletin").iterdir()} == published
+    assert not [p for p in out.rglob("*") if p.name.endswith(".partial")]
