@@ -132,6 +132,14 @@ def test_a_run_without_the_bulletin_keeps_it_or_says_it_is_outdated(period_run, 
     assert (step.step, step.status) == ("bulletin", "skipped") and "still matches: kept" in step.reason
     assert {name: sha256(out / "bulletin" / name) for name in published} == published
 
+    # one edition rendered again, nothing else changed: the other three stay where they are, current
+    assert main(["--data-root", str(root), "render", PERIOD, "--lang", "en", "--format", "html"]) == 0
+    assert sorted(p.name for p in (out / "bulletin").iterdir()) == [
+        "bulletin_en.html", "bulletin_en.pdf", "bulletin_ru.html", "bulletin_ru.pdf"]
+    assert sha256(out / "bulletin" / "bulletin_ru.pdf") == published["bulletin_ru.pdf"] and not (out / OUTDATED_BULLETIN).exists()
+    record = json.loads((out / "run.json").read_text(encoding="utf-8"))
+    assert record["steps"][-1]["fingerprint"]["editions"] == "ru html, ru pdf, en html, en pdf"
+
     # the data changed (one woman fewer): the old bulletin is not left beside the new tables as if current
     path = root / "raw" / PERIOD / "survey_individuals.csv"
     path.write_text(path.read_text(encoding="utf-8").replace(",female,", ",male,", 1), encoding="utf-8")
@@ -146,9 +154,11 @@ def test_a_run_without_the_bulletin_keeps_it_or_says_it_is_outdated(period_run, 
     record = json.loads((out / "run.json").read_text(encoding="utf-8"))
     assert record["steps"][-1]["status"] == "outdated"
 
-    # rendering one edition again puts it in place, records it, and leaves the others marked outdated
+    # rendering one edition again puts it in place, with the PDF it links to (the published one no
+    # longer matches), records them, and leaves the others marked outdated
     assert main(["--data-root", str(root), "render", PERIOD, "--lang", "en", "--format", "html"]) == 0
     assert (out / "bulletin" / "bulletin_en.html").exists() and not (out / OUTDATED_BULLETIN / "bulletin_en.html").exists()
+    assert (out / "bulletin" / "bulletin_en.pdf").exists(), "the page links only to files that exist"
     # and it says what the new tables say: 42 women of 79, not the 43 of bulletin No. 5 (no figure typed in)
     html = (out / "bulletin" / "bulletin_en.html").read_text(encoding="utf-8")
     portrait = html[html.index('id="tbl-portrait"'):]
@@ -157,7 +167,8 @@ def test_a_run_without_the_bulletin_keeps_it_or_says_it_is_outdated(period_run, 
     assert (out / OUTDATED_BULLETIN / "bulletin_ru.pdf").exists()
     record = json.loads((out / "run.json").read_text(encoding="utf-8"))
     step = record["steps"][-1]
-    assert step["step"] == "bulletin" and step["status"] == "ran" and step["fingerprint"]["editions"] == "en html"
+    assert step["step"] == "bulletin" and step["status"] == "ran" and step["fingerprint"]["editions"] == "en html, en pdf"
+    assert "rendered en html, en pdf (a PDF as well: its HTML edition links to it)" in step["reason"]
     assert "bulletin/bulletin_en.html" in step["outputs"]
     assert record["outputs"]["bulletin/bulletin_en.html"] == sha256(out / "bulletin" / "bulletin_en.html")
 
@@ -167,8 +178,7 @@ def test_a_run_without_the_bulletin_keeps_it_or_says_it_is_outdated(period_run, 
     step = result.steps[-1]
     assert (step.step, step.status) == ("bulletin", "skipped") and "still matches: kept" in step.reason
     assert sha256(out / "bulletin" / "bulletin_en.html") == rendered
-    assert sorted(p.name for p in (out / OUTDATED_BULLETIN).iterdir()) == [
-        "README.txt", "bulletin_en.pdf", "bulletin_ru.html", "bulletin_ru.pdf"]
+    assert sorted(p.name for p in (out / OUTDATED_BULLETIN).iterdir()) == ["README.txt", "bulletin_ru.html", "bulletin_ru.pdf"]
 
 
 # --- where the outputs go -----------------------------------------------------------------------------

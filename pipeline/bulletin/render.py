@@ -132,12 +132,15 @@ def run_step(run, into: Path, record) -> None:
     in bulletin/ while they match the outputs and text, else moved to bulletin-outdated/ with a note
     saying so and how to render them again. run.json records the editions bulletin/ holds."""
     run.close_painter()  # the content's charts are drawn: Chromium's memory back before Quarto
-    written = {p.name for p in render(run.period, run.folder, run.editions, log=run.log, scratch=run.scratch,
-                                      target=into / "bulletin")} if run.editions else set()
     prior = next((s for s in (run.last or {}).get("steps", []) if s.get("step") == "bulletin"), {})
     inputs = {k: v for k, v in record.fingerprint.items() if k != "editions"}
     current = prior.get("status") in ("ran", "skipped") and all(
         (prior.get("fingerprint") or {}).get(k) == v for k, v in inputs.items())
+    # an HTML edition links its language's PDF: rendered too unless the one published still matches
+    editions = list(run.editions) + [(lang, "pdf") for lang, fmt in run.editions if fmt == "html" and (lang, "pdf") not in run.editions
+                                     and not (current and f"bulletin/bulletin_{lang}.pdf" in prior.get("outputs", []))]
+    written = {p.name for p in render(run.period, run.folder, editions, log=run.log, scratch=run.scratch,
+                                      target=into / "bulletin")} if editions else set()
     kept, outdated = set(), set()
     for relative in prior.get("outputs", []):
         name = Path(relative).name
@@ -159,7 +162,8 @@ def run_step(run, into: Path, record) -> None:
     record.fingerprint["editions"] = ", ".join(f"{lang} {fmt}" for lang, fmt in holds)
     record.rendered = run.started.isoformat(timespec="seconds") if written else prior.get("rendered", "?")
     if written:
-        record.reason += f"; rendered {', '.join(f'{lang} {fmt}' for lang, fmt in run.editions)}" + (f"; {older}" if outdated else "")
+        record.reason += f"; rendered {', '.join(f'{lang} {fmt}' for lang, fmt in editions)}" + (
+            " (a PDF as well: its HTML edition links to it)" if len(editions) > len(run.editions) else "") + (f"; {older}" if outdated else "")
     else:
         record.status = "skipped" if kept or not outdated else "outdated"
         record.reason = "not rendered" + (f"; the bulletin of {record.rendered} still matches: kept" if kept else "") + (
