@@ -165,3 +165,27 @@ def test_a_cells_prints_are_one_output_however_the_kernel_sent_them(tmp_path):
         shutil.rmtree(scratch, ignore_errors=True)
     outputs = nbformat.read(tmp_path / "out.ipynb", as_version=4).cells[-1].outputs
     assert [(o.output_type, o.name, o.text) for o in outputs] == [("stream", "stdout", "Written: a\nMaps written: b\n")]
+
+
+def test_no_table_writes_a_whole_number_as_a_decimal(period_run):
+    """391, not 391.0: counts are whole numbers in every CSV (also in a column that holds ratios
+    beside them), and media_summary's counts are integers in Parquet too."""
+    import csv
+    import re
+
+    for path in sorted((period_run.output_dir / "tables").glob("*.csv")):
+        with open(path, encoding="utf-8", newline="") as handle:
+            cells = [cell for row in csv.reader(handle) for cell in row]
+        assert not [c for c in cells if re.fullmatch(r"-?[0-9]+\.0", c)], path.name
+    assert pd.read_parquet(period_run.output_dir / "tables" / "media_summary.parquet")["value"].dtype == "int64"
+
+
+def test_whole_numbers_are_written_without_a_decimal_and_others_exactly(tmp_path):
+    from pipeline.outputs.processed import write_table
+
+    frame = pd.DataFrame({"measure": ["violations", "ratio", "share", "none", "minus"],
+                          "value": [391.0, 2.5, 54.43037974683544, float("nan"), -0.0]})
+    csv_path = write_table(frame, tmp_path, "summary")[1]
+    assert csv_path.read_text(encoding="utf-8") == (
+        "measure,value\nviolations,391\nratio,2.5\nshare,54.43037974683544\nnone,\nminus,0\n")
+    assert pd.read_parquet(tmp_path / "tables" / "summary.parquet")["value"].dtype == "float64"

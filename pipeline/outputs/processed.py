@@ -43,8 +43,14 @@ def write_table(frame: pd.DataFrame, out_dir: str | os.PathLike, name: str) -> l
     frame = frame.reset_index(drop=True)
     parquet, csv = folder / f"{name}.parquet", folder / f"{name}.csv"
     frame.to_parquet(parquet, index=False, compression="zstd")
-    frame.to_csv(csv, index=False, encoding="utf-8", lineterminator="\n")
+    frame.to_csv(csv, index=False, encoding="utf-8", lineterminator="\n", float_format=_csv_number)
     return [parquet, csv]
+
+
+def _csv_number(value: float) -> str:
+    """A number as the CSV shows it: a whole one without '.0' (391, not 391.0: a count in a column
+    that also holds ratios), any other as Python writes it (shortest, exact)."""
+    return str(int(value)) if float(value).is_integer() and abs(value) < 1e15 else repr(float(value))
 
 
 def save_tables(output_dir: str | os.PathLike | None, tables: dict[str, pd.DataFrame]) -> list[Path]:

@@ -57,7 +57,7 @@ def summary(m: pd.DataFrame, raw, links: pd.DataFrame) -> pd.DataFrame:
         ("analytical_materials", int(m["genre"].isin(["analysis", "multimedia"]).sum()),
          "Аналитические и мультимедийные материалы", "Analytical and multimedia materials"),
     ] + [(f"tone_{t}", int(tone.get(t, 0)), f"Тональность: {t}", f"Tone: {t}") for t in TONES]
-    return pd.DataFrame(rows, columns=["measure", "value", "label_ru", "label_en"]).astype({"value": "float64"})
+    return pd.DataFrame(rows, columns=["measure", "value", "label_ru", "label_en"]).astype({"value": "int64"})  # counts, all of them
 
 
 def by_city(m: pd.DataFrame, cities: pd.DataFrame) -> pd.DataFrame:
