@@ -74,6 +74,42 @@ def set_previous(root, value):
     replace(root, "period.yml", "previous_period: null", f"previous_period: {value}")
 
 
+def workbook_with(root, change, name="incidents_violations"):
+    """One raw file as a workbook of its own (its CSV removed), changed by change(book) before saving."""
+    import openpyxl
+
+    from tests.test_workbooks import write_workbook
+
+    raw_dir = root / "raw" / PERIOD
+    path = raw_dir / f"{name}.xlsx"
+    write_workbook(raw_dir, path, files=[f"{name}.csv"])
+    book = openpyxl.load_workbook(path)
+    change(book)
+    book.save(path)
+
+
+def hide_and_copy(book):
+    book.create_sheet(f"{book.active.title} (2)")
+    book.active.sheet_state = "hidden"
+
+
+def period_workbook_named(root, name):
+    from tests.test_workbooks import write_workbook
+
+    write_workbook(root / "raw" / PERIOD, root / "raw" / PERIOD / name)
+
+
+def zip_bomb(root):
+    import zipfile
+
+    path_of(root, "media_outlets.csv").unlink()
+    with zipfile.ZipFile(path_of(root, "media_outlets.xlsx"), "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        with archive.open("xl/worksheets/sheet1.xml", "w") as sheet:
+            for _ in range(300):
+                sheet.write(b"<c/>" * 250_000)
+
+
 CASES = {
     # kind: (mutation, file, row, column, words expected in the message)
     "missing column": (lambda r: drop_column(r, "survey_individuals.csv", "education"),
@@ -175,6 +211,25 @@ CASES = {
     # period.yml
     "first_day in another month than the period id says": (lambda r: replace(r, "period.yml", "first_day: 2015-08-01", "first_day: 2015-07-01"),
                                                            "period.yml", None, "first_day", "a day in 2015-08, as the period id 2015-08_2016-04 says"),
+    "last_day in another month than the period id says": (lambda r: replace(r, "period.yml", "last_day: 2016-04-30", "last_day: 2016-05-31"),
+                                                          "period.yml", None, "last_day", "a day in 2016-04, as the period id"),
+    "period.yml empty": (lambda r: path_of(r, "period.yml").write_text("# nothing yet\n", encoding="utf-8"),
+                         "period.yml", None, "id", "field 'id'"),
+    "period.yml that is not YAML": (lambda r: path_of(r, "period.yml").write_text("id: [2015-08_2016-04\n\tbulletin: 5\n", encoding="utf-8"),
+                                    "period.yml", None, None, "valid YAML"),
+    "merged cells in a workbook's data": (lambda r: workbook_with(r, lambda b: b.active.merge_cells("B5:B7")),
+                                          "incidents_violations.xlsx, sheet 'incidents_violations'", 5, None, "found 'merged cells B5:B7'"),
+    "a hidden sheet read as the data": (lambda r: workbook_with(r, hide_and_copy),
+                                        "incidents_violations.xlsx, sheet 'incidents_violations'", None, None, "found 'a hidden sheet'"),
+    "the period's workbook saved as .ods": (lambda r: period_workbook_named(r, f"{PERIOD}.ods"),
+                                            "survey_individuals.csv", None, None, f"found {PERIOD}.ods: the period's workbook"),
+    "the period's workbook named as a copy, (1)": (lambda r: period_workbook_named(r, f"{PERIOD} (1).xlsx"),
+                                                   "media_outlets.csv", None, None, "rename it so"),
+    "a workbook that unpacks to 300 MB": (zip_bomb, "media_outlets.xlsx", None, None, "a workbook of at most 200 MB unpacked"),
+    "a JPEG named .csv": (lambda r: path_of(r, "media_outlets.csv").write_bytes(b"\xff\xd8\xff\xe0\x00\x10JFIF\x00"),
+                          "media_outlets.csv", None, None, "found 'a JPEG image'"),
+    "a cell holding a whole document": (lambda r: set_cell(r, "survey_individuals.csv", 4, "oblast", "Павлодар " * 4000),
+                                        "survey_individuals.csv", 4, "oblast", "...' (35999 characters)"),
     "last_day not in the calendar": (lambda r: replace(r, "period.yml", "last_day: 2016-04-30", "last_day: 2016-04-31"),
                                      "period.yml", None, "last_day", "April 2016 has 30 days"),
     "a wave's day not in the calendar": (lambda r: replace(r, "period.yml", "last_day: 2016-01-31}", "last_day: 2016-01-32}"),
