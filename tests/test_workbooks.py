@@ -340,3 +340,18 @@ def test_merged_cells_and_a_hidden_sheet_are_refused_with_the_fix(data_root):
     with pytest.raises(InputError) as error:
         load_raw(PERIOD, data_root)
     assert "sheet 'incidents_violations': found 'a hidden sheet', expected a visible sheet" in error.value.report()
+
+
+def test_a_formula_without_a_saved_result_is_refused_not_read_as_empty(data_root):
+    """openpyxl (like other programs that do not calculate) saves a formula without its result:
+    read as an empty cell it would silently become 'no answer'."""
+    raw_dir = data_root / "raw" / PERIOD
+    write_workbook(raw_dir, raw_dir / "regional_assessments.xlsx", files=["regional_assessments.csv"])
+    path = raw_dir / "regional_assessments.xlsx"
+    book = openpyxl.load_workbook(path)
+    book.active["D3"] = "=2+1"
+    book.save(path)
+    with pytest.raises(InputError) as error:
+        load_raw(PERIOD, data_root)
+    assert ("sheet 'regional_assessments', row 3: found 'formulas without a saved result in D3', expected values: open the "
+            "workbook in Excel or LibreOffice and save it again") in error.value.report()

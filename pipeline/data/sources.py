@@ -179,6 +179,26 @@ def _workbook(path: str, _mtime_ns: int, _size: int):
         raise InputError([Problem(path, None, None, None, f"an Excel workbook (.xlsx) that opens ({type(exc).__name__}: {exc})")]) from exc
 
 
+@lru_cache(maxsize=4)
+def _formulas(path: str, _mtime_ns: int, _size: int) -> dict[str, dict[str, str]]:
+    """The formulas of a workbook's sheets, {sheet: {cell: formula}}; read only when its sheets hold
+    any (most observers' workbooks have none: no second read)."""
+    import zipfile
+
+    import openpyxl
+
+    with zipfile.ZipFile(path) as archive:
+        if not any(b"</f>" in archive.read(n) or b"<f " in archive.read(n)
+                   for n in archive.namelist() if n.startswith("xl/worksheets/") and n.endswith(".xml")):
+            return {}
+    book = openpyxl.load_workbook(path, data_only=False, read_only=True)
+    try:
+        return {sheet.title: {cell.coordinate: cell.value for row in sheet.iter_rows() for cell in row
+                              if isinstance(cell.value, str) and cell.value.startswith("=")} for sheet in book.worksheets}
+    finally:
+        book.close()
+
+
 def workbook(path: Path):
     stat = path.stat()
     return _workbook(str(path), stat.st_mtime_ns, stat.st_size)
@@ -198,6 +218,14 @@ def sheet_rows(source: Source) -> list[list[str]]:
                                   "a visible sheet: a hidden sheet is often an old copy; unhide it if it holds the "
                                   "period's data, else delete it (and name the right sheet so)")])
     rows = [[cell_text(v) for v in row] for row in sheet.iter_rows(min_row=1, values_only=True)]
+    stat = source.path.stat()
+    uncalculated = [cell for cell in _formulas(str(source.path), stat.st_mtime_ns, stat.st_size).get(source.sheet, {})
+                    if sheet[cell].value is None]  # a formula whose result the file does not hold: read as empty
+    if uncalculated:
+        raise InputError([Problem(source.name, sheet[uncalculated[0]].row, None, "formulas without a saved result in "
+                                  + ", ".join(uncalculated[:5]) + (" ..." if len(uncalculated) > 5 else ""),
+                                  "values: open the workbook in Excel or LibreOffice and save it again (a program that "
+                                  "does not calculate saved only the formulas), or type the values")])
     # a title merged across the top is fine; from the header down, a merge hides answers
     header = next((n for n, row in enumerate(rows, start=1) if sum(bool(c) for c in row) >= 2), 1)
     merged = sorted((r for r in sheet.merged_cells.ranges if r.max_row >= header), key=lambda r: (r.min_row, r.min_col))
