@@ -23,6 +23,7 @@ anything, goes through includes, which Quarto reads once.
 from __future__ import annotations
 
 import base64
+import hashlib
 import html
 import json
 import re
@@ -515,11 +516,25 @@ def tables_of(e: Edition) -> dict:
         "reconciliation-summary": reconciliation_summary(e),
         "reconciliation": reconciliation_differing(e),
         "not-reproduced": unreproduced(e),
-        "inputs": e.table(pd.DataFrame([{"file": k, "sha256": v[:16] + "…"} for k, v in e.record.get("inputs", {}).items()], columns=["file", "sha256"]),
-                          {"file": ("Файл", "File"), "sha256": ("SHA-256 (начало)", "SHA-256 (start)")}),
+        "inputs": e.table(inputs_listed(e), {"file": ("Файл", "File"), "sha256": ("SHA-256 (начало)", "SHA-256 (start)")}),
         "versions": e.table(pd.DataFrame([{"package": k, "version": v or "—"} for k, v in e.record.get("packages", {}).items()], columns=["package", "version"]),
                             {"package": ("Пакет", "Package"), "version": ("Версия", "Version")}),
     }
+
+
+def inputs_listed(e: Edition) -> pd.DataFrame:
+    """The run's inputs for the appendix: the period's own files one by one, the reference folder
+    (divisions, boundaries, gazetteer, taxonomies: some 26 files, each in run.json) as one row whose
+    digest is that of its files' names and digests."""
+    inputs = e.record.get("inputs", {})
+    reference = {k: v for k, v in inputs.items() if k.startswith("raw/reference/")}
+    rows = [{"file": k, "sha256": v} for k, v in inputs.items() if k not in reference]
+    if reference:
+        listing = "".join(f"{name} {digest}\n" for name, digest in sorted(reference.items()))
+        files = formatting.counted(len(reference), e.lang, e.t(("файл", "файла", "файлов"), ("file", "files")))
+        rows.append({"file": e.t(f"raw/reference/ ({files}, каждый в run.json)", f"raw/reference/ ({files}, each in run.json)"),
+                     "sha256": hashlib.sha256(listing.encode()).hexdigest()})
+    return pd.DataFrame([{**r, "sha256": r["sha256"][:16] + "…"} for r in rows], columns=["file", "sha256"])
 
 
 def vs_previous(e: Edition) -> str:
