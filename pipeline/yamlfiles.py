@@ -16,3 +16,13 @@ LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # the same safe tags, da
 
 def read_yaml(path: str | Path):
     return yaml.load(Path(path).read_text(encoding="utf-8"), Loader=LOADER)
+
+
+class NoAliases:
+    """For files people write and send (period.yml, published figures): an alias (*name) is refused,
+    so that a few lines cannot stand for billions of values (a "billion laughs")."""
+
+    def compose_node(self, parent, index):
+        if self.check_event(yaml.AliasEvent):
+            raise yaml.composer.ComposerError(None, None, "an alias (*name): write each value out", self.peek_event().start_mark)
+        return super().compose_node(parent, index)

@@ -3,6 +3,7 @@ row, column, value and what was expected; all problems of the input at once; exi
 from __future__ import annotations
 
 import json
+import os
 import warnings
 
 import pytest
@@ -215,6 +216,18 @@ CASES = {
                                                           "period.yml", None, "last_day", "a day in 2016-04, as the period id"),
     "period.yml empty": (lambda r: path_of(r, "period.yml").write_text("# nothing yet\n", encoding="utf-8"),
                          "period.yml", None, "id", "field 'id'"),
+    "period.yml with a billion laughs": (lambda r: path_of(r, "period.yml").write_text(
+        "a: &a [x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: [*b, *b, *b, *b, *b, *b, *b, *b, *b]\n",
+        encoding="utf-8"), "period.yml", None, None, "an alias (*name): write each value out"),
+    "period.yml of 200 KB": (lambda r: path_of(r, "period.yml").write_text(path_of(r, "period.yml").read_text(encoding="utf-8")
+                                                                           + "#" * 200_000 + "\n", encoding="utf-8"),
+                             "period.yml", None, None, "a period.yml of at most 100,000 bytes"),
+    "published figures with an alias": (lambda r: path_of(r, "published_figures.yml").write_text(
+        "a: &a [1, 2]\nb: *a\n", encoding="utf-8"), "published_figures.yml", None, None, "an alias (*name)"),
+    "published figures that are not YAML": (lambda r: path_of(r, "published_figures.yml").write_text(
+        "survey: [1, 2\n  bad: {\n", encoding="utf-8"), "published_figures.yml", None, None, "valid YAML in UTF-8"),
+    "a raw file of 600 MB": (lambda r: os.truncate(path_of(r, "media_outlets.csv"), 600_000_000),  # sparse: no disk used
+                             "media_outlets.csv", None, None, "a raw file of at most 500 MB"),
     "period.yml that is not YAML": (lambda r: path_of(r, "period.yml").write_text("id: [2015-08_2016-04\n\tbulletin: 5\n", encoding="utf-8"),
                                     "period.yml", None, None, "valid YAML"),
     "merged cells in a workbook's data": (lambda r: workbook_with(r, lambda b: b.active.merge_cells("B5:B7")),

@@ -12,14 +12,28 @@ from typing import Any, Iterator
 
 import yaml
 
-from pipeline.yamlfiles import read_yaml
+from pipeline.data.errors import InputError, Problem
+from pipeline.yamlfiles import NoAliases, read_yaml
 
 ANNOTATIONS = {"note", "scale"}  # keys that describe a figure rather than being one
 
 
+class _PublishedLoader(NoAliases, yaml.SafeLoader):
+    """Written by an editor: PyYAML's own reader, whose messages show the line (not libyaml's)."""
+
+
+PUBLISHED_MAX_BYTES = 5_000_000
+
+
 def load_published(path: str | Path) -> dict:
-    # written by an editor: PyYAML's own reader, whose messages show the line (not libyaml's)
-    return _plain_keys(yaml.safe_load(Path(path).read_text(encoding="utf-8")))
+    path = Path(path)
+    if path.stat().st_size > PUBLISHED_MAX_BYTES:
+        raise InputError([Problem(str(path), None, None, f"{path.stat().st_size:,} bytes",
+                                  f"published figures of at most {PUBLISHED_MAX_BYTES:,} bytes (No. 5's: 10,000)")])
+    try:
+        return _plain_keys(yaml.load(path.read_text(encoding="utf-8"), Loader=_PublishedLoader))
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        raise InputError([Problem(str(path), None, None, None, f"valid YAML in UTF-8 ({exc})")]) from None
 
 
 def _plain_keys(tree):
@@ -87,8 +101,6 @@ CHECKS_PATH = Path(__file__).with_name("published_figures.checks.yml")
 
 def check_published(tree: dict, source: str = "published_figures.yml") -> list:
     """Shares that must add up to 100 (one answer per respondent) do, within their printed rounding."""
-    from pipeline.data.errors import Problem
-
     checks = read_yaml(CHECKS_PATH)
     problems = []
     for path in checks["sum_to_100"]:

@@ -14,6 +14,7 @@ from pipeline import paths
 from pipeline.data.errors import InputError, InputWarning, Problem
 from pipeline.data.privacy import DEFAULT_MIN_CELL
 from pipeline.data.rawtext import DAY_EXPECTED, decode, parse_day
+from pipeline.yamlfiles import NoAliases
 
 # The one check of the names a user gives the pipeline: period ids and division names. Every
 # command, period.yml and everything that builds a path from them goes through it, so a path
@@ -158,7 +159,7 @@ ORIGIN_NOTES = {
 }
 
 
-class _PeriodLoader(yaml.SafeLoader):
+class _PeriodLoader(NoAliases, yaml.SafeLoader):
     """YAML with days kept as written: a day that is not in the calendar (2016-04-31) is then
     reported like any other problem instead of failing inside the YAML reader."""
 
@@ -180,6 +181,9 @@ def _whole(value) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
+PERIOD_YML_MAX_BYTES = 100_000
+
+
 def load_period(period_id: str, data_root: str | os.PathLike | None = None) -> Period:
     """Read and check data/raw/<period_id>/period.yml."""
     root = paths.data_root(data_root)
@@ -190,6 +194,9 @@ def load_period(period_id: str, data_root: str | os.PathLike | None = None) -> P
         known = list_periods(root)
         raise InputError([Problem(str(path), None, None, None,
                                   f"a period folder with period.yml; known periods: {', '.join(known) or 'none'}")])
+    if path.stat().st_size > PERIOD_YML_MAX_BYTES:
+        raise InputError([Problem(str(path), None, None, f"{path.stat().st_size:,} bytes",
+                                  f"a period.yml of at most {PERIOD_YML_MAX_BYTES:,} bytes (No. 5's has 2,600)")])
     text = decode(path, path.read_bytes(), "UTF-8 text")
     try:
         meta = yaml.load(text, Loader=_PeriodLoader) or {}

@@ -61,6 +61,9 @@ class Context:
         return set(book.codes[column.codes])
 
 
+RAW_FILE_MAX_MB = 500
+
+
 def read_text(path: Path) -> str:
     """Text of a raw CSV file: UTF-8 (a byte-order mark is dropped), UTF-16 with its byte-order mark
     (Excel's "Unicode text") or, failing that, Windows-1251, the encoding of Excel's Russian "CSV"
@@ -69,6 +72,10 @@ def read_text(path: Path) -> str:
         siblings = sorted(p.name for p in path.parent.glob(f"{path.stem}.*") if p.suffix.lower() in (".xlsx", ".xls", ".ods"))
         hint = f"; found {', '.join(siblings)}: save it as 'CSV UTF-8' under the name {path.name}" if siblings else ""
         raise InputError([Problem(str(path), None, None, None, f"this file to exist{hint}")])
+    if path.stat().st_size > RAW_FILE_MAX_MB * 1e6:  # read whole, into memory: bounded before it is
+        raise InputError([Problem(str(path), None, None, f"{path.stat().st_size / 1e6:,.0f} MB",
+                                  f"a raw file of at most {RAW_FILE_MAX_MB} MB (a period of a hundred times No. 5's "
+                                  "volume is some 50 MB): is it the period's data?")])
     data = path.read_bytes()
     for signature, kind in EXCEL_SIGNATURES.items():
         if data.startswith(signature):
