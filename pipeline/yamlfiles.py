@@ -19,10 +19,14 @@ def read_yaml(path: str | Path):
 
 
 class NoAliases:
-    """For files people write and send (period.yml, published figures): an alias (*name) is refused,
-    so that a few lines cannot stand for billions of values (a "billion laughs")."""
+    """For files people write and send (period.yml, published figures): an alias (*name) of a list
+    or mapping is refused, so that a few lines cannot stand for billions of values (a "billion
+    laughs"); an alias of a single value (a day written once, as PyYAML's writer does) stays."""
 
     def compose_node(self, parent, index):
         if self.check_event(yaml.AliasEvent):
-            raise yaml.composer.ComposerError(None, None, "an alias (*name): write each value out", self.peek_event().start_mark)
+            event = self.peek_event()
+            if not isinstance(self.anchors.get(event.anchor), yaml.ScalarNode):
+                raise yaml.composer.ComposerError(None, None, "an alias (*name) of a list or mapping: write each value out",
+                                                  event.start_mark)
         return super().compose_node(parent, index)

@@ -218,7 +218,7 @@ CASES = {
                          "period.yml", None, "id", "field 'id'"),
     "period.yml with a billion laughs": (lambda r: path_of(r, "period.yml").write_text(
         "a: &a [x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: [*b, *b, *b, *b, *b, *b, *b, *b, *b]\n",
-        encoding="utf-8"), "period.yml", None, None, "an alias (*name): write each value out"),
+        encoding="utf-8"), "period.yml", None, None, "an alias (*name) of a list or mapping: write each value out"),
     "period.yml of 200 KB": (lambda r: path_of(r, "period.yml").write_text(path_of(r, "period.yml").read_text(encoding="utf-8")
                                                                            + "#" * 200_000 + "\n", encoding="utf-8"),
                              "period.yml", None, None, "a period.yml of at most 100,000 bytes"),
