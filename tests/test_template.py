@@ -245,3 +245,23 @@ def test_a_template_where_it_cannot_be_written_is_said_and_leaves_nothing(tmp_pa
         err = capsys.readouterr().err
         assert words in err and "Traceback" not in err
         assert sorted(p.name for p in tmp_path.rglob("*")) == before and not (tmp_path / "gone").exists()
+
+
+def test_rows_past_the_drop_downs_of_a_libreoffice_copy_are_checked_all_the_same(tmp_path):
+    """LibreOffice 7.4 saves the template's drop-downs for rows 2-1001 only (measured with
+    `soffice --convert-to xlsx`): a code typed below them is checked like any other row."""
+    root = copy_raw(tmp_path / "data")
+    raw_dir = root / "raw" / PERIOD
+    frame = pd.read_csv(raw_dir / "media_outlets.csv", dtype=str, keep_default_na=False)
+    bad = frame.iloc[[0]].assign(outlet_id="OUT-999", kind="newsletter")  # not a kind of the list
+    padding = pd.DataFrame([{c: "" for c in frame.columns}] * (1499 - len(frame)))  # empty rows down to row 1500
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "media_outlets"
+    for row in [list(frame.columns), *frame.values.tolist(), *padding.values.tolist(), *bad.values.tolist()]:
+        sheet.append(row)
+    book.save(raw_dir / "media_outlets.xlsx")
+    (raw_dir / "media_outlets.csv").unlink()
+    with pytest.raises(InputError) as error:
+        load_raw(load_period(PERIOD, root))
+    assert "sheet 'media_outlets', row 1501, column 'kind': found 'newsletter'" in error.value.report()
