@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import signal
 import sys
+import threading
 from pathlib import Path
 
 from pipeline.data.errors import InputError
@@ -174,7 +175,8 @@ def main(argv: list[str] | None = None) -> int:
     def stopped(signum, frame):  # SIGTERM (kill, a scheduler's timeout) as Ctrl-C: cleaned up, then said
         raise KeyboardInterrupt
 
-    signal.signal(signal.SIGTERM, stopped)
+    in_main_thread = threading.current_thread() is threading.main_thread()  # signals are set there only
+    previous = signal.signal(signal.SIGTERM, stopped) if in_main_thread else None
     try:
         return _dispatch(args)
     except KeyboardInterrupt:
@@ -190,6 +192,9 @@ def main(argv: list[str] | None = None) -> int:
         if not exc.logged:
             print(exc, file=sys.stderr)
         return EXIT_FAILED
+    finally:
+        if in_main_thread and previous is not None:  # a caller's own handler back (main() called from Python, as the tests do)
+            signal.signal(signal.SIGTERM, previous)
 
 
 def _dispatch(args) -> int:

@@ -188,8 +188,8 @@ def _formulas(path: str, _mtime_ns: int, _size: int) -> dict[str, dict[str, str]
     import openpyxl
 
     with zipfile.ZipFile(path) as archive:
-        if not any(b"</f>" in archive.read(n) or b"<f " in archive.read(n)
-                   for n in archive.namelist() if n.startswith("xl/worksheets/") and n.endswith(".xml")):
+        sheets = (archive.read(n) for n in archive.namelist() if n.startswith("xl/worksheets/") and n.endswith(".xml"))
+        if not any(b"</f>" in xml or b"<f " in xml for xml in sheets):
             return {}
     book = openpyxl.load_workbook(path, data_only=False, read_only=True)
     try:
