@@ -410,8 +410,11 @@ def _resolve(headers, questions: list[Question], personal: frozenset[str]) -> _R
     return out
 
 
-def _which_form(table: ExportTable, personal: dict[str, frozenset[str]]) -> tuple[FormSpec, _Resolved] | None:
-    """The form whose questions the table answers (the repeat's questions for a repeat sheet)."""
+def _which_form(table: ExportTable, personal: dict[str, frozenset[str]], unknown_allowed=lambda known: 0
+                ) -> tuple[FormSpec, _Resolved] | None:
+    """The form whose questions the table answers (the repeat's questions for a repeat sheet): the
+    one answering most columns, unless another answers as many. unknown_allowed(known): how many
+    columns may be no question of it (none, for reading; a few, for naming them in a message)."""
     best = []
     for spec in FORMS:
         if table.is_repeat and not spec.repeat:
@@ -419,7 +422,7 @@ def _which_form(table: ExportTable, personal: dict[str, frozenset[str]]) -> tupl
         questions = [q for q in form_questions(spec) if q.in_repeat == table.is_repeat]
         resolved = _resolve(table.frame.columns, questions, personal[spec.book])
         score = len(resolved.fields) + len(resolved.details)
-        if score and not resolved.unknown:
+        if score and len(resolved.unknown) <= unknown_allowed(score):
             best.append((score, spec, resolved))
     if not best:
         return None
@@ -430,21 +433,10 @@ def _which_form(table: ExportTable, personal: dict[str, frozenset[str]]) -> tupl
 
 
 def _nearest_form(table: ExportTable, personal: dict[str, frozenset[str]]) -> tuple[FormSpec, list[str]] | None:
-    """The one form whose questions are most of the table's columns, and the columns it lacks (a
-    few at most: else the table is not an export of that form)."""
-    scored = []
-    for spec in FORMS:
-        if table.is_repeat and not spec.repeat:
-            continue
-        questions = [q for q in form_questions(spec) if q.in_repeat == table.is_repeat]
-        resolved = _resolve(table.frame.columns, questions, personal[spec.book])
-        known = len(resolved.fields) + len(resolved.details)
-        if known and len(resolved.unknown) <= max(3, known // 5):
-            scored.append((known, spec, list(resolved.unknown)))
-    scored.sort(key=lambda s: -s[0])
-    if not scored or (len(scored) > 1 and scored[0][0] == scored[1][0]):
-        return None
-    return scored[0][1], scored[0][2]
+    """The form whose questions are most of the table's columns, and the columns it lacks (a few at
+    most: else the table is not an export of that form)."""
+    found = _which_form(table, personal, unknown_allowed=lambda known: max(3, known // 5))
+    return (found[0], list(found[1].unknown)) if found else None
 
 
 @dataclass
