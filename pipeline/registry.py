@@ -46,6 +46,11 @@ class Entry:
         return tuple(self.reads.get("run", ()))
 
 
+def module_file(dotted: str) -> Path:
+    """pipeline.outputs.claims -> <repository>/pipeline/outputs/claims.py."""
+    return Path(REGISTRY.parent.parent, *dotted.split(".")).with_suffix(".py")
+
+
 FIELDS = ("kind", "notebook", "module", "uses", "reads", "after")
 WRITERS = ("tables", "maps")  # what notebook steps write; a step reading them runs after every one
 
@@ -89,7 +94,7 @@ def parse(spec: dict, source: str = str(REGISTRY)) -> dict[str, Entry]:
         if meta["kind"] == "notebook" and not meta.get("notebook"):
             refuse("a notebook step names its notebook")
         module = meta.get("module") or ""
-        if meta["kind"] == "python" and not Path(REGISTRY.parent.parent, *module.split(".")).with_suffix(".py").is_file():
+        if meta["kind"] == "python" and not module_file(module).is_file():
             refuse(f"module {module!r}: a python step names a module of the package, as pipeline.outputs.claims")
         if not isinstance(meta.get("uses", []), list):
             refuse(f"uses {meta['uses']!r}: expected a list of files (globs, from the repository's top)")

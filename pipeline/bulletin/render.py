@@ -15,13 +15,13 @@ from __future__ import annotations
 import os
 import shlex
 import shutil
-import signal
 import subprocess
 import tempfile
 from pathlib import Path
 
 from pipeline import paths
 from pipeline.data.periods import Period
+from pipeline.run.scratch import CHILDREN
 
 REPORT = paths.REPO_ROOT / "report"
 EDITIONS = (("ru", "html"), ("ru", "pdf"), ("en", "html"), ("en", "pdf"))  # (language, format)
@@ -32,18 +32,6 @@ NOT_SOURCE = ("period", ".quarto", "bulletin_*.html", "bulletin_*.pdf", "*_files
 
 class RenderFailed(Exception):
     pass
-
-
-RUNNING: set = set()  # Quarto's processes of renders under way, each in a session of its own
-
-
-def stop_children() -> None:
-    """End the renders under way (a run stopped by SIGTERM or Ctrl-C): Quarto and what it started."""
-    for process in list(RUNNING):
-        try:
-            os.killpg(process.pid, signal.SIGTERM)
-        except (ProcessLookupError, PermissionError):
-            pass
 
 
 def find_quarto() -> Path:
@@ -97,12 +85,12 @@ def render(period: Period, folder: Path, editions=EDITIONS, log=print, scratch: 
             with open(Path(work) / f"quarto-{lang}.log", "w", encoding="utf-8") as quarto_log:
                 started[lang] = (project, subprocess.Popen(["sh", "-c", " && ".join(commands)], cwd=project, start_new_session=True,
                                                            stdout=quarto_log, stderr=subprocess.STDOUT))
-                RUNNING.add(started[lang][1])
+                CHILDREN.add(started[lang][1])  # ended by a stopped run (pipeline.run.scratch)
         try:
             for _, process in started.values():
                 process.wait()
         finally:
-            RUNNING.difference_update(process for _, process in started.values())
+            CHILDREN.difference_update(process for _, process in started.values())
         outputs = {lang: (Path(work) / f"quarto-{lang}.log").read_text(encoding="utf-8", errors="replace") for lang in started}
         # Quarto only warns of a value the content lacks, and prints "?meta:<key>" in its place
         failed = [lang for lang, (_, process) in started.items() if process.returncode != 0 or "Unknown meta key" in outputs[lang]]
@@ -126,13 +114,18 @@ def render(period: Period, folder: Path, editions=EDITIONS, log=print, scratch: 
 OUTDATED = "bulletin-outdated"
 
 
+def editions_text(editions) -> str:
+    """'ru html, en pdf': how run.json and the console name editions."""
+    return ", ".join(f"{lang} {fmt}" for lang, fmt in editions)
+
+
 def run_step(run, into: Path, record) -> None:
     """The run's step `bulletin` (pipeline/steps.yml): the run's editions rendered. The editions not
     rendered (`run --no-bulletin`, `render --lang en`) are never dropped or left as if current: kept
     in bulletin/ while they match the outputs and text, else moved to bulletin-outdated/ with a note
     saying so and how to render them again. run.json records the editions bulletin/ holds."""
     run.close_painter()  # the content's charts are drawn: Chromium's memory back before Quarto
-    prior = next((s for s in (run.last or {}).get("steps", []) if s.get("step") == "bulletin"), {})
+    prior = run.prior("bulletin") or {}
     inputs = {k: v for k, v in record.fingerprint.items() if k != "editions"}
     current = prior.get("status") in ("ran", "skipped") and all(
         (prior.get("fingerprint") or {}).get(k) == v for k, v in inputs.items())
@@ -159,10 +152,10 @@ def run_step(run, into: Path, record) -> None:
             encoding="utf-8")
     older = f"editions made from other outputs or text ({', '.join(sorted(outdated))}) moved to {OUTDATED}/: {again}"
     holds = [e for e in EDITIONS if f"bulletin_{e[0]}.{e[1]}" in written | kept]
-    record.fingerprint["editions"] = ", ".join(f"{lang} {fmt}" for lang, fmt in holds)
+    record.fingerprint["editions"] = editions_text(holds)
     record.rendered = run.started.isoformat(timespec="seconds") if written else prior.get("rendered", "?")
     if written:
-        record.reason += f"; rendered {', '.join(f'{lang} {fmt}' for lang, fmt in editions)}" + (
+        record.reason += f"; rendered {editions_text(editions)}" + (
             " (a PDF as well: its HTML edition links to it)" if len(editions) > len(run.editions) else "") + (f"; {older}" if outdated else "")
     else:
         record.status = "skipped" if kept or not outdated else "outdated"

@@ -38,7 +38,7 @@ from pipeline.data.periods import Period, load_period
 from pipeline.run import steps as step_kinds
 from pipeline.run.code import changed, code_files, file_hash, forget_hashes, package_versions
 from pipeline.run.publish import RunFailed, lock_period, publish, recover
-from pipeline.run.scratch import fresh_scratch, remove_scratch
+from pipeline.run.scratch import fresh_scratch, remove_scratch, stop_children
 from pipeline.run.steps import (
     Record,
     Run,
@@ -189,7 +189,7 @@ def _execute_steps(run: Run, chosen: list[Step], progress, force, jobs, ignored)
             try:
                 finished, _ = wait(running, return_when=FIRST_COMPLETED)
             except KeyboardInterrupt:  # Ctrl-C or SIGTERM (pipeline.cli): end what the steps started, then go
-                _stop_children()
+                stop_children()
                 pool.shutdown(wait=True, cancel_futures=True)
                 raise
             for future in finished:
@@ -209,13 +209,6 @@ def _execute_steps(run: Run, chosen: list[Step], progress, force, jobs, ignored)
     shutil.rmtree(staging / ".steps", ignore_errors=True)
     _write_record(result, run, result.steps, ignored)
     return result
-
-
-def _stop_children() -> None:
-    """End the kernels and Quarto the running steps started: their threads then return at once."""
-    for module in ("pipeline.run.kernels", "pipeline.bulletin.render"):  # loaded only if a step used them
-        if module in sys.modules:
-            sys.modules[module].stop_children()
 
 
 def default_jobs() -> int:
@@ -260,7 +253,7 @@ def reuse(record: Record, run: Run, force: bool) -> bool:
         record.reason = "forced (--force)"
         return False
     last = run.last or {}
-    prior = next((s for s in last.get("steps", []) if s.get("step") == record.step and s.get("status") in ("ran", "skipped")), None)
+    prior = run.prior(record.step, ("ran", "skipped"))
     changes = changed(prior.get("fingerprint") if prior else None, record.fingerprint)
     if changes:
         if not prior:

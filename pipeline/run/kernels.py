@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import os
-import signal
 from pathlib import Path
 
 from pipeline.run.kernel_launcher import skip_iri_grammar
@@ -15,19 +14,8 @@ from traitlets import Unicode  # noqa: E402
 from traitlets.config import Config  # noqa: E402
 
 from pipeline.outputs.images import DRAWN_BY_THE_RUN  # noqa: E402
+from pipeline.run.scratch import CHILDREN  # noqa: E402
 from pipeline.run.scratch import environment as scratch_environment  # noqa: E402
-
-# The kernels this process has started and not yet seen end: a run stopped by SIGTERM or Ctrl-C
-# ends them (stop_children), so the notebooks' threads return at once instead of after their notebooks
-RUNNING: set = set()
-
-
-def stop_children() -> None:
-    for process in list(RUNNING):
-        try:
-            os.killpg(process.pid, signal.SIGTERM)  # the kernel and whatever it started (its own session)
-        except (ProcessLookupError, PermissionError):
-            pass
 
 
 class RunKernelManager(AsyncKernelManager):
@@ -52,10 +40,10 @@ class RunKernelManager(AsyncKernelManager):
             kw["stdout"] = kw["stderr"] = log
             await super()._async_launch_kernel(kernel_cmd, **kw)
         self._process = self.provisioner.process
-        RUNNING.add(self._process)
+        CHILDREN.add(self._process)  # ended by a stopped run (pipeline.run.scratch.stop_children)
 
     async def _async_cleanup_resources(self, restart: bool = False) -> None:
-        RUNNING.discard(getattr(self, "_process", None))
+        CHILDREN.discard(getattr(self, "_process", None))
         await super()._async_cleanup_resources(restart)
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+import signal
 import tempfile
 from pathlib import Path
 
@@ -37,3 +38,16 @@ def remove_scratch(folder: Path) -> None:
 def environment(folder: Path) -> dict[str, str]:
     """The environment for a child process (a kernel, Quarto) whose temporary files go into folder."""
     return {**os.environ, "TMPDIR": str(folder), "TEMP": str(folder), "TMP": str(folder)}
+
+
+# The processes the run's steps start in sessions of their own (kernels, Quarto), while they run: a
+# run stopped by SIGTERM or Ctrl-C ends them (stop_children), so its steps' threads return at once
+CHILDREN: set = set()
+
+
+def stop_children() -> None:
+    for process in list(CHILDREN):
+        try:
+            os.killpg(process.pid, signal.SIGTERM)  # the process and whatever it started
+        except (ProcessLookupError, PermissionError):
+            pass

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline import paths, registry
+from pipeline.bulletin.render import NOT_SOURCE, REPORT, editions_text
 from pipeline.data.codebook import all_files
 from pipeline.data.periods import Period
 from pipeline.data.sources import sources
@@ -65,6 +66,11 @@ class Run:
                     painter.__exit__(None, None, None)
                 except Exception as error:  # noqa: BLE001 - the images are drawn; a stuck Chromium must not fail the run
                     self.log(f"warning: Chromium did not close cleanly ({type(error).__name__}: {error})")
+
+    def prior(self, step: str, statuses: tuple[str, ...] | None = None) -> dict | None:
+        """The step's row in the last good run's record (with one of `statuses`, if given), or None."""
+        return next((s for s in (self.last or {}).get("steps", []) if s.get("step") == step
+                     and (statuses is None or s.get("status") in statuses)), None)
 
     @property
     def final(self) -> Path:
@@ -165,7 +171,7 @@ class Step:
             parts[" and ".join(outputs)] = digest(run_outputs(run.folder, outputs), run.folder)
         if e.reads.get("report"):  # the Quarto project, and which of its editions the run renders
             parts["report"] = digest(report_sources(), paths.REPO_ROOT)
-            parts["editions"] = ", ".join(f"{lang} {fmt}" for lang, fmt in run.editions)
+            parts["editions"] = editions_text(run.editions)
         parts["period.yml"] = digest([period.raw_dir / "period.yml"], root)
         # the registry as a file would tie every step to every entry: a step depends on its own entry
         parts["step"] = text_digest(asdict(self.entry))
@@ -178,8 +184,6 @@ class Step:
 
 def report_sources() -> list[Path]:
     """The Quarto project's own files (report/): not the link to a period's content, nor what Quarto writes there."""
-    from pipeline.bulletin.render import NOT_SOURCE, REPORT
-
     return [p for p in REPORT.rglob("*") if p.is_file() and not any(
         part.startswith(".") or any(Path(part).match(pattern) for pattern in NOT_SOURCE) for part in p.relative_to(REPORT).parts)]
 
@@ -253,8 +257,7 @@ class PythonStep(Step):
         return importlib.import_module(self.entry.module)
 
     def code(self) -> tuple[Path, ...]:
-        source = paths.REPO_ROOT.joinpath(*self.entry.module.split(".")).with_suffix(".py")
-        return tuple(sorted(set(code_used_by(source)) | {p for pattern in self.entry.uses for p in paths.REPO_ROOT.glob(pattern)}))
+        return tuple(sorted(set(code_used_by(registry.module_file(self.entry.module))) | {p for pattern in self.entry.uses for p in paths.REPO_ROOT.glob(pattern)}))
 
     def execute(self, run: Run, into: Path, record: Record) -> None:
         self.module.run_step(run, into, record)
