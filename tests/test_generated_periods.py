@@ -27,6 +27,7 @@ from pipeline.data import io
 from pipeline.data.codebook import load_codebook
 from pipeline.data.periods import load_period
 from pipeline.outputs.claims import as_json, evaluate
+from pipeline.outputs.datapackage import check_integers, tables_meta
 from pipeline.parts import dynamics, incidents, media, overview, portrait, security
 from pipeline.parts.inputs import PartInputs, load_inputs
 
@@ -190,6 +191,9 @@ def periods(draw, parts: tuple = (overview, portrait, security, incidents, media
         inputs = PartInputs(period=period, raw=generated, division=division, reference=reference.get(part.__name__, {}),
                             previous=previous if part is dynamics else None)
         tables.update(part.tables(inputs))
+    meta = tables_meta()
+    for name, frame in tables.items():  # what save_tables checks before a run writes them
+        check_integers(name, frame, meta[name].get("integers", []))
     return tables
 
 

@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from pipeline.data.periods import Period
+from pipeline.outputs.datapackage import check_integers
 from pipeline.parts import dynamics, incidents, media, overview, portrait, security, survey
 from pipeline.parts.inputs import PartInputs
 
@@ -173,6 +174,20 @@ def test_each_part_writes_exactly_the_tables_its_metadata_describes(module):
     from pipeline.outputs.datapackage import tables_by_part
     from pipeline.parts.inputs import load_inputs
 
-    described = set(tables_by_part()[module.__name__.rpartition(".")[2]])
-    written = set(module.tables(load_inputs(module, "2015-08_2016-04")))
-    assert written == described - {"dynamics_vs_previous", "dynamics_regions_vs_previous"}  # written only when the previous period has a run
+    described = tables_by_part()[module.__name__.rpartition(".")[2]]
+    tables = module.tables(load_inputs(module, "2015-08_2016-04"))
+    assert set(tables) == set(described) - {"dynamics_vs_previous", "dynamics_regions_vs_previous"}  # written only when the previous period has a run
+    for name, frame in tables.items():
+        assert set(described[name].get("integers", [])) <= set(described[name]["columns"]), name
+        check_integers(name, frame, described[name].get("integers", []))
+
+
+def test_a_count_that_is_not_a_whole_number_is_stopped_before_it_is_written():
+    good = pd.DataFrame({"city": ["a", "b"], "violations": [3, 0], "cases": pd.array([2, None], dtype="Int64")})
+    check_integers("t", good, ["violations", "cases"])
+    with pytest.raises(TypeError, match=r"table t: column 'violations' is float64, expected an integer dtype"):
+        check_integers("t", good.assign(violations=[3.0, 0.0]), ["violations"])
+    with pytest.raises(ValueError, match="holds -1, expected no negative count"):
+        check_integers("t", good.assign(violations=[3, -1]), ["violations"])
+    with pytest.raises(ValueError, match="column 'rank', declared integer .* is missing"):
+        check_integers("t", good, ["rank"])

@@ -84,6 +84,21 @@ def field_type(dtype) -> str:
     return "string"
 
 
+def check_integers(name: str, frame: pd.DataFrame, columns: list[str]) -> None:
+    """The columns a table's metadata declares `integers` (counts, ranks, waves) hold whole numbers,
+    never negative, in an integer dtype: a count that became 391.0 or -1 on some period is a bug of
+    its part, stopped here, before the run publishes anything."""
+    for column in columns:
+        if column not in frame.columns:
+            raise ValueError(f"table {name}: column {column!r}, declared integer in its part's .tables.yml, is missing")
+        values = frame[column]
+        if not pd.api.types.is_integer_dtype(values.dtype):
+            raise TypeError(f"table {name}: column {column!r} is {values.dtype}, expected an integer dtype "
+                            "(declared `integers` in its part's .tables.yml)")
+        if (values.dropna() < 0).any():
+            raise ValueError(f"table {name}: column {column!r} holds {int(values.min())}, expected no negative count")
+
+
 def build(folder: Path, period: Period) -> dict:
     """The data package of a run folder holding tables/*.csv|parquet and reconciliation.csv."""
     meta = tables_meta()
@@ -98,7 +113,9 @@ def build(folder: Path, period: Period) -> dict:
         undocumented = [c for c in frame.columns if c not in info["columns"]]
         if undocumented:
             raise KeyError(f"{csv}: columns {undocumented} of table {name} are not described in its part's .tables.yml")
-        fields = [{"name": c, "type": field_type(frame[c].dtype), "description": info["columns"][c]} for c in frame.columns]
+        check_integers(name, frame, info.get("integers", []))
+        fields = [{"name": c, "type": field_type(frame[c].dtype), "description": info["columns"][c]}
+                  | ({"constraints": {"minimum": 0}} if c in info.get("integers", []) else {}) for c in frame.columns]
         relative = csv.relative_to(folder).as_posix()
         resource = {
             "name": name.replace("_", "-"), "path": relative, "type": "table", "scheme": "file", "format": "csv",

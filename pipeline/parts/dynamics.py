@@ -133,7 +133,7 @@ def regions(waves: pd.DataFrame) -> pd.DataFrame:
         rows.append(row)
     columns = ["oblast", "oblast_ru", "oblast_en", "waves", *MEASURES, "risk_level", "security_level",
                "threats_change", "resources_change", "risk_change"]
-    table = pd.DataFrame(rows, columns=columns)  # no region shown (all assessments hidden): an empty table
+    table = pd.DataFrame(rows, columns=columns).astype({"waves": "int64"})  # no region shown (all assessments hidden): an empty table
     table["risk_rank"] = table["risk"].rank(method="min", ascending=False).astype("int64")
     return table.sort_values(["risk_rank", "oblast"]).reset_index(drop=True)
 
@@ -147,7 +147,8 @@ def national(waves: pd.DataFrame) -> pd.DataFrame:
         for m in MEASURES:
             row[m] = round(float((part[m] * weights).sum() / weights.sum()), 4)
         rows.append(row)
-    table = pd.DataFrame(rows, columns=["wave", "regions", "assessors", *MEASURES])
+    table = pd.DataFrame(rows, columns=["wave", "regions", "assessors", *MEASURES]).astype(
+        {"wave": "int64", "regions": "int64", "assessors": "int64"})  # typed when empty too
     for m in MEASURES:
         table[f"{m}_change"] = table[m].astype("float64").diff().round(4)
     return table

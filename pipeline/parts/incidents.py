@@ -353,7 +353,9 @@ def _refusals_mostly(tables: Tables) -> Claim:
     share = share_of(ref(table, "violations", count, conditions + where(hrd_category=top["hrd_category"].iloc[0])),
                      ref(table, "violations", total, conditions, "sum"),
                      {"all_one_group": "all", "mostly_one_group": "most"}.get(case), sample=False, key="share_pct")
+    # {share:share} prints the counts ("1 of 2") where the base is too small for a percentage
     return Claim("incidents.refusals_mostly", case, {"groups": listed(top, inside=True), "share_pct": 100 * count / total,
+                                                     "share": {"count": count, "base": total, "pct": 100 * count / total},
                                                      "refusals": total},
                  f"refusals of information: {', '.join(top['hrd_category'])} {count} of {total}", asserts + (share,))
 

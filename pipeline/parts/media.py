@@ -71,7 +71,8 @@ def by_city_wave(m: pd.DataFrame, period: Period) -> pd.DataFrame:
     waves = [w["wave"] for w in period.waves]
     grid = pd.MultiIndex.from_product([sorted(m["city"].unique()), waves], names=["city", "wave"])
     counts = m.groupby(["city", "wave"]).size().reindex(grid, fill_value=0)
-    return counts.rename("materials").reset_index()
+    # typed: a period with no materials has an empty grid, which pandas would make float
+    return counts.rename("materials").reset_index().astype({"wave": "int64", "materials": "int64"})
 
 
 def by_wave(m: pd.DataFrame, links: pd.DataFrame, period: Period) -> pd.DataFrame:
