@@ -189,7 +189,7 @@ def test_the_publishers_words_are_escaped_text_in_the_included_back_page():
 
 
 def test_a_figures_text_alternative_names_every_tie_and_counts_the_zeros():
-    from pipeline.bulletin.content import described
+    from pipeline.outputs.describe import described
 
     bars = {"layout": {"title": {"text": "Threat types"}},
             "data": [{"type": "bar", "orientation": "h", "y": ["A", "B<br>long", "C", "D"], "x": [5, 5, 0, 0]}]}
@@ -211,7 +211,7 @@ def test_a_figures_text_alternative_reads_plotlys_typed_arrays():
     import numpy as np
     import plotly.graph_objects as go
 
-    from pipeline.bulletin.content import described
+    from pipeline.outputs.describe import described
 
     figure = go.Figure(go.Heatmap(z=np.array([[3, 0, 1], [1, 3, 0]]), x=["Almaty", "Aktau", "Taraz"], y=["t1", "t2"]))
     figure.update_layout(title={"text": "Matrix"})

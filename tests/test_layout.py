@@ -31,9 +31,33 @@ OUTSIDE_ITS_FIGURE = """() => {
 }"""
 
 
+# every figure fits its column (no sideways scroll inside the page either) and leaves a swipe to
+# the page: no drag, no zoom
+FIGURE_FITS = """() => {
+  const found = [];
+  for (const div of document.querySelectorAll('.plotly-graph-div')) {
+    const svg = div.querySelector('.main-svg');
+    if (!svg) { found.push(`${div.id}: not drawn`); continue; }
+    // the text column: the page's main element (Quarto's), else the body
+    const column = (div.closest('main') || document.body).getBoundingClientRect(), drawn = svg.getBoundingClientRect();
+    if (drawn.left < column.left - 1 || drawn.right > column.right + 1)
+      found.push(`${div.id}: ${Math.round(drawn.width)} px wide in a ${Math.round(column.width)} px column`);
+    for (let up = div.parentElement; up && up !== document.body; up = up.parentElement)
+      if (up.scrollWidth > up.clientWidth + 1 && getComputedStyle(up).overflowX !== 'visible') {
+        found.push(`${div.id}: scrolls sideways in its frame`); break;
+      }
+    const layout = div._fullLayout || {}, context = div._context || {};
+    if (layout.dragmode !== false || context.scrollZoom !== false || !layout.xaxis.fixedrange || !layout.yaxis.fixedrange)
+      found.push(`${div.id}: a swipe drags or zooms it`);
+  }
+  return found;
+}"""
+
+
 def page_problems(browser, html: Path, width: int) -> tuple[int, list[str]]:
     """How many pixels the document is wider than a window of that width, the figure texts that
-    lie outside their figure, and the tables that hide columns behind a sideways scroll."""
+    lie outside their figure, the figures wider than their column or that a swipe would drag or
+    zoom, and the tables that hide columns behind a sideways scroll."""
     context = browser.new_context(offline=True, viewport={"width": width, "height": 900})
     try:
         page = context.new_page()
@@ -42,7 +66,7 @@ def page_problems(browser, html: Path, width: int) -> tuple[int, list[str]]:
         wider = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
         tables = page.evaluate("[...document.querySelectorAll('table')].filter(t => t.scrollWidth > t.clientWidth + 1)"
                                ".map(t => `${(t.closest('[id^=tbl-]') || {}).id || 'a table'} needs sideways scrolling`)")
-        return wider, page.evaluate(OUTSIDE_ITS_FIGURE) + tables
+        return wider, page.evaluate(OUTSIDE_ITS_FIGURE) + page.evaluate(FIGURE_FITS) + tables
     finally:
         context.close()
 
@@ -96,6 +120,13 @@ def test_the_page_fits_the_window_and_each_figure_its_texts(period_run, browser,
     assert outside == []
 
 
+@pytest.mark.parametrize("width", [1280, 390])
+def test_a_maps_own_page_fits_the_window(period_run, browser, width):
+    for name in ("risk_ru", "violations_all_en"):
+        wider, problems = page_problems(browser, period_run.output_dir / "maps" / f"{name}.html", width)
+        assert wider <= 1 and problems == [], name
+
+
 @pytest.mark.parametrize("lang", ["ru", "en"])
 def test_no_pdf_letters_overlap_or_are_tiny(period_run, lang):
     assert pdf_problems(period_run.output_dir / "bulletin" / f"bulletin_{lang}.pdf") == []
@@ -109,6 +140,9 @@ def test_the_page_check_finds_a_page_too_wide_and_a_label_outside_its_figure(bro
     fig = go.Figure(go.Bar(y=["a label far too long for the margin it is given"], x=[3], orientation="h"))
     fig.update_layout(width=500, height=300, margin={"l": 20}, yaxis={"automargin": False})
     body = fig.to_html(include_plotlyjs=False, full_html=False, div_id="figure-1")
+    # a figure kept at 600 px in a phone's column, scrolling inside its frame (what the bulletin did)
+    body += ("<div style='overflow-x: auto'>" + go.Figure(go.Bar(x=[1], y=[2])).to_html(
+        include_plotlyjs=False, full_html=False, div_id="figure-2", default_width="600px") + "</div>")
     page = tmp_path / "page.html"
     page.write_text(f"<html><head><script>{get_plotlyjs()}</script></head><body>{body}"
                     "<div style='width: 2000px'>wide</div><table style='display: block; overflow-x: auto; width: 200px'>"
@@ -116,6 +150,8 @@ def test_the_page_check_finds_a_page_too_wide_and_a_label_outside_its_figure(bro
                     "</body></html>", encoding="utf-8")
     wider, problems = page_problems(browser, page, 390)
     assert wider > 1000 and problems[0].startswith("figure-1") and problems[-1] == "a table needs sideways scrolling"
+    assert "figure-1: 500 px wide in a 374 px column" in problems and "figure-2: scrolls sideways in its frame" in problems
+    assert "figure-2: a swipe drags or zooms it" in problems
 
 
 def test_the_pdf_check_finds_overlapping_and_tiny_letters(tmp_path):

@@ -37,15 +37,11 @@ def test_every_map_in_both_forms(period_run):
 
 
 def figure_data(html: Path) -> dict:
-    """The figure a map's HTML draws, read from the HTML itself."""
+    """The figure a map's HTML draws (its own layout, not the phone version), read from the HTML itself."""
     text = html.read_text(encoding="utf-8")
-    start = text.index("Plotly.newPlot(")
-    args = text[start + len("Plotly.newPlot("):]
-    decoder = json.JSONDecoder()
-    args = args[args.index(",") + 1:].lstrip()
-    data, end = decoder.raw_decode(args)
-    layout, _ = decoder.raw_decode(args[end:].lstrip().lstrip(",").lstrip())
-    return {"data": data, "layout": layout}
+    call = text[text.index("drawFigure(") + len("drawFigure("):]
+    figure, _ = json.JSONDecoder().raw_decode(call[call.index(",") + 1:].lstrip())
+    return figure
 
 
 def source_of(name: str) -> tuple[str, str, dict]:

@@ -22,16 +22,13 @@ anything, goes through includes, which Quarto reads once.
 """
 from __future__ import annotations
 
-import base64
 import hashlib
-import html
 import json
 import re
 import shutil
 from functools import cached_property
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import plotly.io as pio
 import yaml
@@ -44,8 +41,9 @@ from pipeline.data.editorial import editorial_markdown, editorial_text
 from pipeline.data.io import load_division, load_reference
 from pipeline.data.periods import Period
 from pipeline.formatting import markdown_text
-from pipeline.outputs import charts, images
+from pipeline.outputs import charts, images, phone
 from pipeline.outputs.claims import checked_claims
+from pipeline.outputs.describe import data_table, described, raw_html
 from pipeline.outputs.reconcile import load_tables, not_reproduced
 from pipeline.parts.dynamics import compared_units
 from pipeline.parts.incidents import TOP_TYPES
@@ -71,12 +69,6 @@ def both(ru: str, en: str) -> str:
 def by_format(html_block: str, pdf_block: str) -> str:
     return (f'::: {{.content-visible when-format="html"}}\n{html_block.strip()}\n:::\n\n'
             f'::: {{.content-visible unless-format="html"}}\n{pdf_block.strip()}\n:::\n')
-
-
-def raw_html(text: str) -> str:
-    """Text for an HTML attribute or element of a raw block: escaped, and without braces, which Quarto
-    would read as a shortcode even inside a raw block."""
-    return html.escape(str(text)).replace("{", "&#123;").replace("}", "&#125;")
 
 
 def typst_string(text: str) -> str:
@@ -288,53 +280,6 @@ def column_widths(headings: list[str], rows: list[list[str]], numeric: list[bool
 
 
 # --- figures ----------------------------------------------------------------------------------------
-def described(spec: dict, lang: str, names: dict[str, str] | None = None, unit: str = "") -> str:
-    """A figure's text alternative from its data: its title, then the largest and smallest values
-    (every tie named) and how many have none. Bars: label and value; heat maps: row, column and
-    value; maps: each unit's name (names: code -> name) and value. unit: "%" for shares."""
-    title = re.sub(r"<[^>]+>", " ", str((spec.get("layout", {}).get("title") or {}).get("text", ""))).strip()
-    values: dict[str, float] = {}
-    for trace in spec.get("data", []):
-        if trace.get("type") == "bar":
-            labels, numbers = ((trace.get("y"), trace.get("x")) if trace.get("orientation") == "h" else (trace.get("x"), trace.get("y")))
-            prefix = f"{trace['name']}, " if trace.get("name") and len(spec["data"]) > 1 else ""
-            values.update({prefix + str(k).replace("<br>", " "): float(v) for k, v in zip(_array(labels), _array(numbers)) if v is not None})
-        elif trace.get("type") == "heatmap":
-            rows, columns, grid = _array(trace.get("y")), _array(trace.get("x")), _array(trace.get("z"))
-            values.update({f"{str(r).replace('<br>', ' ')}, {c}": float(v) for r, row in zip(rows, grid) for c, v in zip(columns, row)})
-        elif trace.get("fill") == "toself" and trace.get("customdata") and trace.get("name"):
-            value = trace["customdata"][0][1] if len(trace["customdata"][0]) > 1 else None
-            if value is not None and value == value:
-                values[(names or {}).get(str(trace["name"]), str(trace["name"]))] = float(value)
-    if not values:
-        return title
-    top, low = max(values.values()), min(values.values())
-
-    def named(v: float) -> str:
-        return formatting.joined([k for k, x in values.items() if x == v], lang)
-
-    def shown(v: float) -> str:
-        return formatting.number(v, lang, 0 if float(v).is_integer() and not unit else 1) + unit
-
-    parts = [f"{'Наибольшее значение' if lang == 'ru' else 'Highest'}: {named(top)} ({shown(top)})"]
-    if low != top:
-        parts.append(f"{'наименьшее' if lang == 'ru' else 'lowest'}: {named(low)} ({shown(low)})")
-    zeros = sum(1 for v in values.values() if v == 0)
-    if zeros and low == 0:
-        parts[-1] = f"{'нулевое значение у' if lang == 'ru' else 'none'}: {zeros} {'из' if lang == 'ru' else 'of'} {len(values)}"
-    return f"{title}. " + "; ".join(parts) + "."
-
-
-def _array(value) -> list:
-    """plotly's typed array ({dtype, bdata, shape}: base64 of the numbers; a grid's shape "rows, columns")
-    or a plain list, as a (nested) list."""
-    if isinstance(value, dict) and "bdata" in value:
-        numbers = np.frombuffer(base64.b64decode(value["bdata"]), dtype=value["dtype"])
-        shape = [int(n) for n in str(value.get("shape", len(numbers))).split(",")]
-        return numbers.reshape(shape).tolist()
-    return list(value) if value is not None else []
-
-
 class Figures:
     """The bulletin's figures of one language: each one's data for the HTML page (a script that
     plotly.js runs; Quarto's embed-resources puts it into the page), its PNG for the PDF (drawn
@@ -343,27 +288,30 @@ class Figures:
     def __init__(self, target: Path, units: dict[str, dict[str, str]]) -> None:
         self.target, self.images, self.units = target, [], units  # units: lang -> {code: name} of the division
 
-    def chart(self, name: str, fig, lang: str, wide: bool = False, unit: str = "") -> str:
+    def chart(self, name: str, fig, lang: str, unit: str = "") -> str:
         spec = fig.to_plotly_json()
         png = self.target / "figures" / f"{name}_{lang}.png"
         self.images.append(images.Image(spec, png, spec["layout"].get("width") or 820, spec["layout"].get("height") or 450, scale=2))
-        return self._block(name, lang, spec, described(spec, lang, unit=unit), wide)
+        return self._block(name, lang, spec, described(spec, lang, unit=unit), data_table(spec, lang, unit=unit))
 
     def map(self, name: str, folder: Path, lang: str) -> str:
         spec = json.loads((folder / "maps" / f"{name}_{lang}.json").read_text(encoding="utf-8"))
         shutil.copyfile(folder / "maps" / f"{name}_{lang}.png", self.target / "figures" / f"{name}_{lang}.png")
-        return self._block(name, lang, spec, described(spec, lang, self.units[lang]), False)
+        names = self.units[lang]
+        return self._block(name, lang, spec, described(spec, lang, names), data_table(spec, lang, names))
 
-    def _block(self, name: str, lang: str, spec: dict, alt: str, wide: bool) -> str:
+    def _block(self, name: str, lang: str, spec: dict, alt: str, table: str) -> str:
+        """HTML: the figure drawn by plotly.js (its phone version in a narrow column,
+        pipeline/outputs/phone.py), read by screen readers as an image with its text alternative,
+        and its data in a table under it; PDF: the PNG with the same alternative."""
         div = f"plot-{name}"
-        layout = {k: v for k, v in spec.get("layout", {}).items() if k != "width"}
-        figure = pio.to_json({"data": spec.get("data", []), "layout": {**layout, "autosize": True}}, validate=False)
+        layout = phone.fixed({k: v for k, v in spec.get("layout", {}).items() if k != "width"} | {"autosize": True})
+        figure = pio.to_json({"data": spec.get("data", [])[:], "layout": layout}, validate=False)
         (self.target / "figures" / f"{name}_{lang}.js").write_text(
-            f'(function (f) {{ Plotly.newPlot({json.dumps(div)}, f.data, f.layout, {{"displaylogo": false, "responsive": true}}); }})({figure});\n',
-            encoding="utf-8")
-        page = (f'<div class="bulletin-figure{" wide" if wide else ""}"><div id="{div}" class="plotly-graph-div" role="img" '
-                f'aria-label="{raw_html(alt)}" style="height:{layout.get("height") or 450}px; width:100%;"></div>'
-                f'<script src="period/figures/{name}_{lang}.js"></script></div>')
+            f"drawFigure({json.dumps(div)}, {figure}, {json.dumps(phone.version(spec))});\n", encoding="utf-8")
+        page = (f'<div class="bulletin-figure"><div id="{div}" class="plotly-graph-div" role="img" '
+                f'aria-label="{raw_html(alt)}"></div><script src="period/figures/{name}_{lang}.js"></script>'
+                f"{table}</div>")
         plain_alt = re.sub(r'[{}<>"\\]', "", alt)
         return by_format(f"```{{=html}}\n{page}\n```", f'![](period/figures/{name}_{lang}.png){{fig-alt="{plain_alt}"}}')
 
@@ -405,6 +353,7 @@ def write(period: Period, folder: Path, target: Path, painter=None) -> None:
     for name, make in free.items():
         (target / "text" / f"{name}.md").write_text(both(*(make(editions[lang]) for lang in LANGS)), encoding="utf-8")
     (target / "plotly.min.js").write_text(get_plotlyjs(), encoding="utf-8")
+    shutil.copyfile(phone.DRAW_FIGURE, target / "draw_figure.js")
     figures.draw(painter)
 
 
@@ -604,7 +553,7 @@ def figures_of(e: Edition, figures: Figures) -> dict:
         "categories": figures.chart("categories", charts.ranked_bars(categories, f"name_{lang}", "violations", period,
                                     e.t("Категории правозащитников, подвергшихся угрозам", "Categories of defenders facing threats"), lang=lang), lang),
         "matrix": figures.chart("matrix", charts.matrix_heatmap(tables["incidents_matrix"], by_type, period,
-                                e.t("Матрица разновидностей и количества угроз", "Threat types by city"), lang=lang), lang, wide=True),
+                                e.t("Матрица разновидностей и количества угроз", "Threat types by city"), lang=lang), lang),
         **{f"map-{name}": figures.map(name, e.folder, lang) for name in MAPS},
     }
     # one numbered map per category of defenders that suffered violations, the most affected first

@@ -97,7 +97,7 @@ def _pct(value: float, lang: str) -> str:
 CHAR_WIDTH = 0.64
 LINE_HEIGHT = 1.35
 CHART_WIDTH = 820
-MIN_WIDTH = 600  # px: the narrowest a figure is drawn in the HTML edition (report/styles.css)
+MIN_WIDTH = 600  # px: the narrowest column a figure is drawn in as designed (narrower: its phone version, outputs/phone.py)
 PDF_TEXT_WIDTH = 470  # pt: the PDF's text width (A4, 2.2 cm margins), where a figure's image is set
 
 
@@ -148,10 +148,10 @@ def add_source(fig: go.Figure, period: Period, lang: str, width: int, yshift: in
     left = fig.layout.margin.l if fig.layout.margin.l is not None else 80
     # the PDF sets a figure on the page's 470 pt: its source line in at least 7 pt there
     size = max(11, round(7.2 * (fig.layout.width or CHART_WIDTH) / PDF_TEXT_WIDTH, 1))
-    # the HTML edition draws a figure at the page's width, never below MIN_WIDTH (report/styles.css)
+    # the HTML edition draws a figure at the column width, never below MIN_WIDTH (narrower: its phone version)
     width = min(width, int((min(fig.layout.width or MIN_WIDTH, MIN_WIDTH) - 24) / (CHAR_WIDTH * size)))
     text = wrap(source_line(period, lang), width)
-    fig.add_annotation(text=text, xref="paper", yref="paper", x=0, y=0, yshift=yshift,
+    fig.add_annotation(text=text, name="source", xref="paper", yref="paper", x=0, y=0, yshift=yshift,
                        xshift=-(left - 8), showarrow=False, font={"size": size, "color": "#666"}, xanchor="left",
                        yanchor="top", align="left")
     # the bottom margin holds the whole source line; the figure grows rather than the plot shrinking

@@ -13,6 +13,7 @@ CSV) are too small to see as areas: they get a circle at their centre.
 """
 from __future__ import annotations
 
+import json
 import os
 import re
 from pathlib import Path
@@ -21,6 +22,7 @@ import geopandas as gpd
 import pandas as pd
 import plotly.graph_objects as go
 from plotly.colors import sample_colorscale
+from plotly.offline import get_plotlyjs
 from shapely.errors import ShapelyError
 
 from pipeline import formatting
@@ -28,7 +30,7 @@ from pipeline.data.divisions import BOUNDARIES_EXPECTED, boundaries_path, bounda
 from pipeline.data.errors import InputError, Problem
 from pipeline.data.names import as_named_in
 from pipeline.data.periods import Period
-from pipeline.outputs import images
+from pipeline.outputs import describe, images, phone
 from pipeline.outputs.charts import CHAR_WIDTH, FONT, MIN_WIDTH, add_source, wrap
 
 PROJECTION = "+proj=lcc +lat_0=48 +lon_0=67 +lat_1=45 +lat_2=51 +datum=WGS84 +units=km +no_defs"
@@ -107,7 +109,7 @@ def choropleth(values: pd.Series, geo: gpd.GeoDataFrame, period: Period, title: 
             style["fillpattern"] = {"shape": "/", "fgcolor": "#9a9a9a", "bgcolor": NO_DATA_FILL, "size": 6}
         fig.add_scatter(x=xs, y=ys, mode="lines", fill="toself", line={"color": "#ffffff", "width": 0.8},
                         hoveron="fills", text=f"{names[code]}: {shown(value, code)}", hoverinfo="text", showlegend=False,
-                        name=code, customdata=[[code, None if pd.isna(value) else float(value)]], uid=f"{name}-{code}", **style)
+                        name=code, customdata=[[code, None if pd.isna(value) else float(value), names[code]]], uid=f"{name}-{code}", **style)
     regions = geo[geo["kind"] != "city"]
     fig.add_scatter(x=regions["label_x"], y=regions["label_y"], mode="text", showlegend=False, hoverinfo="skip",
                     text=[f"{shown(values[c])}" if pd.notna(values[c]) else "" for c in regions["code"]],
@@ -177,16 +179,63 @@ def save(output_dir: str | os.PathLike | None, figures: dict[str, go.Figure], st
     folder = Path(output_dir) / "maps"
     folder.mkdir(parents=True, exist_ok=True)
     written = []
+    for script, text in (("plotly.min.js", get_plotlyjs), ("draw_figure.js", phone.DRAW_FIGURE.read_text)):
+        if not (folder / script).exists():
+            (folder / script).write_text(text(), encoding="utf-8")
     for name, fig in figures.items():
         path = folder / f"{name}.html"
-        fig.write_html(path, include_plotlyjs="directory", full_html=True, div_id=f"map-{name}",
-                       config={"displaylogo": False, "responsive": True}, auto_open=False)
+        path.write_text(page(fig, name), encoding="utf-8")
         fig.write_json(folder / f"{name}.json")
         written += [path, folder / f"{name}.json"]
     if static and not os.environ.get(images.DRAWN_BY_THE_RUN):
         written += images.draw_figure_files(folder, (WIDTH, HEIGHT), names=list(figures))
     print("Maps written: " + ", ".join(figures))
     return written
+
+
+PAGE = """<!doctype html>
+<html lang="{lang}">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{title}</title>
+<script src="plotly.min.js"></script>
+<script src="draw_figure.js"></script>
+<style>
+body {{ font-family: "PT Sans", "DejaVu Sans", Arial, sans-serif; color: #222; margin: 0 auto; max-width: 1040px; padding: 0.75rem; }}
+h1 {{ font-size: 1.25rem; font-weight: 600; margin: 0.25rem 0 0.5rem; }}
+.figure-data summary {{ cursor: pointer; color: #1f5f8b; }}
+.figure-data table {{ border-collapse: collapse; font-size: 0.9rem; }}
+.figure-data th, .figure-data td {{ border-bottom: 1px solid #ddd; padding: 0.15rem 0.6rem; text-align: left; }}
+</style>
+</head>
+<body>
+<main>
+<h1>{title}</h1>
+<div id="map-{name}" class="plotly-graph-div" role="img" aria-label="{alt}"></div>
+<script>drawFigure("map-{name}", {figure}, {phone});</script>
+{table}
+</main>
+</body>
+</html>
+"""
+
+
+def page(fig: go.Figure, name: str) -> str:
+    """A map's own page: its title as the heading, the map (its phone version in a narrow window),
+    read by screen readers as an image with its text alternative, and its values in a table; in
+    the map's language; plotly.js beside it, no network needed."""
+    spec = json.loads(fig.to_json())
+    lang = name.rsplit("_", 1)[1]
+    # the page's heading is the map's title: the figure drawn without it, its top margin given back
+    untitled = {"data": spec["data"], "layout": {k: v for k, v in spec["layout"].items() if k not in ("title", "width")}}
+    layout = phone.fixed({**untitled["layout"], "autosize": True})
+    top = (layout.get("margin") or {}).get("t", 10)
+    layout["margin"], layout["height"] = {**layout.get("margin", {}), "t": 10}, (layout.get("height") or HEIGHT) - top + 10
+    return PAGE.format(lang=lang, name=name, title=describe.raw_html(describe.title_of(spec)),
+                       alt=describe.raw_html(describe.described(spec, lang)), table=describe.data_table(spec, lang),
+                       figure=json.dumps({"data": spec["data"], "layout": layout}).replace("</", "<\\/"),
+                       phone=json.dumps(phone.version(untitled)).replace("</", "<\\/"))
 
 
 # --- the period's maps, one builder per bulletin part ---------------------------------------
