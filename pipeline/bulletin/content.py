@@ -51,6 +51,7 @@ from pipeline.yamlfiles import read_yaml
 
 LANGS = ("ru", "en")
 REFERENCES = paths.REPO_ROOT / "report" / "references.yml"
+KEY_FINDINGS = paths.REPO_ROOT / "report" / "key-findings.yml"
 SUBTITLE = {"ru": "Практический бюллетень №{n}. {first} – {last}", "en": "Bulletin No. {n}. {first} – {last}"}
 MONTHS = {"ru": ["январь", "февраль", "март", "апрель", "май", "июнь", "июль", "август", "сентябрь", "октябрь", "ноябрь", "декабрь"],
           "en": ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"]}
@@ -196,6 +197,15 @@ class Edition:
                  '[#set par(justify: false); #text(size: 20pt, weight: "bold", fill: rgb("#1f5f8b"))[#value] \\ #text(size: 9pt)[#label]]\n'
                  f"#block(breakable: false)[\n{grids}\n]")
         return by_format(f"```{{=html}}\n{page}\n```", f"```{{=typst}}\n{typst}\n```")
+
+    def key_findings(self) -> str:
+        """The period's key findings (report/key-findings.yml): the claims' checked sentences, a list."""
+        names = read_yaml(KEY_FINDINGS) or []
+        unknown = [n for n in names if n not in CLAIMS]
+        if unknown:
+            raise ContentFailed(f"{KEY_FINDINGS}: {', '.join(map(str, unknown))} is not a claim (pipeline/claims.yml lists them)")
+        said = [text for text in (self.claim(n) for n in names if n in self.claims) if text]
+        return "\n".join(f"- {text}" for text in said)
 
     def imprint(self) -> str:
         """Under the title: who publishes and, in HTML, the link to the PDF of the same edition."""
@@ -428,7 +438,7 @@ def texts_of(e: Edition) -> dict:
                       "the figures that differ are listed with the reason (@tbl-reconciliation).")
                   if e.reconciliation is not None else
                   e.t("У периода нет опубликованных показателей: сверять не с чем.", "The period has no published figures: there is nothing to reconcile."))
-    return {"origin-note": e.period.origin_note[e.lang], "key-figures": e.key_figures(), "macro-regions": e.macro_regions(),
+    return {"origin-note": e.period.origin_note[e.lang], "key-figures": e.key_figures(), "key-findings": e.key_findings(), "macro-regions": e.macro_regions(),
             "boundaries-source": e.boundaries_source(), "reconciled": reconciled,
             "compared-units": markdown_text(compared_units(e.tables, e.period.reference_dir, e.lang)) if "dynamics_vs_previous" in e.tables else ""}
 

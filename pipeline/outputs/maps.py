@@ -36,6 +36,7 @@ from pipeline.outputs.charts import CHAR_WIDTH, FONT, MIN_WIDTH, add_source, wra
 PROJECTION = "+proj=lcc +lat_0=48 +lon_0=67 +lat_1=45 +lat_2=51 +datum=WGS84 +units=km +no_defs"
 NO_DATA = {"ru": "нет наблюдений", "en": "no observations"}
 NO_DATA_FILL = "#f0f0f0"
+OUTLINE = "#6e6e6e"  # regions' borders: 5:1 against the page, so a region of the lightest class still shows
 WIDTH, HEIGHT = 1000, 620
 
 
@@ -80,18 +81,22 @@ def values_by_unit(table: pd.DataFrame, column: str, geo: gpd.GeoDataFrame, key:
 def choropleth(values: pd.Series, geo: gpd.GeoDataFrame, period: Period, title: str, legend_title: str,
                lang: str = "ru", colorscale: str = "Reds", decimals: int = 0, name: str = "map",
                from_zero: bool = True, missing: dict[str, str] | None = None,
-               why_blank: dict[str, dict[str, str]] | None = None) -> go.Figure:
+               why_blank: dict[str, dict[str, str]] | None = None, scale: tuple[float, float] | None = None) -> go.Figure:
     """A choropleth of one value per unit (NaN = no observation), with circles for the small cities.
 
     from_zero: the colour scale starts at 0 (counts); otherwise at the smallest value (scores).
     missing: what a NaN means on this map, per language (default: no observations); why_blank:
-    per unit, what its NaN means (per language), where units are blank for different reasons."""
+    per unit, what its NaN means (per language), where units are blank for different reasons;
+    scale: the colour scale's ends, where they are fixed (a 1-5 assessment) or shared by a series of
+    maps (one colour means one value in each), instead of the data's."""
     why_blank = why_blank or {}
     values = values.reindex(geo["code"])
     observed = values.dropna()
     low = float(observed.min()) if len(observed) else 0.0
     vmin = min(0.0, low) if from_zero else low
     vmax = float(observed.max()) if len(observed) and observed.max() > vmin else vmin + 1
+    if scale is not None:
+        vmin, vmax = min(scale[0], low), max(scale[1], float(observed.max()) if len(observed) else scale[1])
     colours = dict(zip(observed.index, sample_colorscale(colorscale, list((observed - vmin) / (vmax - vmin)))))
     names = dict(zip(geo["code"], geo[f"name_{lang}"]))
 
@@ -107,13 +112,15 @@ def choropleth(values: pd.Series, geo: gpd.GeoDataFrame, period: Period, title: 
         style = {"fillcolor": colours.get(code, NO_DATA_FILL)}
         if pd.isna(value):
             style["fillpattern"] = {"shape": "/", "fgcolor": "#9a9a9a", "bgcolor": NO_DATA_FILL, "size": 6}
-        fig.add_scatter(x=xs, y=ys, mode="lines", fill="toself", line={"color": "#ffffff", "width": 0.8},
+        fig.add_scatter(x=xs, y=ys, mode="lines", fill="toself", line={"color": OUTLINE, "width": 0.8},
                         hoveron="fills", text=f"{names[code]}: {shown(value, code)}", hoverinfo="text", showlegend=False,
                         name=code, customdata=[[code, None if pd.isna(value) else float(value), names[code]]], uid=f"{name}-{code}", **style)
     regions = geo[geo["kind"] != "city"]
+    # each region named on the map, its value under its name (the text names regions the reader must find)
     fig.add_scatter(x=regions["label_x"], y=regions["label_y"], mode="text", showlegend=False, hoverinfo="skip",
-                    text=[f"{shown(values[c])}" if pd.notna(values[c]) else "" for c in regions["code"]],
-                    textfont={"size": 16, "color": [_ink(colours.get(c, NO_DATA_FILL)) for c in regions["code"]]},
+                    text=[f"{short_name(names[c])}<br><b>{shown(values[c])}</b>" if pd.notna(values[c]) else short_name(names[c])
+                          for c in regions["code"]],
+                    textfont={"size": 13, "color": [_ink(colours.get(c, NO_DATA_FILL)) for c in regions["code"]]},
                     uid=f"{name}-labels")
     cities = geo[geo["kind"] == "city"]
     fig.add_scatter(x=cities["centre_x"], y=cities["centre_y"], mode="markers", showlegend=False,
@@ -149,13 +156,38 @@ def choropleth(values: pd.Series, geo: gpd.GeoDataFrame, period: Period, title: 
     return add_source(fig, period, lang, width=115, yshift=-8)
 
 
+def short_name(name: str) -> str:
+    """A region's name as the map writes it: without 'Region' / 'область', a long one on two lines
+    at its hyphen ('Северо-<br>Казахстанская')."""
+    short = re.sub(r"\s+(Region|область)$", "", name)
+    if len(short) > 12 and "-" in short:
+        return short.replace("-", "-<br>", 1)
+    if len(short) > 12 and " " in short:
+        return short.replace(" ", "<br>", 1)
+    return short
+
+
 def _ink(colour: str) -> str:
-    """Black text on light fills, white on dark ones."""
+    """The text colour of more contrast on a fill: black or white, whichever gives the higher
+    WCAG contrast ratio (one of the two always gives 4.5:1 or more)."""
+    return "#000000" if contrast(colour, "#000000") >= contrast(colour, "#ffffff") else "#ffffff"
+
+
+def rgb(colour: str) -> tuple[float, float, float]:
+    """'#rrggbb' or 'rgb(r, g, b)' as numbers 0-255."""
     if colour.startswith("#"):
-        r, g, b = (int(colour[i:i + 2], 16) for i in (1, 3, 5))
-    else:
-        r, g, b = (float(v) for v in re.findall(r"[\d.]+", colour)[:3])
-    return "#111111" if 0.299 * r + 0.587 * g + 0.114 * b > 140 else "#ffffff"
+        return tuple(int(colour[i:i + 2], 16) for i in (1, 3, 5))
+    return tuple(float(v) for v in re.findall(r"[\d.]+", colour)[:3])
+
+
+def contrast(a: str, b: str) -> float:
+    """WCAG 2.1 contrast ratio of two colours (1 to 21)."""
+    def luminance(colour: str) -> float:
+        channels = [c / 255 for c in rgb(colour)]
+        r, g, b = (c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels)
+        return 0.2126 * r + 0.7152 * g + 0.0722 * b
+    light, dark = sorted((luminance(a), luminance(b)), reverse=True)
+    return (light + 0.05) / (dark + 0.05)
 
 
 def _outline(geometry) -> tuple[list, list]:
@@ -256,6 +288,7 @@ TEXT = {
                  "en": ("Security: HRDs' own assessment (1-5)", "security")},
 }
 LANGS = ("ru", "en")
+ASSESSMENT_SCALE = (1.0, 5.0)  # the HRDs' own assessments: the questionnaire's 1-5 scale, the same on every map
 
 
 def respondents_maps(by_oblast: pd.DataFrame, geo, period: Period) -> dict[str, go.Figure]:
@@ -273,6 +306,9 @@ def violations_maps(by_oblast: pd.DataFrame, categories: pd.DataFrame, geo, peri
     figures = {}
     labels = {"all": {"ru": "", "en": ""}} | {c: {"ru": ru, "en": en} for c, ru, en in
                                             zip(categories["id"], categories["name_ru"], categories["name_en"])}
+    # the maps of the categories are a series: one scale for all of them, so one colour means one count
+    series = by_oblast[by_oblast["hrd_category"] != "all"]["violations"]
+    shared = (0.0, float(max(series.max(), 1))) if len(series) else None
     for category, label in labels.items():
         rows = by_oblast[by_oblast["hrd_category"] == category]
         values = values_by_unit(rows, "violations", geo)
@@ -282,7 +318,8 @@ def violations_maps(by_oblast: pd.DataFrame, categories: pd.DataFrame, geo, peri
                 # inside the title the name starts lower case, its acronyms stay ('…коллективы и СМИ')
                 title = f"{title}: {label[lang][:1].lower() + label[lang][1:] if lang == 'ru' else label[lang]}"
             name = f"violations_{category}_{lang}"
-            figures[name] = choropleth(values, geo, period, title, legend, lang=lang, name=name)
+            figures[name] = choropleth(values, geo, period, title, legend, lang=lang, name=name,
+                                       scale=None if category == "all" else shared)
     return figures
 
 
@@ -311,5 +348,6 @@ def risk_maps(regions: pd.DataFrame, geo, period: Period, units: pd.DataFrame | 
         for lang in LANGS:
             name = f"{measure}_{lang}"
             figures[name] = choropleth(values, geo, period, *TEXT[measure][lang], lang=lang, colorscale=scale,
-                                       decimals=1, name=name, from_zero=measure == "risk", why_blank=why_blank)
+                                       decimals=1, name=name, from_zero=measure == "risk", why_blank=why_blank,
+                                       scale=None if measure == "risk" else ASSESSMENT_SCALE)
     return figures
