@@ -232,3 +232,66 @@ def test_a_broken_or_mistyped_references_file_is_named(tmp_path):
     path.write_text("incidents.volume: [\n", encoding="utf-8")
     with pytest.raises(ContentFailed, match="references.yml: expected YAML"):
         claim_references({"incidents.volume"}, path)
+
+
+def test_a_figures_data_table_lists_every_value_and_says_why_a_region_is_blank():
+    from pipeline.outputs.describe import data_table
+
+    regions = {"layout": {"title": {"text": "Risk <b>map</b>"}},
+               "data": [{"type": "scatter", "fill": "toself", "name": code, "customdata": [[code, value, name]],
+                         "text": f"{name}: {shown}"}
+                        for code, value, name, shown in (("KZ-AST", 7.9, "Astana", "7.9"), ("KZ-MAN", None, "Mangystau {x}",
+                                                                                               "not shown: fewer than 3 assessed"))]}
+    table = data_table(regions, "en")
+    assert table.startswith('<details class="figure-data"><summary>Data of the figure: Risk map</summary>')
+    assert '<th scope="row">Astana</th><td>7.9</td>' in table
+    # the reason a region is blank, and the data's text escaped (no brace Quarto would read as a shortcode)
+    assert '<th scope="row">Mangystau &#123;x&#125;</th><td>not shown: fewer than 3 assessed</td>' in table
+    grid = {"layout": {"title": {"text": "Matrix"}}, "data": [{"type": "heatmap", "y": ["t1<br>long", "t2"], "x": ["Almaty", "Aktau"],
+                                                               "z": [[3, 0], [1, 3]]}]}
+    table = data_table(grid, "ru")
+    assert '<th scope="col">Almaty</th><th scope="col">Aktau</th>' in table
+    assert '<tr><th scope="row">t1 long</th><td>3</td><td>0</td></tr>' in table and "Данные рисунка: Matrix" in table
+
+
+def test_the_key_findings_are_the_listed_claims_sentences_and_a_typo_is_named(tmp_path, monkeypatch):
+    from pipeline.bulletin import content
+    from pipeline.outputs.claims import as_json, evaluate
+
+    summary = pd.DataFrame({"measure": ["cases_covered", "cases_logged", "cases_covered_serially", "materials", "outlets", "cities",
+                                        "analytical_materials", "tone_negative"], "value": [5, 12, 0, 10, 5, 2, 3, 0]})
+    found = as_json(evaluate({"media_summary": summary}))
+    listed = tmp_path / "key-findings.yml"
+    listed.write_text("- media.coverage\n- incidents.volume\n", encoding="utf-8")  # the second not claimed this period
+    monkeypatch.setattr(content, "KEY_FINDINGS", listed)
+    b = bulletin("en", {"media_summary": summary}, found)
+    assert b.key_findings() == f"- {b.claim('media.coverage')}" and "5 of the log's 12 cases" in b.key_findings()
+    listed.write_text("- media.coverag\n", encoding="utf-8")
+    with pytest.raises(ContentFailed, match="key-findings.yml: media.coverag is not a claim"):
+        b.key_findings()
+
+
+def test_a_figures_phone_version_puts_labels_above_bars_and_fits_the_column():
+    import plotly.graph_objects as go
+
+    from pipeline.outputs import phone
+
+    fig = go.Figure(go.Bar(y=["a label far too long to stand beside its bar on a phone's narrow screen", "b"], x=[40, 3],
+                           orientation="h", text=["40", "3"], error_x={"array": [5, 1]}))
+    fig.add_annotation(text="Source: " + "words " * 40, name="source", xref="paper", yref="paper", x=0, y=0)
+    fig.update_layout(title={"text": "A title long enough to need two lines in a phone's column"}, width=820,
+                      xaxis={"range": [0, 48]}, showlegend=False)
+    version = phone.version(fig.to_plotly_json())
+    layout = version["layout"]
+    assert layout["dragmode"] is False and layout["xaxis"]["fixedrange"] and "width" not in layout
+    labels = [a for a in layout["annotations"] if a.get("yref") == "y" and a.get("xanchor") == "left" and a.get("yanchor") == "bottom"]
+    assert [a["text"].replace("<br>", " ") for a in labels] == ["a label far too long to stand beside its bar on a phone's narrow screen", "b"]
+    assert all(len(line) * phone.CHAR * 12 <= phone.COLUMN for a in labels for line in a["text"].split("<br>"))
+    # each bar under its label; each value past its whisker
+    bar_y = version["traces"][0]["y"]
+    assert bar_y[0] > labels[0]["y"] and labels[1]["y"] > bar_y[0]
+    values = [a for a in layout["annotations"] if a.get("xref") == "x"]
+    assert [(a["text"], a["x"]) for a in values] == [("40", 45.0), ("3", 4.0)]
+    assert layout["xaxis"]["range"][1] >= 45 / 0.72
+    source = next(a for a in layout["annotations"] if a.get("name") == "source")
+    assert "<br>" in source["text"] and layout["height"] > layout["margin"]["t"] + layout["margin"]["b"]

@@ -357,8 +357,8 @@ def write(period: Period, folder: Path, target: Path, painter=None) -> None:
                 "text": texts_of(e), "figure": figures_of(e, figures)}
         check_metadata(meta, lang)
         (target / f"{lang}.yml").write_text(yaml.safe_dump(meta, allow_unicode=True, sort_keys=False), encoding="utf-8")
-    # the editor's and publisher's own words: Markdown included as written (escaped), never metadata
-    free = {"imprint": Edition.imprint, "back-page": Edition.back_page,
+    # the editor's and publisher's own words and the key findings: Markdown included (escaped), never metadata
+    free = {"imprint": Edition.imprint, "back-page": Edition.back_page, "key-findings": Edition.key_findings,
             **{f"editorial-{name}": (lambda e, name=name: e.editorial(name)) for name in ("rights", "difficulties", "recommendations")}}
     for name, make in free.items():
         (target / "text" / f"{name}.md").write_text(both(*(make(editions[lang]) for lang in LANGS)), encoding="utf-8")
@@ -438,7 +438,7 @@ def texts_of(e: Edition) -> dict:
                       "the figures that differ are listed with the reason (@tbl-reconciliation).")
                   if e.reconciliation is not None else
                   e.t("У периода нет опубликованных показателей: сверять не с чем.", "The period has no published figures: there is nothing to reconcile."))
-    return {"origin-note": e.period.origin_note[e.lang], "key-figures": e.key_figures(), "key-findings": e.key_findings(), "macro-regions": e.macro_regions(),
+    return {"origin-note": e.period.origin_note[e.lang], "key-figures": e.key_figures(), "macro-regions": e.macro_regions(),
             "boundaries-source": e.boundaries_source(), "reconciled": reconciled,
             "compared-units": markdown_text(compared_units(e.tables, e.period.reference_dir, e.lang)) if "dynamics_vs_previous" in e.tables else ""}
 
