@@ -159,3 +159,73 @@ def test_the_simulation_finds_red_and_green_alike_to_a_protanope():
     red_green = ["#f46d43", "#66bd63"]  # ColorBrewer's RdYlGn ends
     assert closest_pair(red_green, None) > 60
     assert closest_pair(red_green, "protanopia") < 20 and closest_pair(red_green, "deuteranopia") < 20
+
+
+# --- the PDF editions ------------------------------------------------------------------------------------
+def pdf_ua_findings(pdf: Path) -> list[str]:
+    """What `pdfua check` (PyPI: the machine-checkable subset of PDF/UA-1) finds, and the figures of
+    the PDF's structure tree without a text alternative (/Alt)."""
+    import shutil
+    import subprocess
+    import sys
+
+    import pikepdf
+
+    tool = shutil.which("pdfua", path=str(Path(sys.executable).parent)) or "pdfua"
+    done = subprocess.run([tool, "check", str(pdf)], capture_output=True, text=True)
+    found = [line.strip() for line in done.stdout.splitlines() if line.strip().startswith(("[ERROR", "[WARN", "[INFO"))]
+    if done.returncode not in (0, 1, 2, 3):
+        found.append(f"pdfua could not read {pdf.name}: {done.stdout[-200:]} {done.stderr[-200:]}")
+    with pikepdf.open(pdf) as document:
+        root = document.Root.get("/StructTreeRoot")
+        if root is None:
+            return [*found, "no structure tree: the PDF is not tagged"]
+        stack, figures = [root], []
+        while stack:
+            node = stack.pop()
+            if isinstance(node, pikepdf.Array):
+                stack.extend(node)
+            elif isinstance(node, pikepdf.Dictionary):
+                if node.get("/S") == "/Figure":
+                    figures.append(str(node.get("/Alt", "")))
+                kids = node.get("/K")
+                if kids is not None:
+                    stack.append(kids)
+        found += [f"figure {n} has no text alternative" for n, alt in enumerate(figures, 1) if not alt.strip()]
+        if not figures:
+            found.append("no figure in the structure tree")
+    return found
+
+
+@pytest.mark.parametrize("lang", ["ru", "en"])
+def test_the_pdfs_pass_the_pdf_ua_machine_check_and_every_figure_has_its_alternative(period_run, lang):
+    import pikepdf
+
+    pdf = period_run.output_dir / "bulletin" / f"bulletin_{lang}.pdf"
+    assert pdf_ua_findings(pdf) == []
+    with pikepdf.open(pdf) as document:
+        assert str(document.Root.Lang) == ("ru-KZ" if lang == "ru" else "en-US")
+        alts = []
+        stack = [document.Root.StructTreeRoot]
+        while stack:
+            node = stack.pop()
+            if isinstance(node, pikepdf.Array):
+                stack.extend(node)
+            elif isinstance(node, pikepdf.Dictionary):
+                alts += [str(node.Alt)] if node.get("/S") == "/Figure" and "/Alt" in node else []
+                stack += [node.K] if "/K" in node else []
+    # each figure described in the edition's language, from its data
+    assert len(alts) >= 19
+    highest = "Наибольшее значение" if lang == "ru" else "Highest"
+    assert sum(highest in alt for alt in alts) >= 17, alts
+
+
+def test_the_pdf_check_finds_an_untagged_pdf(tmp_path):
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    writer.add_blank_page(300, 200)
+    with open(tmp_path / "untagged.pdf", "wb") as out:
+        writer.write(out)
+    found = pdf_ua_findings(tmp_path / "untagged.pdf")
+    assert "no structure tree: the PDF is not tagged" in found and any(f.startswith("[ERROR") for f in found)

@@ -409,7 +409,10 @@ def title_block(e: Edition) -> dict:
         return f"{MONTHS[e.lang][day.month - 1]} {day.year}"
 
     title = markdown_text(p.title_ru if e.lang == "ru" else p.title_en)
-    return {"title": title.split(". ")[0], "pagetitle": title,
+    # keywords: the PDF's and the page's metadata (words of ours, no text from the data)
+    keywords = (["правозащитники", "Казахстан", "мониторинг", f"бюллетень №{p.bulletin_number}"] if e.lang == "ru"
+                else ["human rights defenders", "Kazakhstan", "monitoring", f"bulletin No. {p.bulletin_number}"])
+    return {"title": title.split(". ")[0], "pagetitle": title, "keywords": keywords,
             "subtitle": SUBTITLE[e.lang].format(n=p.bulletin_number, first=month(p.first_day).capitalize(), last=month(p.last_day))}
 
 
