@@ -50,9 +50,24 @@ def test_pdf_text_has_the_headline_figures(bulletin_dir, lang):
         assert value in text, figure
     heading = {"ru": "Мониторинг происшествий и судебных дел", "en": "Incidents and court cases"}[lang]
     assert heading in text
-    assert ("Содержание" if lang == "ru" else "Table of contents") in text
+    assert ("Содержание" if lang == "ru" else "Contents") in text
     assert ("Таблица" if lang == "ru" else "Table") in text and ("Рисунок" if lang == "ru" else "Figure") in text
     assert "\\xa0" not in text
+
+
+@pytest.mark.parametrize("lang", ["ru", "en"])
+def test_the_pdf_opens_on_a_cover_and_the_contents_follow(bulletin_dir, lang):
+    """Page 1: title, number and period, publishers, where the data comes from; the warning on the
+    data's origin and the key figures come after the contents, not as the first thing read."""
+    from pypdf import PdfReader
+
+    pages = [page.extract_text() for page in PdfReader(bulletin_dir / f"bulletin_{lang}.pdf").pages[:3]]
+    cover = " ".join(pages[0].split())
+    assert ("Бюллетень №5" if lang == "ru" else "Bulletin No. 5") in cover
+    assert ("Данные: реконструированы" if lang == "ru" else "Data: reconstructed") in cover
+    assert ("LPRC" in cover) and ("Важно" if lang == "ru" else "Important") not in cover
+    assert ("Содержание" if lang == "ru" else "Contents") in pages[1]
+    assert ("Главное за период" if lang == "ru" else "Key findings") in pages[2]
 
 
 def test_pdf_uses_a_cyrillic_font_and_numbers_its_pages(bulletin_dir):

@@ -295,3 +295,11 @@ def test_a_figures_phone_version_puts_labels_above_bars_and_fits_the_column():
     assert layout["xaxis"]["range"][1] >= 45 / 0.72
     source = next(a for a in layout["annotations"] if a.get("name") == "source")
     assert "<br>" in source["text"] and layout["height"] > layout["margin"]["t"] + layout["margin"]["b"]
+
+
+def test_the_cover_says_who_publishes_where_the_data_comes_from_and_the_licence_only_when_given():
+    b = bulletin("en", publishers={"ru": "ЛПРЦ", "en": "LPRC"}, licence={"ru": "CC BY 4.0", "en": "CC BY 4.0"}, data_origin="synthetic")
+    html, pdf = b.imprint().split(':::\n\n::: {.content-visible unless-format="html"}')
+    assert "LPRC. Data: synthetic (not real). Licence: CC BY 4.0. [Printable edition (PDF)](bulletin_en.pdf)" in html
+    assert "#outline(depth: 2)" in pdf and pdf.index("Licence: CC BY 4.0.") < pdf.index("#pagebreak()")
+    assert "Licence" not in bulletin("en").imprint()  # period.yml gives none: the cover says none

@@ -208,10 +208,19 @@ class Edition:
         return "\n".join(f"- {text}" for text in said)
 
     def imprint(self) -> str:
-        """Under the title: who publishes and, in HTML, the link to the PDF of the same edition."""
-        publishers = markdown_text(self.period.publishers[self.lang].strip()) + "." if self.period.publishers else ""
+        """Under the title: who publishes, where the data comes from, the licence (when period.yml
+        gives one) and, in HTML, the link to the PDF of the same edition. In the PDF these make the
+        cover with the title, and the contents start the next page."""
+        p = self.period
+        publishers = markdown_text(p.publishers[self.lang].strip()) + "." if p.publishers else ""
+        origin = self.t("Данные: ", "Data: ") + {"observed": self.t("наблюдения мониторинга", "the monitoring's observations"),
+                                                 "reconstructed": self.t("реконструированы", "reconstructed"),
+                                                 "synthetic": self.t("синтетические (не реальные)", "synthetic (not real)")}[p.data_origin] + "."
+        licence = (self.t("Лицензия: ", "Licence: ") + markdown_text(p.licence[self.lang].strip()) + ".") if p.licence else ""
         link = f"[{self.t('Версия для печати (PDF)', 'Printable edition (PDF)')}](bulletin_{self.lang}.pdf)"
-        return by_format(f"{publishers} {link}".strip(), publishers or "\\")
+        lines = [line for line in (publishers, origin, licence) if line]
+        cover = "\n\n".join(lines) + "\n\n```{=typst}\n#pagebreak()\n#outline(depth: 2)\n#pagebreak()\n```\n"
+        return by_format(" ".join([*lines, link]), "```{=typst}\n#v(1fr)\n```\n\n" + cover)
 
     def back_page(self) -> str:
         p, blocks = self.period, []

@@ -97,6 +97,7 @@ class Period:
     publishers: dict | None = None
     acknowledgement: dict | None = None
     contact: dict | None = None
+    licence: dict | None = None  # the publication's licence as its publishers grant it (the cover says it)
 
     @property
     def processed_dir(self) -> Path:
@@ -303,6 +304,7 @@ BACK_PAGE_FIELDS = {
     "publishers": "who publishes the bulletin, {ru: ..., en: ...}",
     "acknowledgement": "the project and funding statement of the back page, {ru: ..., en: ...}",
     "contact": "the publishers' contact block of the back page (one line each: office, address, phone, site), {ru: ..., en: ...}",
+    "licence": "the publication's licence as its publishers grant it, said on the cover (e.g. CC BY 4.0), {ru: ..., en: ...}",
 }
 
 
