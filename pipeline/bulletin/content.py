@@ -304,18 +304,34 @@ class Figures:
     plotly.js runs; Quarto's embed-resources puts it into the page), its PNG for the PDF (drawn
     together in one Chromium), its text alternative; returns the block the edition shows."""
 
-    def __init__(self, target: Path, units: dict[str, dict[str, str]]) -> None:
+    def __init__(self, target: Path, units: dict[str, dict[str, str]], period: Period) -> None:
         self.target, self.images, self.units = target, [], units  # units: lang -> {code: name} of the division
+        self.period = period
+
+    def short_source(self, spec: dict, lang: str) -> dict:
+        """The figure with the short source line: the bulletin says the data's origin note once, at
+        its start; each figure keeps the origin in a word or two (a figure copied out carries it)."""
+        layout = spec.get("layout", {})
+        for note in layout.get("annotations", []):
+            if note.get("name") == "source":
+                before = note["text"].count("<br>")
+                note["text"] = charts.wrap(charts.source_line(self.period, lang, short=True), 95)
+                fewer = round((before - note["text"].count("<br>")) * note["font"]["size"] * charts.LINE_HEIGHT)
+                if fewer > 0 and layout.get("margin", {}).get("b") and layout.get("height"):  # no blank band under it
+                    layout["margin"]["b"] -= fewer
+                    layout["height"] -= fewer
+        return spec
 
     def chart(self, name: str, fig, lang: str, unit: str = "") -> str:
-        spec = fig.to_plotly_json()
+        spec = self.short_source(fig.to_plotly_json(), lang)
         png = self.target / "figures" / f"{name}_{lang}.png"
         self.images.append(images.Image(spec, png, spec["layout"].get("width") or 820, spec["layout"].get("height") or 450, scale=2))
         return self._block(name, lang, spec, described(spec, lang, unit=unit), data_table(spec, lang, unit=unit))
 
     def map(self, name: str, folder: Path, lang: str) -> str:
-        spec = json.loads((folder / "maps" / f"{name}_{lang}.json").read_text(encoding="utf-8"))
-        shutil.copyfile(folder / "maps" / f"{name}_{lang}.png", self.target / "figures" / f"{name}_{lang}.png")
+        spec = self.short_source(json.loads((folder / "maps" / f"{name}_{lang}.json").read_text(encoding="utf-8")), lang)
+        png = self.target / "figures" / f"{name}_{lang}.png"
+        self.images.append(images.Image(spec, png, spec["layout"].get("width") or 1000, spec["layout"].get("height") or 620, scale=2))
         names = self.units[lang]
         return self._block(name, lang, spec, described(spec, lang, names), data_table(spec, lang, names))
 
@@ -355,7 +371,7 @@ def write(period: Period, folder: Path, target: Path, painter=None) -> None:
     (target / "figures").mkdir(parents=True, exist_ok=True)
     (target / "text").mkdir(exist_ok=True)
     division = load_division(period)
-    figures = Figures(target, {lang: dict(zip(division["code"], division[f"name_{lang}"])) for lang in LANGS})
+    figures = Figures(target, {lang: dict(zip(division["code"], division[f"name_{lang}"])) for lang in LANGS}, period)
     editions = {lang: Edition(period, folder, lang, tables, claims) for lang in LANGS}
     for lang, e in editions.items():
         claimed: dict = {}

@@ -158,6 +158,10 @@ ORIGIN_NOTES = {
     },
     "synthetic": {"ru": "Синтетические данные для тестов и демонстрации.", "en": "Synthetic data for tests and demonstrations."},
 }
+# the same, in a word or two: what a figure inside the bulletin says, the bulletin saying the note once
+ORIGIN_LABELS = {"observed": {"ru": "", "en": ""},
+                 "reconstructed": {"ru": "данные реконструированы", "en": "reconstructed data"},
+                 "synthetic": {"ru": "синтетические данные", "en": "synthetic data"}}
 
 
 class _PeriodLoader(NoAliases, yaml.SafeLoader):

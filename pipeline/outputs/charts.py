@@ -26,11 +26,16 @@ def use_offline_renderer() -> None:
     pio.renderers.default = "plotly_mimetype+notebook"
 
 
-def source_line(period: Period, lang: str = "ru") -> str:
-    origin = period.origin_note[lang]
+def source_line(period: Period, lang: str = "ru", short: bool = False) -> str:
+    """Where a figure's data comes from, with the data's origin note; short: the origin in a word or
+    two, for the figures of the bulletin, which gives the whole note once, at its start."""
+    from pipeline.data.periods import ORIGIN_LABELS
+
+    label = ORIGIN_LABELS[period.data_origin][lang]
+    origin = f" ({label})" if short and label else "" if short else f". {period.origin_note[lang]}"
     if lang == "ru":
-        return f"Источник: мониторинг правозащитников, бюллетень №{period.bulletin_number}. {origin}"
-    return f"Source: monitoring of human rights defenders, bulletin No. {period.bulletin_number}. {origin}"
+        return f"Источник: мониторинг правозащитников, бюллетень №{period.bulletin_number}{origin}"
+    return f"Source: monitoring of human rights defenders, bulletin No. {period.bulletin_number}{origin}"
 
 
 def share_bars(shares: pd.DataFrame, item: str, period: Period, groups=("individuals",), answers=None,

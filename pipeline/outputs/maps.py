@@ -120,7 +120,7 @@ def choropleth(values: pd.Series, geo: gpd.GeoDataFrame, period: Period, title: 
     fig.add_scatter(x=regions["label_x"], y=regions["label_y"], mode="text", showlegend=False, hoverinfo="skip",
                     text=[f"{short_name(names[c])}<br><b>{shown(values[c])}</b>" if pd.notna(values[c]) else short_name(names[c])
                           for c in regions["code"]],
-                    textfont={"size": 13, "color": [_ink(colours.get(c, NO_DATA_FILL)) for c in regions["code"]]},
+                    textfont={"size": 15, "color": [_ink(colours.get(c, NO_DATA_FILL)) for c in regions["code"]]},
                     uid=f"{name}-labels")
     cities = geo[geo["kind"] == "city"]
     fig.add_scatter(x=cities["centre_x"], y=cities["centre_y"], mode="markers", showlegend=False,
