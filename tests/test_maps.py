@@ -140,3 +140,9 @@ def test_boundaries_that_are_not_geojson_of_the_units_are_a_message(data_root, w
     with pytest.raises(InputError) as error:
         maps.load_geography(load_period(PERIOD, data_root))
     assert "kz_2015.geojson" in str(error.value) and words in str(error.value) and "GeoJSON" in str(error.value)
+
+
+def test_a_region_is_named_on_the_map_short_unless_that_names_a_city():
+    assert maps.short_name("Kostanay Region") == "Kostanay" and maps.short_name("Костанайская область") == "Костанайская"
+    assert maps.short_name("Almaty Region", {"Almaty", "Astana"}) == "Almaty<br>Region"  # not the city of Almaty
+    assert maps.short_name("Северо-Казахстанская область") == "Северо-<br>Казахстанская"

@@ -116,10 +116,11 @@ def choropleth(values: pd.Series, geo: gpd.GeoDataFrame, period: Period, title: 
                         hoveron="fills", text=f"{names[code]}: {shown(value, code)}", hoverinfo="text", showlegend=False,
                         name=code, customdata=[[code, None if pd.isna(value) else float(value), names[code]]], uid=f"{name}-{code}", **style)
     regions = geo[geo["kind"] != "city"]
+    cities_named = {names[c] for c in geo.loc[geo["kind"] == "city", "code"]}
+    label = {c: short_name(names[c], cities_named) for c in regions["code"]}
     # each region named on the map, its value under its name (the text names regions the reader must find)
     fig.add_scatter(x=regions["label_x"], y=regions["label_y"], mode="text", showlegend=False, hoverinfo="skip",
-                    text=[f"{short_name(names[c])}<br><b>{shown(values[c])}</b>" if pd.notna(values[c]) else short_name(names[c])
-                          for c in regions["code"]],
+                    text=[f"{label[c]}<br><b>{shown(values[c])}</b>" if pd.notna(values[c]) else label[c] for c in regions["code"]],
                     textfont={"size": 15, "color": [_ink(colours.get(c, NO_DATA_FILL)) for c in regions["code"]]},
                     uid=f"{name}-labels")
     cities = geo[geo["kind"] == "city"]
@@ -156,10 +157,12 @@ def choropleth(values: pd.Series, geo: gpd.GeoDataFrame, period: Period, title: 
     return add_source(fig, period, lang, width=115, yshift=-8)
 
 
-def short_name(name: str) -> str:
-    """A region's name as the map writes it: without 'Region' / 'область', a long one on two lines
-    at its hyphen ('Северо-<br>Казахстанская')."""
+def short_name(name: str, taken: set[str] = frozenset()) -> str:
+    """A region's name as the map writes it: without 'Region' / 'область' unless that leaves the name
+    of a city on the map (`taken`: 'Almaty Region' beside the city of Almaty), a long one on two
+    lines at its hyphen ('Северо-<br>Казахстанская')."""
     short = re.sub(r"\s+(Region|область)$", "", name)
+    short = name if short in taken else short
     if len(short) > 12 and "-" in short:
         return short.replace("-", "-<br>", 1)
     if len(short) > 12 and " " in short:
