@@ -303,3 +303,16 @@ def test_the_cover_says_who_publishes_where_the_data_comes_from_and_the_licence_
     assert "LPRC. Data: synthetic (not real). Licence: CC BY 4.0. [Printable edition (PDF)](bulletin_en.pdf)" in html
     assert "#outline(depth: 2)" in pdf and pdf.index("Licence: CC BY 4.0.") < pdf.index("#pagebreak()")
     assert "Licence" not in bulletin("en").imprint()  # period.yml gives none: the cover says none
+
+
+def test_a_differing_figure_printed_twice_is_one_row_saying_so():
+    from pipeline.bulletin.content import reconciliation_differing
+
+    rows = [("a.rank", "place of X", 4, 5, "disagrees", "X ranks 5"), ("b.rank", "place of X", 4, 5, "disagrees", "X ranks 5"),
+            ("c.count", "count of Y", 7, 7, "agrees", ""), ("d.count", "count of Z", 3, 2, "disagrees", "Z is 2")]
+    frame = pd.DataFrame(rows, columns=["figure", "title_en", "published", "recomputed", "status", "reason_en"])
+    b = bulletin("en")
+    b.__dict__["reconciliation"] = frame  # the run's reconciliation.csv, here by hand
+    table = reconciliation_differing(b)
+    assert table.count("place of X") == 1 and "place of X (2 places in the bulletin)" in table
+    assert "count of Z" in table and "count of Y" not in table

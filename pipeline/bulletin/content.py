@@ -555,7 +555,13 @@ def reconciliation_differing(e: Edition) -> str:
     frame = e.reconciliation
     if frame is None:
         return e.t("Сверять не с чем.", "Nothing to reconcile.")
-    return e.table(frame[frame["status"] != "agrees"], {f"title_{e.lang}": ("Показатель", "Figure"), "published": ("Опубликовано", "Published"),
+    shown = [f"title_{e.lang}", "published", "recomputed", f"reason_{e.lang}"]
+    # one figure the bulletin prints in several places is one row, saying how many
+    differing = frame[frame["status"] != "agrees"]
+    places = differing.groupby(shown, sort=False, dropna=False).size().rename("places").reset_index()
+    places[f"title_{e.lang}"] = [title if n == 1 else f"{title} ({e.t(f'в бюллетене {n} раза', f'{n} places in the bulletin')})"
+                                 for title, n in zip(places[f"title_{e.lang}"], places["places"])]
+    return e.table(places, {f"title_{e.lang}": ("Показатель", "Figure"), "published": ("Опубликовано", "Published"),
                    "recomputed": ("Пересчитано", "Recomputed"), f"reason_{e.lang}": ("Почему", "Why")})
 
 
