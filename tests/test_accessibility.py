@@ -60,7 +60,7 @@ def test_axe_finds_a_figure_without_a_text_alternative_and_a_page_without_a_lang
 
 # --- text and shapes inside figures (SVG: axe leaves them for review) ---------------------------------------
 def contrast(a: str, b: str) -> float:
-    """WCAG 2.1 contrast ratio, computed here independently of pipeline.outputs.maps.contrast."""
+    """WCAG 2.1 contrast ratio, computed here independently of pipeline.outputs.charts.contrast."""
     def luminance(colour: str) -> float:
         channels = np.array(_rgb(colour)) / 255
         linear = np.where(channels <= 0.03928, channels / 12.92, ((channels + 0.055) / 1.055) ** 2.4)
@@ -107,6 +107,21 @@ def test_map_text_and_borders_meet_wcag_aa_on_every_class_of_every_palette(color
     values = pd.Series(np.linspace(0, 40, len(geo)), index=geo["code"])  # every shade of the scale
     spec = json.loads(maps.choropleth(values, geo, period, "t", "n", lang="en", colorscale=colorscale).to_json())
     assert map_problems(spec) == []
+
+
+def test_the_matrix_counts_meet_wcag_aa_on_their_cells():
+    from plotly.colors import sample_colorscale
+
+    period = load_period("2015-08_2016-04")
+    matrix = pd.DataFrame({"threat_type": ["a", "a", "b", "b"], "city_en": ["Almaty", "Aktau", "Almaty", "Aktau"],
+                           "violations": [13, 6, 3, 9], "in_bulletin_matrix": True})
+    types = pd.DataFrame({"threat_type": ["a", "b"], "matrix_order": [1, 2], "name_en": ["A", "B"]})
+    spec = json.loads(charts.matrix_heatmap(matrix, types, period, "Matrix", lang="en").to_json())
+    heat, counts = spec["data"]
+    assert heat["zmin"] == 0 and heat["zmax"] == 13
+    for text, ink in zip(counts["text"], counts["textfont"]["color"]):
+        cell = sample_colorscale("Reds", [int(text) / 13])[0]
+        assert contrast(ink, cell) >= 4.5, (text, ink, cell)
 
 
 def test_the_map_check_finds_white_borders_and_pale_labels():

@@ -6,11 +6,13 @@ it from a CDN, so executed notebooks open on a machine without network.
 """
 from __future__ import annotations
 
+import re
 import textwrap
 
 import pandas as pd
 import plotly.graph_objects as go
 import plotly.io as pio
+from plotly.colors import sample_colorscale
 
 from pipeline import formatting
 from pipeline.data.periods import Period
@@ -86,6 +88,29 @@ def compare_groups(shares: pd.DataFrame, bars: list[tuple[str, str, str]], perio
             _share_trace(fig, list(rows["label"]), rows, GROUP_LABELS[lang][group], GROUP_COLOURS[group], lang)
     fig.update_layout(barmode="group")
     return _layout(fig, title, period, lang, xaxis_title="%", legend=True)
+
+
+def ink(colour: str) -> str:
+    """The text colour of more contrast on a fill: black or white, whichever gives the higher WCAG
+    contrast ratio (one of the two always gives 4.5:1 or more)."""
+    return "#000000" if contrast(colour, "#000000") >= contrast(colour, "#ffffff") else "#ffffff"
+
+
+def rgb(colour: str) -> tuple[float, float, float]:
+    """'#rrggbb' or 'rgb(r, g, b)' as numbers 0-255."""
+    if colour.startswith("#"):
+        return tuple(int(colour[i:i + 2], 16) for i in (1, 3, 5))
+    return tuple(float(v) for v in re.findall(r"[\d.]+", colour)[:3])
+
+
+def contrast(a: str, b: str) -> float:
+    """WCAG 2.1 contrast ratio of two colours (1 to 21)."""
+    def luminance(colour: str) -> float:
+        channels = [c / 255 for c in rgb(colour)]
+        r, g, b = (c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels)
+        return 0.2126 * r + 0.7152 * g + 0.0722 * b
+    light, dark = sorted((luminance(a), luminance(b)), reverse=True)
+    return (light + 0.05) / (dark + 0.05)
 
 
 def wrap(label: str, width: int = 34) -> str:
@@ -193,9 +218,14 @@ def matrix_heatmap(matrix: pd.DataFrame, types: pd.DataFrame, period: Period, ti
     # the rows of a heat map are all as tall: each as tall as the label with the most lines needs
     lines = max((label.count("<br>") + 1 for label in y_labels), default=1)
     longest = max((len(line) for label in y_labels for line in label.split("<br>")), default=10)
-    fig = go.Figure(go.Heatmap(z=grid.values, x=list(grid.columns), y=y_labels,
-                               colorscale="Reds", text=grid.values, texttemplate="%{text}", textfont={"size": size},
+    top = max(int(grid.values.max()), 1) if grid.size else 1
+    fig = go.Figure(go.Heatmap(z=grid.values, x=list(grid.columns), y=y_labels, colorscale="Reds", zmin=0, zmax=top,
                                hovertemplate="%{y}<br>%{x}: %{z}<extra></extra>", showscale=False))
+    # each cell's count in black or white, whichever reads better on its colour (WCAG 4.5:1)
+    cells = [(column, label, int(v)) for label, row in zip(y_labels, grid.values) for column, v in zip(grid.columns, row)]
+    fig.add_scatter(x=[c for c, _, _ in cells], y=[r for _, r, _ in cells], mode="text", text=[str(v) for *_, v in cells],
+                    textfont={"size": size, "color": [ink(sample_colorscale("Reds", [v / top])[0]) for *_, v in cells]},
+                    hoverinfo="skip", showlegend=False)
     fig.update_layout(title={"text": title, "x": 0.01}, font={"family": FONT, "size": size}, template="plotly_white",
                       width=1000, height=round(250 + len(y_labels) * max(34, LINE_HEIGHT * size * lines + 6)),
                       margin={"l": round(16 + CHAR_WIDTH * size * longest), "r": 10, "t": 60, "b": 190},

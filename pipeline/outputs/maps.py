@@ -31,7 +31,7 @@ from pipeline.data.errors import InputError, Problem
 from pipeline.data.names import as_named_in
 from pipeline.data.periods import Period
 from pipeline.outputs import describe, images, phone
-from pipeline.outputs.charts import CHAR_WIDTH, FONT, MIN_WIDTH, add_source, wrap
+from pipeline.outputs.charts import CHAR_WIDTH, FONT, MIN_WIDTH, add_source, ink, wrap
 
 PROJECTION = "+proj=lcc +lat_0=48 +lon_0=67 +lat_1=45 +lat_2=51 +datum=WGS84 +units=km +no_defs"
 NO_DATA = {"ru": "нет наблюдений", "en": "no observations"}
@@ -121,7 +121,7 @@ def choropleth(values: pd.Series, geo: gpd.GeoDataFrame, period: Period, title: 
     # each region named on the map, its value under its name (the text names regions the reader must find)
     fig.add_scatter(x=regions["label_x"], y=regions["label_y"], mode="text", showlegend=False, hoverinfo="skip",
                     text=[f"{label[c]}<br><b>{shown(values[c])}</b>" if pd.notna(values[c]) else label[c] for c in regions["code"]],
-                    textfont={"size": 15, "color": [_ink(colours.get(c, NO_DATA_FILL)) for c in regions["code"]]},
+                    textfont={"size": 15, "color": [ink(colours.get(c, NO_DATA_FILL)) for c in regions["code"]]},
                     uid=f"{name}-labels")
     cities = geo[geo["kind"] == "city"]
     fig.add_scatter(x=cities["centre_x"], y=cities["centre_y"], mode="markers", showlegend=False,
@@ -168,29 +168,6 @@ def short_name(name: str, taken: set[str] = frozenset()) -> str:
     if len(short) > 12 and " " in short:
         return short.replace(" ", "<br>", 1)
     return short
-
-
-def _ink(colour: str) -> str:
-    """The text colour of more contrast on a fill: black or white, whichever gives the higher
-    WCAG contrast ratio (one of the two always gives 4.5:1 or more)."""
-    return "#000000" if contrast(colour, "#000000") >= contrast(colour, "#ffffff") else "#ffffff"
-
-
-def rgb(colour: str) -> tuple[float, float, float]:
-    """'#rrggbb' or 'rgb(r, g, b)' as numbers 0-255."""
-    if colour.startswith("#"):
-        return tuple(int(colour[i:i + 2], 16) for i in (1, 3, 5))
-    return tuple(float(v) for v in re.findall(r"[\d.]+", colour)[:3])
-
-
-def contrast(a: str, b: str) -> float:
-    """WCAG 2.1 contrast ratio of two colours (1 to 21)."""
-    def luminance(colour: str) -> float:
-        channels = [c / 255 for c in rgb(colour)]
-        r, g, b = (c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels)
-        return 0.2126 * r + 0.7152 * g + 0.0722 * b
-    light, dark = sorted((luminance(a), luminance(b)), reverse=True)
-    return (light + 0.05) / (dark + 0.05)
 
 
 def _outline(geometry) -> tuple[list, list]:

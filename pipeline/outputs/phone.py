@@ -175,7 +175,10 @@ def _heatmap(data: list[dict], layout: dict) -> tuple[list[dict], dict]:
     trace = next(t for t in data if t.get("type") == "heatmap")
     rows, columns = [str(r).replace("<br>", " ") for r in as_list(trace.get("y"))], [str(c) for c in as_list(trace.get("x"))]
     numbered = [str(n) for n in range(1, len(rows) + 1)]
-    traces = [{"y": numbered, "textfont": {"size": 10}} if t is trace else {} for t in data]
+    number = dict(zip([str(r) for r in as_list(trace.get("y"))], numbered))
+    # the heat map and the cells' counts written over it (a text trace on the same rows)
+    traces = [{"y": [number.get(str(y), str(y)) for y in as_list(t.get("y"))], "textfont": {**t.get("textfont", {}), "size": 10}}
+              if t is trace or t.get("mode") == "text" else {} for t in data]
     size = 11
     key = "<br>".join(wrapped(f"{n}. {r}", size).replace("<br>", "<br>    ") for n, r in zip(numbered, rows))
     column_labels = round(max((len(c) for c in columns), default=4) * CHAR * 10 + 12)
