@@ -146,3 +146,21 @@ def test_a_region_is_named_on_the_map_short_unless_that_names_a_city():
     assert maps.short_name("Kostanay Region") == "Kostanay" and maps.short_name("Костанайская область") == "Костанайская"
     assert maps.short_name("Almaty Region", {"Almaty", "Astana"}) == "Almaty<br>Region"  # not the city of Almaty
     assert maps.short_name("Северо-Казахстанская область") == "Северо-<br>Казахстанская"
+
+
+def test_no_data_a_hidden_count_and_zero_look_different():
+    import numpy as np
+    import pandas as pd
+
+    period = load_period(PERIOD)
+    geo = maps.load_geography(period)
+    values = pd.Series(np.arange(len(geo), dtype=float), index=geo["code"])
+    values.iloc[[0, 5]] = np.nan
+    why = {geo["code"].iloc[5]: {"ru": "скрыто", "en": "not shown: fewer than 3 assessed"}}
+    fig = maps.choropleth(values, geo, period, "t", "n", lang="en", why_blank=why, missing={"ru": "нет", "en": "not assessed"})
+    units = {t.name: t for t in fig.data if t.fill == "toself" and t.customdata is not None}
+    no_data, hidden = units[geo["code"].iloc[0]].fillpattern.shape, units[geo["code"].iloc[5]].fillpattern.shape
+    assert no_data and hidden and no_data != hidden
+    assert not units[geo["code"].iloc[1]].fillpattern.shape  # a zero is a colour of the scale, not hatched
+    legend = {t.name: t.fillpattern.shape for t in fig.data if t.showlegend is not False and t.name in ("not assessed", "not shown: fewer than 3 assessed")}
+    assert legend == {"not assessed": no_data, "not shown: fewer than 3 assessed": hidden}

@@ -106,12 +106,13 @@ def choropleth(values: pd.Series, geo: gpd.GeoDataFrame, period: Period, title: 
         return formatting.number(v, lang, decimals)
 
     fig = go.Figure()
+    reasons: dict[str, int] = {}  # why units are blank, each once, in the order met: each its own hatching
     for _, unit in geo.iterrows():
         code, value = unit["code"], values[unit["code"]]
         xs, ys = _outline(unit.geometry)
         style = {"fillcolor": colours.get(code, NO_DATA_FILL)}
         if pd.isna(value):
-            style["fillpattern"] = {"shape": "/", "fgcolor": "#9a9a9a", "bgcolor": NO_DATA_FILL, "size": 6}
+            style["fillpattern"] = blank_pattern(reasons.setdefault(shown(value, code), len(reasons)))
         fig.add_scatter(x=xs, y=ys, mode="lines", fill="toself", line={"color": OUTLINE, "width": 0.8},
                         hoveron="fills", text=f"{names[code]}: {shown(value, code)}", hoverinfo="text", showlegend=False,
                         name=code, customdata=[[code, None if pd.isna(value) else float(value), names[code]]], uid=f"{name}-{code}", **style)
@@ -137,10 +138,10 @@ def choropleth(values: pd.Series, geo: gpd.GeoDataFrame, period: Period, title: 
                     marker={"colorscale": colorscale, "cmin": vmin, "cmax": vmax, "color": [vmin], "showscale": True,
                             "colorbar": {"title": {"text": wrap(legend_title, 18)}, "thickness": 14, "len": 0.6,
                                          "x": 1.0, "tickformat": f",.{decimals}f"}})
-    reasons = dict.fromkeys(shown(values[c], c) for c in geo["code"] if pd.isna(values[c]))  # why units are blank, each once
-    for n, reason in enumerate(reasons):
-        fig.add_scatter(x=[None], y=[None], mode="markers", name=reason, uid=f"{name}-nodata" + (f"-{n}" if n else ""),
-                        marker={"symbol": "square", "size": 14, "color": NO_DATA_FILL, "line": {"color": "#9a9a9a", "width": 1}})
+    for reason, n in reasons.items():  # the legend shows each blank's hatching beside what it means
+        fig.add_scatter(x=[None, None], y=[None, None], mode="lines", fill="toself", name=reason, hoverinfo="skip",
+                        uid=f"{name}-nodata" + (f"-{n}" if n else ""), fillcolor=NO_DATA_FILL, fillpattern=blank_pattern(n),
+                        line={"color": OUTLINE, "width": 0.8})
     # a long title wraps to the narrowest width the HTML edition draws a map at (charts.MIN_WIDTH)
     title = wrap(title, int((MIN_WIDTH - 40) / (CHAR_WIDTH * 18)))
     lines = title.count("<br>") + 1
@@ -155,6 +156,12 @@ def choropleth(values: pd.Series, geo: gpd.GeoDataFrame, period: Period, title: 
               "total": float(observed.sum())},
     )
     return add_source(fig, period, lang, width=115, yshift=-8)
+
+
+def blank_pattern(n: int) -> dict:
+    """The hatching of the n-th reason a unit is blank (no observations, hidden to protect
+    respondents, not assessed): each reason its own, none like a zero, which takes the scale's lightest colour."""
+    return {"shape": ("/", "x", ".", "-")[n % 4], "fgcolor": "#767676", "bgcolor": NO_DATA_FILL, "size": 7, "solidity": 0.25}
 
 
 def short_name(name: str, taken: set[str] = frozenset()) -> str:
