@@ -46,6 +46,16 @@ FIGURE_FITS = """() => {
       if (up.scrollWidth > up.clientWidth + 1 && getComputedStyle(up).overflowX !== 'visible') {
         found.push(`${div.id}: scrolls sideways in its frame`); break;
       }
+    // category labels (axis tick labels) never run into each other; slanted ones are left out (the
+    // boxes of slanted words overlap where the words do not)
+    const ticks = [...div.querySelectorAll('.ytick text, .xtick text')].map(t => [t, t.getBoundingClientRect()])
+      .filter(([t, b]) => b.width > 0 && t.textContent.trim() && !(t.getAttribute('transform') || '').includes('rotate'));
+    for (let i = 0; i < ticks.length; i++)
+      for (let j = i + 1; j < ticks.length; j++) {
+        const [a, p] = ticks[i], [b, q] = ticks[j];
+        if (Math.min(p.right, q.right) - Math.max(p.left, q.left) > 2 && Math.min(p.bottom, q.bottom) - Math.max(p.top, q.top) > 2)
+          found.push(`${div.id}: labels "${a.textContent.slice(0, 30)}" and "${b.textContent.slice(0, 30)}" overlap`);
+      }
     const layout = div._fullLayout || {}, context = div._context || {};
     if (layout.dragmode !== false || context.scrollZoom !== false || !layout.xaxis.fixedrange || !layout.yaxis.fixedrange)
       found.push(`${div.id}: a swipe drags or zooms it`);
@@ -140,6 +150,10 @@ def test_the_page_check_finds_a_page_too_wide_and_a_label_outside_its_figure(bro
     fig = go.Figure(go.Bar(y=["a label far too long for the margin it is given"], x=[3], orientation="h"))
     fig.update_layout(width=500, height=300, margin={"l": 20}, yaxis={"automargin": False})
     body = fig.to_html(include_plotlyjs=False, full_html=False, div_id="figure-1")
+    # three-line labels in bands too narrow for them (what the bar charts did)
+    crowded = go.Figure(go.Bar(y=["one<br>two<br>three", "four<br>five<br>six", "seven"], x=[1, 2, 3], orientation="h"))
+    crowded.update_layout(width=340, height=110, margin={"l": 120, "t": 5, "b": 20})
+    body += crowded.to_html(include_plotlyjs=False, full_html=False, div_id="figure-3")
     # a figure kept at 600 px in a phone's column, scrolling inside its frame (what the bulletin did)
     body += ("<div style='overflow-x: auto'>" + go.Figure(go.Bar(x=[1], y=[2])).to_html(
         include_plotlyjs=False, full_html=False, div_id="figure-2", default_width="600px") + "</div>")
@@ -152,6 +166,7 @@ def test_the_page_check_finds_a_page_too_wide_and_a_label_outside_its_figure(bro
     assert wider > 1000 and problems[0].startswith("figure-1") and problems[-1] == "a table needs sideways scrolling"
     assert "figure-1: 500 px wide in a 374 px column" in problems and "figure-2: scrolls sideways in its frame" in problems
     assert "figure-2: a swipe drags or zooms it" in problems
+    assert any(p.startswith('figure-3: labels "onetwothree" and "fourfivesix" overlap') for p in problems), problems
 
 
 def test_the_pdf_check_finds_overlapping_and_tiny_letters(tmp_path):

@@ -142,11 +142,12 @@ def _layout(fig: go.Figure, title: str, period: Period, lang: str, xaxis_title: 
         for label in trace.y:
             categories[str(label)] = categories.get(str(label), 0) + 1
     lines = {label: label.count("<br>") + 1 for label in categories}
-    rows = sum(max(22 * bars, LINE_HEIGHT * size * lines[label] + 6) for label, bars in categories.items())
+    # plotly gives every category the same band: each as tall as the tallest label (or group of bars) needs
+    rows = len(categories) * max((max(22 * bars, LINE_HEIGHT * size * lines[label] + 6) for label, bars in categories.items()), default=22)
     top_margin = 90 if legend else 60
     height = round(max(300, top_margin + 95 + rows))
     longest = max((len(line) for label in categories for line in label.split("<br>")), default=10)
-    left = min(CHART_WIDTH // 2, round(16 + CHAR_WIDTH * size * longest))
+    left = min(CHART_WIDTH // 2, round(22 + CHAR_WIDTH * size * longest))
     top = max((max(_reach(t)) for t in fig.data if len(t.x)), default=0)
     room = 1.22 if percent else 1.15  # the value written beside the longest bar
     upper = (min(100, top * room) if percent else top * room) if top > 0 else 1
@@ -155,13 +156,28 @@ def _layout(fig: go.Figure, title: str, period: Period, lang: str, xaxis_title: 
         font={"family": FONT, "size": size},
         template="plotly_white",
         width=CHART_WIDTH, height=height,
-        margin={"l": left, "r": 20, "t": top_margin, "b": 95},
+        margin={"l": left, "r": 60 if percent else 30, "t": top_margin, "b": 95},  # room for the last value
         showlegend=legend,
         legend={"orientation": "h", "x": 0, "y": 1.0, "yanchor": "bottom"},
         xaxis={"title": xaxis_title, "range": [0, upper]},
-        yaxis={"autorange": "reversed", "automargin": False},
+        yaxis={"autorange": "reversed", "automargin": False, "ticklabelstandoff": 6},
     )
+    _values_past_whiskers(fig, band=(height - top_margin - 95) / max(len(categories), 1), size=size)
     return add_source(fig, period, lang, width=95, yshift=-60)
+
+
+def _values_past_whiskers(fig: go.Figure, band: float, size: int) -> None:
+    """Each bar's value written past the end of its interval's whisker (plotly writes it at the
+    bar's end, under the whisker): an annotation per bar, shifted to its place in the group
+    (plotly's default gap of 0.2 of a category's band, the rest shared by the group's bars)."""
+    bars = [t for t in fig.data if t.type == "bar" and t.text is not None]
+    thickness = band * 0.8 / max(len(bars), 1)
+    for k, trace in enumerate(bars):
+        shift = ((len(bars) - 1) / 2 - k) * thickness  # the first trace on top (the axis is reversed)
+        for label, text, reach in zip(trace.y, trace.text, _reach(trace)):
+            fig.add_annotation(text=str(text), name="value", x=reach, y=label, xanchor="left", xshift=4, yshift=shift,
+                               showarrow=False, font={"size": size - 1})
+        trace.textposition = "none"
 
 
 def _reach(trace) -> list[float]:

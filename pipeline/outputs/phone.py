@@ -155,7 +155,7 @@ def _bars(data: list[dict], layout: dict) -> tuple[list[dict], dict]:
     layout["xaxis"] = {**layout.get("xaxis", {}), "showticklabels": False, "title": {"text": ""}, "showgrid": False,
                        "zeroline": True, **({"range": [0, upper]} if upper is not None else {})}
     layout["yaxis"] = {"range": [cursor, 0], "visible": False, "autorange": False}
-    layout["annotations"] = [*layout.get("annotations", []), *(
+    layout["annotations"] = [*(a for a in layout.get("annotations", []) if a.get("name") != "value"), *(
         {"text": labels[c], "xref": "paper", "yref": "y", "x": 0, "y": label_bottom[c], "xanchor": "left",
          "yanchor": "bottom", "align": "left", "showarrow": False, "font": {"size": size}} for c in categories), *values]
     layout.pop("barmode", None)  # each bar has its place
