@@ -316,3 +316,26 @@ def test_a_differing_figure_printed_twice_is_one_row_saying_so():
     table = reconciliation_differing(b)
     assert table.count("place of X") == 1 and "place of X (2 places in the bulletin)" in table
     assert "count of Z" in table and "count of Y" not in table
+
+
+def test_a_figure_is_titled_by_its_checked_finding_its_own_title_the_subtitle(tmp_path, monkeypatch):
+    from pipeline.bulletin import content
+    from pipeline.outputs.claims import as_json, evaluate
+
+    summary = pd.DataFrame({"measure": ["cases_covered", "cases_logged", "cases_covered_serially", "materials", "outlets", "cities",
+                                        "analytical_materials", "tone_negative"], "value": [5, 12, 0, 10, 5, 2, 3, 0]})
+    found = as_json(evaluate({"media_summary": summary}))
+    listed = tmp_path / "figure-findings.yml"
+    listed.write_text("map-media: media.coverage\ntypes: incidents.volume\n", encoding="utf-8")
+    monkeypatch.setattr(content, "FIGURE_FINDINGS", listed)
+    b = bulletin("en", {"media_summary": summary}, found)
+    finding = b.finding("map-media")
+    assert "5 of the log's 12 cases" in finding and b.finding("types") is None and b.finding("activity") is None
+    figures = content.Figures(tmp_path, {}, b.period)
+    spec = figures.titled({"layout": {"title": {"text": "Media materials by region"}, "height": 500, "margin": {"t": 60}}}, finding)
+    assert spec["layout"]["title"]["subtitle"]["text"] == "Media materials by region"
+    assert spec["layout"]["title"]["text"].replace("<br>", " ") == finding
+    assert spec["layout"]["height"] - 500 == spec["layout"]["margin"]["t"] - 60 > 0  # the plot keeps its height
+    listed.write_text("types: incidents.volum\n", encoding="utf-8")
+    with pytest.raises(ContentFailed, match="figure-findings.yml: incidents.volum is not a claim"):
+        b.finding("types")

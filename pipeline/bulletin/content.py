@@ -23,6 +23,7 @@ anything, goes through includes, which Quarto reads once.
 from __future__ import annotations
 
 import hashlib
+import html
 import json
 import re
 import shutil
@@ -52,6 +53,7 @@ from pipeline.yamlfiles import read_yaml
 LANGS = ("ru", "en")
 REFERENCES = paths.REPO_ROOT / "report" / "references.yml"
 KEY_FINDINGS = paths.REPO_ROOT / "report" / "key-findings.yml"
+FIGURE_FINDINGS = paths.REPO_ROOT / "report" / "figure-findings.yml"
 SUBTITLE = {"ru": "Практический бюллетень №{n}. {first} – {last}", "en": "Bulletin No. {n}. {first} – {last}"}
 MONTHS = {"ru": ["январь", "февраль", "март", "апрель", "май", "июнь", "июль", "август", "сентябрь", "октябрь", "ноябрь", "декабрь"],
           "en": ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"]}
@@ -207,6 +209,20 @@ class Edition:
         said = [text for text in (self.claim(n) for n in names if n in self.claims) if text]
         return "\n".join(f"- {text}" for text in said)
 
+    def finding(self, figure: str) -> str | None:
+        """The checked sentence of the claim a figure is titled by (report/figure-findings.yml), as
+        plain text for plotly (its markup characters escaped), or None."""
+        chosen = read_yaml(FIGURE_FINDINGS) or {}
+        unknown = [str(n) for n in chosen.values() if n not in CLAIMS]
+        if unknown:
+            raise ContentFailed(f"{FIGURE_FINDINGS}: {', '.join(unknown)} is not a claim (pipeline/claims.yml lists them)")
+        name = chosen.get(figure)
+        if name not in self.claims:
+            return None
+        row = self.claims[name]
+        text = sentence(Claim(name, row["case"], row["values"], row.get("basis", "")), self.lang)
+        return html.escape(text, quote=False) or None
+
     def imprint(self) -> str:
         """Under the title: who publishes, where the data comes from, the licence (when period.yml
         gives one) and, in HTML, the link to the PDF of the same edition. In the PDF these make the
@@ -322,14 +338,31 @@ class Figures:
                     layout["height"] -= fewer
         return spec
 
-    def chart(self, name: str, fig, lang: str, unit: str = "") -> str:
-        spec = self.short_source(fig.to_plotly_json(), lang)
+    def titled(self, spec: dict, finding: str | None) -> dict:
+        """A figure titled by its finding, its own title (what it shows) as the subtitle; the top
+        margin grows by the finding's lines."""
+        layout = spec.setdefault("layout", {})
+        title = layout.get("title") or {}
+        if not finding or not title.get("text"):
+            return spec
+        size = (title.get("font") or {}).get("size") or 17
+        width = min(layout.get("width") or charts.CHART_WIDTH, charts.MIN_WIDTH)  # the narrowest column it is drawn in as it is
+        text = charts.wrap(finding, int((width - 30) / (charts.CHAR_WIDTH * size)))
+        layout["title"] = {**title, "text": text, "subtitle": {"text": title["text"], "font": {"size": round(size * 0.8), "color": "#444"}}}
+        extra = round((text.count("<br>") + 1) * size * charts.LINE_HEIGHT + 4)
+        layout["margin"] = {**layout.get("margin", {}), "t": (layout.get("margin", {}).get("t") or 80) + extra}
+        layout["height"] = (layout.get("height") or 450) + extra
+        return spec
+
+    def chart(self, name: str, fig, lang: str, unit: str = "", finding: str | None = None) -> str:
+        spec = self.titled(self.short_source(fig.to_plotly_json(), lang), finding)
         png = self.target / "figures" / f"{name}_{lang}.png"
         self.images.append(images.Image(spec, png, spec["layout"].get("width") or 820, spec["layout"].get("height") or 450, scale=2))
         return self._block(name, lang, spec, described(spec, lang, unit=unit), data_table(spec, lang, unit=unit))
 
-    def map(self, name: str, folder: Path, lang: str) -> str:
+    def map(self, name: str, folder: Path, lang: str, finding: str | None = None) -> str:
         spec = self.short_source(json.loads((folder / "maps" / f"{name}_{lang}.json").read_text(encoding="utf-8")), lang)
+        spec = self.titled(spec, finding)
         png = self.target / "figures" / f"{name}_{lang}.png"
         self.images.append(images.Image(spec, png, spec["layout"].get("width") or 1000, spec["layout"].get("height") or 620, scale=2))
         names = self.units[lang]
@@ -589,16 +622,19 @@ def figures_of(e: Edition, figures: Figures) -> dict:
     by_type, categories = tables["incidents_by_type"], tables["incidents_by_hrd_category"]
     blocks = {
         "activity": figures.chart("activity", charts.share_bars(tables["survey_portrait_shares"], "activity_type", period,
-                                  title=e.t("Вид правозащитной деятельности", "Kind of human rights work"), lang=lang), lang, unit="%"),
+                                  title=e.t("Вид правозащитной деятельности", "Kind of human rights work"), lang=lang), lang, unit="%", finding=e.finding("activity")),
         "protection": figures.chart("protection", charts.compare_groups(tables["survey_security_shares"], [(i, a, e.t(*label)) for i, a, label in PROTECTION],
-                                    period, e.t("Доступность средств безопасности", "Access to means of security"), lang=lang), lang, unit="%"),
+                                    period, e.t("Доступность средств безопасности", "Access to means of security"), lang=lang), lang, unit="%",
+                                    finding=e.finding("protection")),
         "types": figures.chart("types", charts.ranked_bars(by_type, f"name_{lang}", "violations", period,
-                               e.t("Самые частые виды угроз", "Most frequent threat types"), lang=lang, top=TOP_TYPES), lang),
+                               e.t("Самые частые виды угроз", "Most frequent threat types"), lang=lang, top=TOP_TYPES), lang,
+                               finding=e.finding("types")),
         "categories": figures.chart("categories", charts.ranked_bars(categories, f"name_{lang}", "violations", period,
-                                    e.t("Категории правозащитников, подвергшихся угрозам", "Categories of defenders facing threats"), lang=lang), lang),
+                                    e.t("Категории правозащитников, подвергшихся угрозам", "Categories of defenders facing threats"), lang=lang), lang,
+                                    finding=e.finding("categories")),
         "matrix": figures.chart("matrix", charts.matrix_heatmap(tables["incidents_matrix"], by_type, period,
                                 e.t("Матрица разновидностей и количества угроз", "Threat types by city"), lang=lang), lang),
-        **{f"map-{name}": figures.map(name, e.folder, lang) for name in MAPS},
+        **{f"map-{name}": figures.map(name, e.folder, lang, e.finding(f"map-{name}")) for name in MAPS},
     }
     # one numbered map per category of defenders that suffered violations, the most affected first
     maps = []

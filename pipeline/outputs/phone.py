@@ -70,9 +70,16 @@ def _title(layout: dict, size: int = 15) -> int:
     if not title.get("text"):
         return 12
     text = wrapped(title["text"], size)
-    layout["title"] = {**title, "text": text, "font": {**title.get("font", {}), "size": size},
-                       "x": 0.02, "xanchor": "left", "yref": "container", "yanchor": "middle"}
-    return round(lines(text) * size * LINE + 16)
+    height = lines(text) * size * LINE + 16
+    subtitle = (title.get("subtitle") or {}).get("text")
+    if subtitle:  # under the finding, smaller, in the same title (plotly would set it over the plot)
+        small = wrapped(subtitle, 12)
+        text += "".join(f'<br><span style="font-size:12px">{line}</span>' for line in small.split("<br>"))
+        height += lines(small) * 12 * LINE + 8
+    layout["title"] = {**{k: v for k, v in title.items() if k != "subtitle"}, "text": text,
+                       "font": {**title.get("font", {}), "size": size}, "x": 0.02, "xanchor": "left", "yref": "container",
+                       "yanchor": "middle"}
+    return round(height)
 
 
 def _source(layout: dict, below: int, left: int, size: int = 11) -> int:
