@@ -339,3 +339,14 @@ def test_a_figure_is_titled_by_its_checked_finding_its_own_title_the_subtitle(tm
     listed.write_text("types: incidents.volum\n", encoding="utf-8")
     with pytest.raises(ContentFailed, match="figure-findings.yml: incidents.volum is not a claim"):
         b.finding("types")
+
+
+def test_the_pdfs_appendix_gives_each_figures_values_under_what_it_shows(tmp_path):
+    from pipeline.bulletin import content
+
+    b = bulletin("en")
+    figures = content.Figures(tmp_path, {"en": {}}, b.period)
+    figures.shown["en"] = [("Risk by region", [("Astana", "7.9"), ("Mangystau | west", "not shown: fewer than 3 assessed")])]
+    appendix = figures.data_appendix(b)
+    assert appendix.startswith("**Risk by region**\n\n| Item")
+    assert "| Astana" in appendix and "Mangystau \\| west" in appendix  # the data's text escaped, a pipe too

@@ -44,7 +44,7 @@ from pipeline.data.periods import Period
 from pipeline.formatting import markdown_text
 from pipeline.outputs import charts, images, phone
 from pipeline.outputs.claims import checked_claims
-from pipeline.outputs.describe import data_table, described, raw_html
+from pipeline.outputs.describe import data_table, described, raw_html, rows_of, shows
 from pipeline.outputs.reconcile import load_tables, not_reproduced
 from pipeline.parts.dynamics import compared_units
 from pipeline.parts.incidents import TOP_TYPES
@@ -323,6 +323,7 @@ class Figures:
     def __init__(self, target: Path, units: dict[str, dict[str, str]], period: Period) -> None:
         self.target, self.images, self.units = target, [], units  # units: lang -> {code: name} of the division
         self.period = period
+        self.shown: dict[str, list[tuple[str, list[tuple[str, str]]]]] = {}  # lang -> each figure's title and rows, for the PDF
 
     def short_source(self, spec: dict, lang: str) -> dict:
         """The figure with the short source line: the bulletin says the data's origin note once, at
@@ -358,6 +359,7 @@ class Figures:
         spec = self.titled(self.short_source(fig.to_plotly_json(), lang), finding)
         png = self.target / "figures" / f"{name}_{lang}.png"
         self.images.append(images.Image(spec, png, spec["layout"].get("width") or 820, spec["layout"].get("height") or 450, scale=2))
+        self.shown.setdefault(lang, []).append((shows(spec), rows_of(spec, lang, unit=unit)))
         return self._block(name, lang, spec, described(spec, lang, unit=unit), data_table(spec, lang, unit=unit))
 
     def map(self, name: str, folder: Path, lang: str, finding: str | None = None) -> str:
@@ -366,7 +368,17 @@ class Figures:
         png = self.target / "figures" / f"{name}_{lang}.png"
         self.images.append(images.Image(spec, png, spec["layout"].get("width") or 1000, spec["layout"].get("height") or 620, scale=2))
         names = self.units[lang]
+        self.shown.setdefault(lang, []).append((shows(spec), rows_of(spec, lang, names)))
         return self._block(name, lang, spec, described(spec, lang, names), data_table(spec, lang, names))
+
+    def data_appendix(self, e: "Edition") -> str:
+        """The PDF's appendix of the figures' data: each figure's title and its values, a table each
+        (the HTML edition has each under its figure)."""
+        blocks = []
+        for title, rows in self.shown.get(e.lang, []):
+            frame = pd.DataFrame(rows, columns=["item", "value"])
+            blocks.append(f"**{markdown_text(title)}**\n\n" + e.table(frame, {"item": ("Показатель", "Item"), "value": ("Значение", "Value")}))
+        return "\n".join(blocks)
 
     def _block(self, name: str, lang: str, spec: dict, alt: str, table: str) -> str:
         """HTML: the figure drawn by plotly.js (its phone version in a narrow column,
@@ -420,6 +432,7 @@ def write(period: Period, folder: Path, target: Path, painter=None) -> None:
             **{f"editorial-{name}": (lambda e, name=name: e.editorial(name)) for name in ("rights", "difficulties", "recommendations")}}
     for name, make in free.items():
         (target / "text" / f"{name}.md").write_text(both(*(make(editions[lang]) for lang in LANGS)), encoding="utf-8")
+    (target / "text" / "figure-data.md").write_text(both(*(figures.data_appendix(editions[lang]) for lang in LANGS)), encoding="utf-8")
     (target / "plotly.min.js").write_text(get_plotlyjs(), encoding="utf-8")
     shutil.copyfile(phone.DRAW_FIGURE, target / "draw_figure.js")
     figures.draw(painter)

@@ -38,8 +38,21 @@ def described(spec: dict, lang: str, names: dict[str, str] | None = None, unit: 
     return f"{title}. " + "; ".join(parts) + "."
 
 
+def _plain(text) -> str:
+    return html.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", str(text or ""))).strip())
+
+
+def shows(spec: dict) -> str:
+    """What a figure shows: its own title (the subtitle, when a finding titles it)."""
+    title = spec.get("layout", {}).get("title") or {}
+    return _plain((title.get("subtitle") or {}).get("text") or title.get("text"))
+
+
 def title_of(spec: dict) -> str:
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", str((spec.get("layout", {}).get("title") or {}).get("text", "")))).strip()
+    """The figure's title as read aloud: its finding, when one titles it, then what it shows."""
+    title = spec.get("layout", {}).get("title") or {}
+    finding, own = _plain(title.get("text")), _plain((title.get("subtitle") or {}).get("text"))
+    return f"{finding.rstrip('.')}. {own}" if own else finding
 
 
 def values_of(spec: dict, names: dict[str, str] | None = None) -> dict[str, float]:
@@ -84,31 +97,43 @@ def raw_html(text) -> str:
     return html.escape(str(text)).replace("{", "&#123;").replace("}", "&#125;")
 
 
+def shown(value: float, lang: str, unit: str = "") -> str:
+    return formatting.number(value, lang, 0 if float(value).is_integer() and not unit else 1) + unit
+
+
+def rows_of(spec: dict, lang: str, names: dict[str, str] | None = None, unit: str = "") -> list[tuple[str, str]]:
+    """The figure's values as (label, value as printed) rows: a heat map's non-empty cells one row
+    per row of it ('Almaty 13; Pavlodar 9'), largest first; a map's units without a value say why
+    (suppressed, not assessed, no observations), as the map's hover does."""
+    grid = next((t for t in spec.get("data", []) if t.get("type") == "heatmap"), None)
+    if grid is not None:
+        columns = [str(c) for c in as_list(grid.get("x"))]
+        return [(str(r).replace("<br>", " "), "; ".join(f"{c} {shown(v, lang)}" for c, v in sorted(zip(columns, row), key=lambda cv: -cv[1]) if v)
+                 or "—") for r, row in zip(as_list(grid.get("y")), as_list(grid.get("z")))]
+    rows = {label: shown(v, lang, unit) for label, v in values_of(spec, names).items()}
+    for trace in spec.get("data", []):
+        if trace.get("fill") == "toself" and trace.get("customdata") and trace["customdata"][0][1] is None:
+            rows[unit_name(trace, names)] = str(trace.get("text", "")).partition(": ")[2] or "—"
+    return list(rows.items())
+
+
 def data_table(spec: dict, lang: str, names: dict[str, str] | None = None, unit: str = "") -> str:
     """The figure's values as an HTML table inside a <details> a reader can open (all text from the
-    data escaped): a heat map as its grid, anything else one row per label; a map's units without a
-    value say why (suppressed, not assessed, no observations), as the map's hover does."""
-    def shown(v: float) -> str:
-        return formatting.number(v, lang, 0 if float(v).is_integer() and not unit else 1) + unit
-
+    data escaped): a heat map as its grid, anything else one row per label (rows_of)."""
     ru = lang == "ru"
     grid = next((t for t in spec.get("data", []) if t.get("type") == "heatmap"), None)
     if grid is not None:
         columns = [str(c) for c in as_list(grid.get("x"))]
         head = "".join(f'<th scope="col">{raw_html(c)}</th>' for c in ["", *columns])
         body = "".join(f'<tr><th scope="row">{raw_html(str(r).replace("<br>", " "))}</th>'
-                       + "".join(f"<td>{shown(v)}</td>" for v in row) + "</tr>"
+                       + "".join(f"<td>{shown(v, lang)}</td>" for v in row) + "</tr>"
                        for r, row in zip(as_list(grid.get("y")), as_list(grid.get("z"))))
     else:
-        rows = {label: shown(v) for label, v in values_of(spec, names).items()}
-        for trace in spec.get("data", []):  # map units without a value: the reason their hover gives
-            if trace.get("fill") == "toself" and trace.get("customdata") and trace["customdata"][0][1] is None:
-                label = unit_name(trace, names)
-                rows[label] = str(trace.get("text", "")).partition(": ")[2] or "—"
+        rows = rows_of(spec, lang, names, unit)
         if not rows:
             return ""
         head = f'<th scope="col">{"Показатель" if ru else "Item"}</th><th scope="col">{"Значение" if ru else "Value"}</th>'
-        body = "".join(f'<tr><th scope="row">{raw_html(label)}</th><td>{raw_html(value)}</td></tr>' for label, value in rows.items())
+        body = "".join(f'<tr><th scope="row">{raw_html(label)}</th><td>{raw_html(value)}</td></tr>' for label, value in rows)
     return (f'<details class="figure-data"><summary>{"Данные рисунка" if ru else "Data of the figure"}: '
-            f'{raw_html(title_of(spec))}</summary><div class="figure-data-table"><table><thead><tr>{head}</tr></thead>'
+            f'{raw_html(shows(spec))}</summary><div class="figure-data-table"><table><thead><tr>{head}</tr></thead>'
             f"<tbody>{body}</tbody></table></div></details>")
