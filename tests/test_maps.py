@@ -164,3 +164,28 @@ def test_no_data_a_hidden_count_and_zero_look_different():
     assert not units[geo["code"].iloc[1]].fillpattern.shape  # a zero is a colour of the scale, not hatched
     legend = {t.name: t.fillpattern.shape for t in fig.data if t.showlegend is not False and t.name in ("not assessed", "not shown: fewer than 3 assessed")}
     assert legend == {"not assessed": no_data, "not shown: fewer than 3 assessed": hidden}
+
+
+def test_map_classes_are_round_ranges_with_zero_alone_for_counts():
+    breaks = maps.class_breaks(0, 42, whole=True)
+    assert breaks == [0, 10, 20, 30, 40, 50]
+    assert maps.class_labels(breaks, "ru", 0, whole=True) == ["0", "1–10", "11–20", "21–30", "31–40", "41–50"]
+    assert [maps.class_of(v, breaks, whole=True) for v in (0, 1, 10, 11, 42)] == [0, 1, 1, 2, 5]
+    scores = maps.class_breaks(1, 5, whole=False)  # the fixed 1-5 scale of the assessments
+    assert maps.class_labels(scores, "en", 1, whole=False) == ["1.0–2.0", "2.0–3.0", "3.0–4.0", "4.0–5.0"]
+    assert [maps.class_of(v, scores, whole=False) for v in (1.0, 2.0, 2.1, 5.0)] == [0, 0, 1, 3]
+    assert len(maps.class_labels(maps.class_breaks(0, 131, whole=True), "en", 0, whole=True)) <= 7
+
+
+def test_a_classed_map_colours_each_region_by_its_class_and_labels_the_steps():
+    import numpy as np
+    import pandas as pd
+
+    period = load_period(PERIOD)
+    geo = maps.load_geography(period)
+    values = pd.Series(np.linspace(0, 40, len(geo)).round(), index=geo["code"])
+    fig = maps.choropleth(values, geo, period, "t", "n", lang="en")
+    fills = {t.name: t.fillcolor for t in fig.data if t.fill == "toself" and t.customdata is not None}
+    assert len(set(fills.values())) == 5  # 0, 1-10, 11-20, 21-30, 31-40
+    bar = next(t for t in fig.data if t.uid == "map-scale").marker.colorbar
+    assert list(bar.ticktext) == ["0", "1–10", "11–20", "21–30", "31–40"]

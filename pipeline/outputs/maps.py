@@ -97,7 +97,11 @@ def choropleth(values: pd.Series, geo: gpd.GeoDataFrame, period: Period, title: 
     vmax = float(observed.max()) if len(observed) and observed.max() > vmin else vmin + 1
     if scale is not None:
         vmin, vmax = min(scale[0], low), max(scale[1], float(observed.max()) if len(observed) else scale[1])
-    colours = dict(zip(observed.index, sample_colorscale(colorscale, list((observed - vmin) / (vmax - vmin)))))
+    # classes a reader can tell apart and compare across maps, not a continuous shade
+    breaks = class_breaks(vmin, vmax, whole=from_zero and decimals == 0)
+    labels = class_labels(breaks, lang, decimals, whole=from_zero and decimals == 0)
+    palette = sample_colorscale(colorscale, [(i + 0.5) / len(labels) for i in range(len(labels))])
+    colours = {code: palette[class_of(v, breaks, whole=from_zero and decimals == 0)] for code, v in observed.items()}
     names = dict(zip(geo["code"], geo[f"name_{lang}"]))
 
     def shown(v, code=None) -> str:
@@ -134,10 +138,13 @@ def choropleth(values: pd.Series, geo: gpd.GeoDataFrame, period: Period, title: 
         fig.add_annotation(x=city["centre_x"], y=city["centre_y"], text=f"{names[city['code']]}: {shown(values[city['code']], city['code'])}",
                            showarrow=False, xanchor="left", xshift=12, font={"size": 15, "color": "#222"},
                            bgcolor="rgba(255,255,255,0.8)", borderpad=1)
+    # the colour bar in steps, one per class, each labelled with its range
+    stepped = [[edge, colour] for i, colour in enumerate(palette) for edge in (i / len(palette), (i + 1) / len(palette))]
     fig.add_scatter(x=[None], y=[None], mode="markers", showlegend=False, hoverinfo="skip", uid=f"{name}-scale",
-                    marker={"colorscale": colorscale, "cmin": vmin, "cmax": vmax, "color": [vmin], "showscale": True,
-                            "colorbar": {"title": {"text": wrap(legend_title, 18)}, "thickness": 14, "len": 0.6,
-                                         "x": 1.0, "tickformat": f",.{decimals}f"}})
+                    marker={"colorscale": stepped, "cmin": 0, "cmax": len(palette), "color": [0], "showscale": True,
+                            "colorbar": {"title": {"text": wrap(legend_title, 18)}, "thickness": 14, "len": 0.6, "x": 1.0,
+                                         "tickvals": [i + 0.5 for i in range(len(palette))], "ticktext": labels,
+                                         "outlinecolor": OUTLINE, "outlinewidth": 0.8}})
     for reason, n in reasons.items():  # the legend shows each blank's hatching beside what it means
         fig.add_scatter(x=[None, None], y=[None, None], mode="lines", fill="toself", name=reason, hoverinfo="skip",
                         uid=f"{name}-nodata" + (f"-{n}" if n else ""), fillcolor=NO_DATA_FILL, fillpattern=blank_pattern(n),
@@ -156,6 +163,40 @@ def choropleth(values: pd.Series, geo: gpd.GeoDataFrame, period: Period, title: 
               "total": float(observed.sum())},
     )
     return add_source(fig, period, lang, width=115, yshift=-8)
+
+
+def class_breaks(low: float, high: float, whole: bool) -> list[float]:
+    """Class edges from low to at least high in a round step (1, 2, 2.5 or 5 times a power of ten),
+    at most six classes (whole counts: a whole step)."""
+    span = max(high - low, 1e-9)
+    step = next(s * 10 ** k for k in range(-2, 8) for s in (1, 2, 2.5, 5) if span / (s * 10 ** k) <= 6)
+    if whole:
+        step = max(1.0, float(-(-step // 1)))
+    edges = [low]
+    while edges[-1] < high:
+        edges.append(round(edges[-1] + step, 6))
+    return edges if len(edges) > 1 else [low, low + step]
+
+
+def class_of(value: float, breaks: list[float], whole: bool) -> int:
+    """A value's class: counts (whole) have a class of their own for zero, then (edge, next edge];
+    other values [first edge, second], then (edge, next edge]."""
+    if whole and value == breaks[0]:
+        return 0
+    for i in range(1, len(breaks)):
+        if value <= breaks[i]:
+            return i if whole else i - 1
+    return len(breaks) - (1 if whole else 2)
+
+
+def class_labels(breaks: list[float], lang: str, decimals: int, whole: bool) -> list[str]:
+    """Each class's range as the colour bar writes it: counts '0', '1–10', '11–20'; scores '1,0–2,0'."""
+    if whole:
+        ranges = [(int(breaks[i]) + 1, int(breaks[i + 1])) for i in range(len(breaks) - 1)]
+        return [formatting.number(breaks[0], lang)] + [formatting.number(a, lang) if a == b else f"{formatting.number(a, lang)}–{formatting.number(b, lang)}"
+                                                       for a, b in ranges]
+    digits = max(decimals, 1)
+    return [f"{formatting.number(breaks[i], lang, digits)}–{formatting.number(breaks[i + 1], lang, digits)}" for i in range(len(breaks) - 1)]
 
 
 def blank_pattern(n: int) -> dict:
