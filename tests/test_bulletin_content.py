@@ -350,3 +350,19 @@ def test_the_pdfs_appendix_gives_each_figures_values_under_what_it_shows(tmp_pat
     appendix = figures.data_appendix(b)
     assert appendix.startswith("**Risk by region**\n\n| Item")
     assert "| Astana" in appendix and "Mangystau \\| west" in appendix  # the data's text escaped, a pipe too
+
+
+def test_the_cover_says_the_day_of_publication_period_yml_gives_and_a_wrong_day_is_named(data_root):
+    import datetime as dt
+
+    from pipeline.data.errors import InputError
+
+    b = bulletin("ru", published=dt.date(2016, 6, 1))
+    assert "Опубликовано 1 июня 2016." in b.imprint() and "Published" not in bulletin("en").imprint()
+    assert "Published 1 June 2016." in bulletin("en", published=dt.date(2016, 6, 1)).imprint()
+    path = data_root / "raw" / PERIOD / "period.yml"
+    path.write_text(path.read_text(encoding="utf-8") + "published: 2016-13-01\n", encoding="utf-8")
+    with pytest.raises(InputError, match="published"):
+        load_period(PERIOD, data_root)
+    path.write_text(path.read_text(encoding="utf-8").replace("published: 2016-13-01", "published: 2016-06-01"), encoding="utf-8")
+    assert load_period(PERIOD, data_root).published == dt.date(2016, 6, 1)

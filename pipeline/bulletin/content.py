@@ -55,6 +55,10 @@ REFERENCES = paths.REPO_ROOT / "report" / "references.yml"
 KEY_FINDINGS = paths.REPO_ROOT / "report" / "key-findings.yml"
 FIGURE_FINDINGS = paths.REPO_ROOT / "report" / "figure-findings.yml"
 SUBTITLE = {"ru": "Практический бюллетень №{n}. {first} – {last}", "en": "Bulletin No. {n}. {first} – {last}"}
+MONTHS_GENITIVE = {"ru": ["января", "февраля", "марта", "апреля", "мая", "июня", "июля", "августа", "сентября", "октября",
+                           "ноября", "декабря"],
+                    "en": ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+                           "November", "December"]}
 MONTHS = {"ru": ["январь", "февраль", "март", "апрель", "май", "июнь", "июль", "август", "сентябрь", "октябрь", "ноябрь", "декабрь"],
           "en": ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"]}
 
@@ -233,6 +237,10 @@ class Edition:
                                                  "reconstructed": self.t("реконструированы", "reconstructed"),
                                                  "synthetic": self.t("синтетические (не реальные)", "synthetic (not real)")}[p.data_origin] + "."
         licence = (self.t("Лицензия: ", "Licence: ") + markdown_text(p.licence[self.lang].strip()) + ".") if p.licence else ""
+        if p.published:  # a day of period.yml, never the day of the run: a rerun prints the same cover
+            day = p.published
+            month = MONTHS_GENITIVE[self.lang][day.month - 1]
+            licence = f"{self.t('Опубликовано', 'Published')} {day.day} {month} {day.year}. {licence}".strip()
         link = f"[{self.t('Версия для печати (PDF)', 'Printable edition (PDF)')}](bulletin_{self.lang}.pdf)"
         lines = [line for line in (publishers, origin, licence) if line]
         cover = "\n\n".join(lines) + "\n\n```{=typst}\n#pagebreak()\n#outline(depth: 2)\n#pagebreak()\n```\n"

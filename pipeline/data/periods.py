@@ -98,6 +98,7 @@ class Period:
     acknowledgement: dict | None = None
     contact: dict | None = None
     licence: dict | None = None  # the publication's licence as its publishers grant it (the cover says it)
+    published: dt.date | None = None  # the day the bulletin is published (the cover says it; none: not said)
 
     @property
     def processed_dir(self) -> Path:
@@ -213,6 +214,8 @@ def load_period(period_id: str, data_root: str | os.PathLike | None = None) -> P
     for field in ("first_day", "last_day"):
         if meta.get(field) not in (None, ""):
             meta[field] = _day(path, field, meta[field], problems) or meta[field]
+    if meta.get("published") not in (None, ""):  # optional: the day the bulletin is published (its cover says it)
+        meta["published"] = _day(path, "published", meta["published"], problems) or meta["published"]
     for field, (kind, meaning) in PERIOD_FIELDS.items():
         if field not in meta or meta[field] in (None, ""):
             problems.append(Problem(str(path), None, field, None, f"field '{field}': {meaning}"))
@@ -258,7 +261,7 @@ def load_period(period_id: str, data_root: str | os.PathLike | None = None) -> P
         title_en=meta["title"]["en"], first_day=meta["first_day"], last_day=meta["last_day"],
         division=meta["division"], data_origin=meta["data_origin"], previous=meta.get("previous_period"),
         waves=tuple(meta["waves"]),
-        raw_dir=folder, data_root=root, min_cell_respondents=minimum,
+        raw_dir=folder, data_root=root, min_cell_respondents=minimum, published=meta.get("published") or None,
         **{field: meta.get(field) for field in BACK_PAGE_FIELDS},
     )
 
