@@ -196,9 +196,9 @@ def chained_runs(tmp_path_factory):
 
 def drawn_in_browser(page) -> tuple[int, dict]:
     """The filled shapes a map page draws, and the values its figure carries per unit."""
-    count = page.locator("path.js-fill").count()
+    count = page.evaluate("[...document.querySelectorAll('.scatterlayer path.js-fill')].filter(p => p.getBBox().width > 0).length")  # the units drawn, not a legend swatch
     values = page.evaluate("""() => { const div = document.querySelector('.js-plotly-plot');
-        return Object.fromEntries(div.data.filter(t => t.fill === 'toself').map(t => [t.customdata[0][0], t.customdata[0][1]])); }""")
+        return Object.fromEntries(div.data.filter(t => t.fill === 'toself' && t.customdata).map(t => [t.customdata[0][0], t.customdata[0][1]])); }""")
     return count, values
 
 

@@ -94,7 +94,7 @@ def test_its_maps_draw_every_unit_and_the_three_cities_as_circles(periods, name)
     part = load_inputs(incidents, period)
     figure = maps.violations_maps(tables["incidents_by_oblast"], part.reference["hrd_categories"], geo,
                                   period)["violations_all_en"]
-    drawn = {t.customdata[0][0]: t.customdata[0][1] for t in figure.data if t.fill == "toself"}
+    drawn = {t.customdata[0][0]: t.customdata[0][1] for t in figure.data if t.fill == "toself" and t.customdata is not None}
     totals = tables["incidents_by_oblast"].query("hrd_category == 'all'").set_index("oblast")["violations"]
     assert drawn == totals.astype(float).to_dict()
     circles = next(t for t in figure.data if t.uid == "violations_all_en-cities")
