@@ -16,6 +16,7 @@ from plotly.colors import sample_colorscale
 
 from pipeline import formatting
 from pipeline.data.periods import Period
+from pipeline.outputs.describe import reaches
 
 GROUP_LABELS = {"ru": {"individuals": "Физические лица", "organizations": "НПО", "all": "Все респонденты"},
                 "en": {"individuals": "Individuals", "organizations": "NGOs", "all": "All respondents"}}
@@ -181,10 +182,8 @@ def _values_past_whiskers(fig: go.Figure, band: float, size: int) -> None:
 
 
 def _reach(trace) -> list[float]:
-    """How far each bar reaches, its interval's whisker included."""
-    values = [float(v) for v in trace.x]
-    upper = getattr(getattr(trace, "error_x", None), "array", None)
-    return [v + float(u) for v, u in zip(values, upper)] if upper is not None else values
+    """How far each bar of a Figure's trace reaches, its whisker included (describe.reaches)."""
+    return reaches(trace.to_plotly_json())
 
 
 def add_source(fig: go.Figure, period: Period, lang: str, width: int, yshift: int) -> go.Figure:

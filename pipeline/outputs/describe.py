@@ -26,12 +26,9 @@ def described(spec: dict, lang: str, names: dict[str, str] | None = None, unit: 
     def named(v: float) -> str:
         return formatting.joined([k for k, x in values.items() if x == v], lang)
 
-    def shown(v: float) -> str:
-        return formatting.number(v, lang, 0 if float(v).is_integer() and not unit else 1) + unit
-
-    parts = [f"{'Наибольшее значение' if lang == 'ru' else 'Highest'}: {named(top)} ({shown(top)})"]
+    parts = [f"{'Наибольшее значение' if lang == 'ru' else 'Highest'}: {named(top)} ({shown(top, lang, unit)})"]
     if low != top:
-        parts.append(f"{'наименьшее' if lang == 'ru' else 'lowest'}: {named(low)} ({shown(low)})")
+        parts.append(f"{'наименьшее' if lang == 'ru' else 'lowest'}: {named(low)} ({shown(low, lang, unit)})")
     zeros = sum(1 for v in values.values() if v == 0)
     if zeros and low == 0:
         parts[-1] = f"{'нулевое значение у' if lang == 'ru' else 'none'}: {zeros} {'из' if lang == 'ru' else 'of'} {len(values)}"
@@ -79,6 +76,13 @@ def unit_name(trace: dict, names: dict[str, str] | None = None) -> str:
     (code -> name), else its code."""
     data = trace["customdata"][0]
     return str(data[2]) if len(data) > 2 else (names or {}).get(str(trace["name"]), str(trace["name"]))
+
+
+def reaches(trace: dict) -> list[float]:
+    """How far each bar of a trace (plotly JSON) reaches, its interval's whisker included."""
+    values = [float(v) if v is not None else 0.0 for v in as_list(trace.get("x"))]
+    upper = (trace.get("error_x") or {}).get("array")
+    return [v + float(u) for v, u in zip(values, as_list(upper))] if upper is not None else values
 
 
 def as_list(value) -> list:

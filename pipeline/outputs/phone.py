@@ -18,7 +18,7 @@ import copy
 import textwrap
 from pathlib import Path
 
-from pipeline.outputs.describe import as_list
+from pipeline.outputs.describe import as_list, reaches
 
 DRAW_FIGURE = Path(__file__).with_name("draw_figure.js")  # what draws one version or the other in a page
 NARROW = 600        # px: a column narrower than this gets the phone version
@@ -153,10 +153,10 @@ def _bars(data: list[dict], layout: dict) -> tuple[list[dict], dict]:
         # each value beside its bar, past its interval's whisker (plotly's own text would sit under it)
         values.extend({"text": str(text), "x": reach, "y": y, "xref": "x", "yref": "y", "xanchor": "left", "xshift": 3,
                        "showarrow": False, "font": {"size": 11}}
-                      for text, reach, y in zip(trace.get("text") or [], _reaches(trace), ys))
+                      for text, reach, y in zip(trace.get("text") or [], reaches(trace), ys))
         n += 1
     upper = (layout.get("xaxis") or {}).get("range", [0, None])[1]
-    reach = max((x for t in bars for x in _reaches(t)), default=0)
+    reach = max((x for t in bars for x in reaches(t)), default=0)
     if upper is not None and reach > 0:  # the value written beside the longest bar needs about a quarter of the width
         upper = max(float(upper), reach / 0.72)
     layout["xaxis"] = {**layout.get("xaxis", {}), "showticklabels": False, "title": {"text": ""}, "showgrid": False,
@@ -167,13 +167,6 @@ def _bars(data: list[dict], layout: dict) -> tuple[list[dict], dict]:
          "yanchor": "bottom", "align": "left", "showarrow": False, "font": {"size": size}} for c in categories), *values]
     layout.pop("barmode", None)  # each bar has its place
     return traces, _frame(layout, plot_height=round(cursor))
-
-
-def _reaches(trace: dict) -> list[float]:
-    """How far each bar reaches, its interval's whisker included."""
-    values = [float(v) if v is not None else 0.0 for v in as_list(trace.get("x"))]
-    upper = (trace.get("error_x") or {}).get("array")
-    return [v + float(u) for v, u in zip(values, as_list(upper))] if upper is not None else values
 
 
 def _heatmap(data: list[dict], layout: dict) -> tuple[list[dict], dict]:
