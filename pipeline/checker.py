@@ -314,7 +314,7 @@ def check_difference(assertion, tables, values) -> None:
     a, b = assertion["a"], assertion["b"]
     if assertion["test"] == "shares":
         ca, na, cb, nb = (number(tables, r) for r in (a["count"], a["base"], b["count"], b["base"]))
-        if na <= 0 or nb <= 0:
+        if not (na >= RULES["min_base_words"] and nb >= RULES["min_base_words"]):  # too few to compare, as for means
             outcome = "not_comparable"
         else:
             p = fisher_exact_p(ca, na - ca, cb, nb - cb)

@@ -64,8 +64,9 @@ def wilson(count: int, base: int, confidence: float = CONFIDENCE) -> tuple[float
 
 def compare_shares(count_a: int, base_a: int, count_b: int, base_b: int) -> tuple[str, float]:
     """('greater' | 'less' | 'no_clear_difference' | 'not_comparable', p) for share a against share b,
-    by Fisher's exact test at ALPHA; not comparable when either base is empty."""
-    if base_a <= 0 or base_b <= 0:
+    by Fisher's exact test at ALPHA; not comparable when either base has fewer than MIN_BASE answers
+    (evidence.yml: a share of fewer is never put into words, a comparison included)."""
+    if not (base_a >= MIN_BASE and base_b >= MIN_BASE):
         return "not_comparable", float("nan")
     from scipy.stats import fisher_exact
 

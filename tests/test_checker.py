@@ -10,10 +10,10 @@ from pipeline import checker
 from pipeline.claims import change, difference, members, quoted, ranked, ref, share_of, where
 
 SOURCES = pd.DataFrame({"source": ["knb", "akimat", "business", "court", "police"], "violations": [5, 5, 0, 0, 2]})
-SHARES = pd.DataFrame({"group": ["all", "all", "individuals", "organizations", "individuals", "organizations"],
-                       "item": ["coalition", "training", "alarm", "alarm", "protocol", "protocol"],
-                       "answer": ["member", "no", "no", "no", "no", "no"],
-                       "count": [5, 7, 3, 1, 60, 20], "base": [10, 7, 4, 4, 80, 80]})
+SHARES = pd.DataFrame({"group": ["all", "all", "individuals", "organizations", "individuals", "organizations", "individuals", "organizations"],
+                       "item": ["coalition", "training", "alarm", "alarm", "protocol", "protocol", "locks", "locks"],
+                       "answer": ["member", "no", "no", "no", "no", "no", "no", "no"],
+                       "count": [5, 7, 3, 1, 60, 20, 7, 3], "base": [10, 7, 4, 4, 80, 80, 10, 10]})
 REGIONS = pd.DataFrame({"oblast": ["A", "B", "C"], "risk": [4.0, 1.0, 1.5], "security_level": ["high", "low", "high"]})
 TABLES = {"incidents_by_source": SOURCES, "survey_security_shares": SHARES, "dynamics_regions": REGIONS}
 
@@ -85,12 +85,16 @@ def test_the_printed_share_must_be_the_tables():
 
 
 def test_a_difference_no_test_supports_is_caught():
-    """3 of 4 against 1 of 4 (75 % and 25 %): Fisher's exact test gives p = 0.49; 60 of 80 against
-    20 of 80 is a difference."""
-    a, b = survey("alarm", "individuals", "no", 3, 4), survey("alarm", "organizations", "no", 1, 4)
+    """7 of 10 against 3 of 10 (70 % and 30 %): Fisher's exact test gives p = 0.18; 3 of 4 against
+    1 of 4 is not compared at all (bases under min_base_words); 60 of 80 against 20 of 80 is a difference."""
+    a, b = survey("locks", "individuals", "no", 7, 10), survey("locks", "organizations", "no", 3, 10)
     small = difference("shares", {"count": a[0], "base": a[1]}, {"count": b[0], "base": b[1]}, "greater")
     assert "gives 'no_clear_difference'" in failures(small)[0]
     assert failures({**small, "relation": "no_clear_difference"}) == []
+    a, b = survey("alarm", "individuals", "no", 3, 4), survey("alarm", "organizations", "no", 1, 4)
+    tiny = difference("shares", {"count": a[0], "base": a[1]}, {"count": b[0], "base": b[1]}, "no_clear_difference")
+    assert "gives 'not_comparable'" in failures(tiny)[0]
+    assert failures({**tiny, "relation": "not_comparable"}) == []
     a, b = survey("protocol", "individuals", "no", 60, 80), survey("protocol", "organizations", "no", 20, 80)
     assert failures(difference("shares", {"count": a[0], "base": a[1]}, {"count": b[0], "base": b[1]}, "greater")) == []
 

@@ -107,14 +107,15 @@ def test_ngos_attacked_more_only_where_a_test_says_so(no5_security):
 
 def test_75_against_25_percent_on_a_few_ngos_is_not_put_into_words_as_a_difference(no5_security):
     """The issue's test: 3 of 4 individuals and 1 of 4 NGOs lack a means of protection (75 % against
-    25 %), and 2 NGOs: no test supports a difference, so none is stated, and the shares of such
-    bases are given as counts, not words."""
+    25 %), and 2 NGOs: bases under evidence.MIN_BASE are not compared at all (the sentence says so),
+    and the shares of such bases are given as counts, not words."""
     four = {(g, item, "no"): (n, 4) for item in security.PROTECTION for g, n in (("individuals", 3), ("organizations", 1))}
     rows = checked(with_shares(no5_security, four))
-    assert rows["security.protection_access"]["case"] == "no_clear_difference"
+    assert rows["security.protection_access"]["case"] == "not_comparable"
+    assert "fewer than 10 answers" in rows["security.protection_access"]["en"]
     two = {(g, item, "no"): (n, b) for item in security.PROTECTION for g, n, b in (("individuals", 6, 8), ("organizations", 0, 2))}
     rows = checked(with_shares(no5_security, two | {("organizations", "has_security_protocol", "no"): (1, 2)}))
-    assert rows["security.protection_access"]["case"] == "no_clear_difference"
+    assert rows["security.protection_access"]["case"] == "not_comparable"
     assert rows["security.protocol_organizations"]["case"] == "small_base"
     assert rows["security.protocol_organizations"]["ru"].startswith("Нет протокола безопасности (НПО): 1 из 2 ответов;")
     many = {(g, "has_office_alarm", "no"): (n, 80) for g, n in (("individuals", 60), ("organizations", 20))}

@@ -67,7 +67,8 @@ def _group_share(tables: Tables, group: str, item: str, answer: str) -> dict:
 def compared_lists(tables: Tables, items: list[str], answer: str) -> tuple[dict[str, list[str]], tuple]:
     """Each item's answer compared between individuals and NGOs (Fisher's exact test at
     evidence.ALPHA): the items more frequent among individuals, among NGOs, with no clear
-    difference, and not comparable (a group without answers), with the assertions behind them."""
+    difference, and not comparable (a group with fewer than evidence.MIN_BASE answers), with the
+    assertions behind them."""
     lists: dict[str, list[str]] = {"individuals": [], "organizations": [], "rest": [], "not_comparable": []}
     asserts = []
     for item in items:
@@ -83,7 +84,7 @@ def compared_lists(tables: Tables, items: list[str], answer: str) -> tuple[dict[
 
 def lists_case(lists: dict[str, list[str]]) -> str:
     """individuals / organizations / both, '_rest' when some are no different; no_clear_difference;
-    partly_comparable when some items could not be compared (a group gave no answer: the sentence
+    partly_comparable when some items could not be compared (a group gave too few answers: the sentence
     then says only that); not_comparable when none could."""
     if not (lists["individuals"] or lists["organizations"] or lists["rest"]):
         return "not_comparable"
@@ -105,7 +106,7 @@ def _protection_access(tables: Tables) -> Claim:
     lists, asserts = compared_lists(tables, list(PROTECTION), "no")
     named = {key: {"ru": joined([PROTECTION[i][0] for i in items], "ru"), "en": joined([PROTECTION[i][1] for i in items], "en")}
              for key, items in lists.items()}
-    return Claim("security.protection_access", lists_case(lists), named,
+    return Claim("security.protection_access", lists_case(lists), {**named, "min_base": evidence.MIN_BASE},
                  "; ".join(f"{side}: {', '.join(items) or '-'}" for side, items in lists.items()), asserts)
 
 
@@ -118,7 +119,7 @@ def _attacks_by_group(tables: Tables) -> Claim:
     kinds = {key: [item.removeprefix("attacks_") for item in items] for key, items in lists.items()}
     named = {key: {"ru": joined([ATTACKS[k][1 if key in ("rest", "not_comparable") else 0] for k in ks], "ru"),
                    "en": joined([ATTACKS[k][2] for k in ks], "en")} for key, ks in kinds.items()}
-    return Claim("security.attacks_by_group", lists_case(lists), named,
+    return Claim("security.attacks_by_group", lists_case(lists), {**named, "min_base": evidence.MIN_BASE},
                  "; ".join(f"{side}: {', '.join(ks) or '-'}" for side, ks in kinds.items()), asserts)
 
 
